@@ -1,0 +1,302 @@
+/**
+ * Turns the parsed tree into the raw document (JSON named like the config
+ * items, see `schema.ts`), recording where every value came from.
+ *
+ * Values are converted where possible (`20M` → bytes, `1d2h` → seconds,
+ * `yes` → true) and otherwise kept as the written text, so that the schema
+ * validation reports them with a precise message. Structural problems
+ * (unknown items, a value where a block is expected, duplicates) are
+ * reported here.
+ */
+import { normaliseCertfp, normaliseSpkifp } from './fingerprints.ts';
+import { BLOCK_SEPARATOR, type MessageSink } from './messages.ts';
+import { childPointer, PositionTable } from './positions.ts';
+import {
+  classSchema,
+  denyLinkSchema,
+  linkSchema,
+  listenSchema,
+  meSchema,
+  setSchema,
+  type ConfSchema,
+  type Normalisation,
+  type RawDocument,
+} from './schema.ts';
+import type { ConfigNode, SourcePos } from './types.ts';
+import { parseDuration, parseInteger, parseSize, parseYesNo } from './units.ts';
+
+export interface Conversion {
+  document: RawDocument;
+  positions: PositionTable;
+  /** Pointers of items the converter already reported: validation stays quiet about them. */
+  reported: Set<string>;
+}
+
+/** Extra advice for items that are unknown where they were written. */
+const UNKNOWN_ITEM_HINTS: Record<string, string> = {
+  password: 'the password we send must not be written inline: put it in a file and use password-file "path"; in the link block',
+  'verify-certificate': 'use verify { ca "file"; } in the link block',
+  include: 'include is only allowed at the top level',
+};
+
+/** Password "types" of UnrealIRCd link blocks (`password "..." { spkifp; }`) that map to `verify`. */
+const PASSWORD_TYPE_TO_VERIFY: Record<string, string> = { spkifp: 'spkifp', certfp: 'certfp', tlsclientcertfp: 'certfp' };
+
+type JsonObject = Record<string, unknown>;
+
+export function convertTree(nodes: ConfigNode[], root: SourcePos, sink: MessageSink): Conversion {
+  return new Converter(sink, root).run(nodes);
+}
+
+class Converter {
+  private readonly positions = new PositionTable();
+  private readonly reported = new Set<string>();
+  private readonly document: RawDocument = { listen: [], link: [], class: [], ulines: [], 'deny-link': [] };
+
+  constructor(
+    private readonly sink: MessageSink,
+    root: SourcePos,
+  ) {
+    this.positions.set('', { pos: root, key: '' });
+  }
+
+  run(nodes: ConfigNode[]): Conversion {
+    for (const node of nodes) this.topLevel(node);
+    return { document: this.document, positions: this.positions, reported: this.reported };
+  }
+
+  private topLevel(node: ConfigNode): void {
+    const doc = this.document;
+    switch (node.name) {
+      case 'me':
+        if (doc.me) this.error(node, `duplicate me block (the first is at ${where(doc.me.pos)})`);
+        else if (this.isBlock(node, 'me', false)) doc.me = this.topBlock(node, meSchema, '/me', 'me') as unknown as RawDocument['me'];
+        return;
+      case 'listen':
+        if (this.isBlock(node, 'listen', false)) this.pushTopBlock(node, listenSchema, doc.listen, '/listen', 'listen');
+        return;
+      case 'link':
+      case 'class':
+        if (this.isBlock(node, node.name, true)) {
+          const label = `${node.name} "${node.value}"`;
+          this.pushTopBlock(node, node.name === 'link' ? linkSchema : classSchema, doc[node.name], `/${node.name}`, label, node.value);
+        }
+        return;
+      case 'ulines':
+        if (this.isBlock(node, 'ulines', false)) this.ulines(node);
+        return;
+      case 'set':
+        if (this.isBlock(node, 'set', false)) this.set(node);
+        return;
+      case 'deny':
+        this.deny(node);
+        return;
+      default:
+        if (node.children) this.sink.warn(node.pos, `unknown block "${node.name}" ignored`);
+        else this.sink.warn(node.pos, `unknown top-level item "${node.name}" ignored`);
+    }
+  }
+
+  /** Checks `name [value] { ... }` shape of a top-level block; `named` blocks need the value. */
+  private isBlock(node: ConfigNode, name: string, named: boolean): boolean {
+    if (!node.children) {
+      this.error(node, `"${name}" must be a block: ${name}${named ? ' <name>' : ''} { ... }`);
+      return false;
+    }
+    if (named && (node.value === undefined || node.value === '')) {
+      this.error(node, `a ${name} block needs a name: ${name} <name> { ... }`);
+      return false;
+    }
+    if (!named && node.value !== undefined) {
+      this.error(node, `"${name}" takes no value before "{": ${name} { ... }`);
+      return false;
+    }
+    return true;
+  }
+
+  private pushTopBlock(node: ConfigNode, schema: ConfSchema, into: unknown[], base: string, label: string, name?: string): void {
+    const pointer = childPointer(base, into.length);
+    const object = this.topBlock(node, schema, pointer, label);
+    if (name !== undefined) {
+      object.name = name;
+      this.positions.set(childPointer(pointer, 'name'), { pos: node.pos, key: 'name', block: label });
+    }
+    into.push(object);
+  }
+
+  private topBlock(node: ConfigNode, schema: ConfSchema, pointer: string, label: string): JsonObject {
+    const object: JsonObject = { pos: node.pos };
+    this.positions.set(pointer, { pos: node.pos, key: node.name, label });
+    const children = schema === linkSchema ? this.passwordTypesToVerify(node.children ?? [], label) : (node.children ?? []);
+    this.blockContents(object, children, schema, pointer, label);
+    return object;
+  }
+
+  private ulines(node: ConfigNode): void {
+    for (const child of node.children ?? []) {
+      if (child.value !== undefined || child.children) {
+        this.error(child, 'each entry is a server name alone, like: services.example.net;', 'ulines');
+        continue;
+      }
+      const pointer = childPointer('/ulines', this.document.ulines.length);
+      this.positions.set(pointer, { pos: child.pos, key: 'ulines', block: 'ulines' });
+      this.document.ulines.push(child.name);
+    }
+  }
+
+  private set(node: ConfigNode): void {
+    if (!this.document.set) {
+      this.document.set = { extra: [], pos: node.pos };
+      this.positions.set('/set', { pos: node.pos, key: 'set', label: 'set' });
+    }
+    this.blockContents(this.document.set as unknown as JsonObject, node.children ?? [], setSchema, '/set', 'set');
+  }
+
+  private deny(node: ConfigNode): void {
+    if (node.value === 'link' && node.children) {
+      this.pushTopBlock(node, denyLinkSchema, this.document['deny-link'], '/deny-link', 'deny link');
+    } else if (node.value === undefined || !node.children) {
+      this.error(node, 'a deny block needs a type: deny link { ... }');
+    } else {
+      this.sink.warn(node.pos, `deny ${node.value} { } is not supported by tslink; ignored`);
+    }
+  }
+
+  /** Converts the items of a block into `target` following `schema`. */
+  private blockContents(target: JsonObject, items: ConfigNode[], schema: ConfSchema, pointer: string, label: string): void {
+    for (const item of items) {
+      const itemSchema = Object.hasOwn(schema.properties ?? {}, item.name) ? schema.properties?.[item.name] : undefined;
+      if (!itemSchema?.kind) {
+        if (schema.allowExtra) (target.extra as ConfigNode[]).push(item);
+        else this.error(item, `unknown item "${item.name}"${hintFor(item.name)}`, label);
+        continue;
+      }
+      this.item(target, item, itemSchema, childPointer(pointer, item.name), label);
+    }
+  }
+
+  private item(target: JsonObject, item: ConfigNode, schema: ConfSchema, pointer: string, label: string): void {
+    const name = item.name;
+    const located = { pos: item.pos, key: name, block: label };
+    switch (schema.kind) {
+      case 'block': {
+        if (!item.children || item.value !== undefined) {
+          this.fail(item, pointer, `"${name}" must be a block: ${name} { ... }`, label);
+          return;
+        }
+        const innerLabel = `${label}${BLOCK_SEPARATOR}${name}`;
+        if (!this.positions.has(pointer)) {
+          this.positions.set(pointer, { ...located, label: innerLabel });
+          target[name] = {};
+        }
+        this.blockContents(target[name] as JsonObject, item.children, schema, pointer, innerLabel);
+        return;
+      }
+      case 'list': {
+        const values = this.listValues(item, pointer, label);
+        if (!values) return;
+        if (!this.positions.has(pointer)) {
+          this.positions.set(pointer, located);
+          target[name] = [];
+        }
+        const array = target[name] as unknown[];
+        for (const value of values) {
+          this.positions.set(childPointer(pointer, array.length), { pos: value.pos, key: name, block: label });
+          array.push(normalise(value.text, schema.items?.normalise));
+        }
+        return;
+      }
+      case 'flag':
+        if (item.value !== undefined || item.children) {
+          this.fail(item, pointer, `"${name}" is a flag and takes no value: ${name};`, label);
+          return;
+        }
+        this.positions.set(pointer, located);
+        target[name] = true;
+        return;
+      default: {
+        if (item.children || item.value === undefined) {
+          const shape = item.children ? 'must be a value, not a block' : 'needs a value';
+          this.fail(item, pointer, `"${name}" ${shape}: ${name} <value>;`, label);
+          return;
+        }
+        const first = this.positions.get(pointer);
+        if (first) {
+          this.fail(item, pointer, `duplicate "${name}" (the first is at ${where(first.pos)})`, label);
+          return;
+        }
+        this.positions.set(pointer, located);
+        target[name] = convertValue(schema, item.value);
+      }
+    }
+  }
+
+  /** The values of a list item: `key value;` or `key { a; b; }`. */
+  private listValues(item: ConfigNode, pointer: string, label: string): { text: string; pos: SourcePos }[] | undefined {
+    if (!item.children) {
+      if (item.value !== undefined) return [{ text: item.value, pos: item.pos }];
+      this.fail(item, pointer, `"${item.name}" needs a value: ${item.name} <value>; or ${item.name} { <value>; <value>; }`, label);
+      return undefined;
+    }
+    if (item.value !== undefined) {
+      this.fail(item, pointer, `"${item.name}" takes either a value or a block of values, not both`, label);
+      return undefined;
+    }
+    const values: { text: string; pos: SourcePos }[] = [];
+    for (const child of item.children) {
+      if (child.value !== undefined || child.children) {
+        this.fail(child, pointer, `each entry of "${item.name}" is a value alone, like: { value; }`, label);
+      } else {
+        values.push({ text: child.name, pos: child.pos });
+      }
+    }
+    return values;
+  }
+
+  /** Rewrites UnrealIRCd's `password "<fingerprint>" { spkifp; };` into `verify { spkifp "<fingerprint>"; }`. */
+  private passwordTypesToVerify(children: ConfigNode[], label: string): ConfigNode[] {
+    return children.flatMap((child) => {
+      if (child.name !== 'password' || !child.children) return [child];
+      const types = child.children.map((c) => c.name);
+      const target = types.length === 1 && child.children[0].value === undefined ? PASSWORD_TYPE_TO_VERIFY[types[0]] : undefined;
+      if (!target || child.value === undefined) {
+        this.error(child, 'password types other than { spkifp; } or { certfp; } are not supported (use a hash or verify { })', label);
+        return [];
+      }
+      return [{ name: 'verify', pos: child.pos, children: [{ name: target, value: child.value, pos: child.pos }] }];
+    });
+  }
+
+  private fail(node: ConfigNode, pointer: string, message: string, block: string): void {
+    this.reported.add(pointer);
+    this.error(node, message, block);
+  }
+
+  private error(node: ConfigNode, message: string, block?: string): void {
+    this.sink.error(node.pos, message, block);
+  }
+}
+
+function convertValue(schema: ConfSchema, text: string): unknown {
+  switch (schema.kind) {
+    case 'int': return parseInteger(text) ?? text;
+    case 'size': return parseSize(text) ?? text;
+    case 'duration': return parseDuration(text) ?? text;
+    case 'yesno': return parseYesNo(text) ?? text;
+    default: return normalise(text, schema.normalise);
+  }
+}
+
+function normalise(text: string, how: Normalisation | undefined): string {
+  if (how === 'certfp') return normaliseCertfp(text);
+  if (how === 'spkifp') return normaliseSpkifp(text);
+  return text;
+}
+
+function hintFor(name: string): string {
+  return Object.hasOwn(UNKNOWN_ITEM_HINTS, name) ? ` (${UNKNOWN_ITEM_HINTS[name]})` : '';
+}
+
+function where(pos: SourcePos): string {
+  return `${pos.file}:${pos.line}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * Builds the public `TslinkConfig` from a raw document that passed validation:
+ * camelCase names, defaults filled in, file paths made absolute.
+ */
+import * as path from 'node:path';
+import type { PositionTable } from './positions.ts';
+import { DEFAULT_CLASS_NAME } from './rules.ts';
+import type { RawClass, RawDenyLink, RawDocument, RawLink, RawListen, RawSet } from './schema.ts';
+import type { ClassConfig, DenyLinkConfig, LinkConfig, ListenConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+
+/** Values used when a class block (or the whole `servers` class) leaves them out. */
+export const CLASS_DEFAULTS = { pingFreq: 90, connFreq: 15, maxClients: 10, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 };
+
+export const SET_DEFAULTS = {
+  networkName: 'TestNet',
+  connectTimeout: 10,
+  handshakeTimeout: 20,
+  autoconnectStrategy: 'sequential',
+  perIp: 20,
+  total: 2000,
+} as const;
+
+/** Resolves file paths against the directory of the file they were written in. */
+type PathResolver = (pos: SourcePos, file: string) => string;
+
+export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseDirs: Map<string, string>): TslinkConfig {
+  const resolvePath: PathResolver = (pos, file) => path.resolve(baseDirs.get(pos.file) ?? process.cwd(), file);
+  if (!doc.me) throw new Error('finaliseConfig: document without me block (validation should have failed)');
+  const classes: Record<string, ClassConfig> = {};
+  for (const raw of doc.class) classes[raw.name] = finaliseClass(raw);
+  if (!Object.hasOwn(classes, DEFAULT_CLASS_NAME)) {
+    classes[DEFAULT_CLASS_NAME] = { name: DEFAULT_CLASS_NAME, ...CLASS_DEFAULTS, pos: { file: '<built-in>', line: 0 } };
+  }
+  return {
+    me: { name: doc.me.name, info: doc.me.info, sid: doc.me.sid, pos: doc.me.pos },
+    listen: doc.listen.map((raw) => finaliseListen(raw, resolvePath)),
+    links: doc.link.map((raw) => finaliseLink(raw, resolvePath)),
+    classes,
+    ulines: [...doc.ulines],
+    set: finaliseSet(doc.set, positions, resolvePath),
+    denyLink: doc['deny-link'].map(finaliseDenyLink),
+  };
+}
+
+function finaliseListen(raw: RawListen, resolvePath: PathResolver): ListenConfig {
+  const listen: ListenConfig = {
+    serversOnly: raw.options?.serversonly === true,
+    clientsOnly: raw.options?.clientsonly === true,
+    tls: raw.options?.tls === true,
+    pos: raw.pos,
+  };
+  if (raw.ip !== undefined) listen.ip = raw.ip;
+  if (raw.port !== undefined) listen.port = raw.port;
+  if (raw.file !== undefined) listen.file = resolvePath(raw.pos, raw.file);
+  const tlsOptions = raw['tls-options'];
+  if (tlsOptions) {
+    listen.tlsOptions = {};
+    if (tlsOptions.certificate !== undefined) listen.tlsOptions.certificate = resolvePath(raw.pos, tlsOptions.certificate);
+    if (tlsOptions.key !== undefined) listen.tlsOptions.key = resolvePath(raw.pos, tlsOptions.key);
+  }
+  return listen;
+}
+
+function finaliseLink(raw: RawLink, resolvePath: PathResolver): LinkConfig {
+  const file = (value: string | undefined): string | undefined => (value === undefined ? undefined : resolvePath(raw.pos, value));
+  const link: LinkConfig = {
+    name: raw.name,
+    verify: { certfp: [...(raw.verify?.certfp ?? [])], spkifp: [...(raw.verify?.spkifp ?? [])] },
+    requireHmac: raw['require-hmac'] === true,
+    className: raw.class ?? DEFAULT_CLASS_NAME,
+    plaintextLoopback: raw.options?.['plaintext-loopback'] === true,
+    pos: raw.pos,
+  };
+  if (raw.verify?.ca !== undefined) link.verify.ca = file(raw.verify.ca);
+  if (raw.incoming) link.incoming = { mask: [...raw.incoming.mask] };
+  if (raw.outgoing) {
+    const out = raw.outgoing;
+    link.outgoing = { hostname: out.hostname, port: out.port, tls: out.options?.tls === true, autoconnect: out.options?.autoconnect === true };
+    if (out['bind-ip'] !== undefined) link.outgoing.bindIp = out['bind-ip'];
+  }
+  if (raw.password !== undefined && raw.password !== '*') link.passwordHash = raw.password;
+  setIfDefined(link, 'passwordFile', file(raw['password-file']));
+  setIfDefined(link, 'hmacSecretFile', file(raw['hmac-secret-file']));
+  setIfDefined(link, 'hub', raw.hub);
+  setIfDefined(link, 'leaf', raw.leaf);
+  setIfDefined(link, 'leafDepth', raw['leaf-depth']);
+  setIfDefined(link, 'capture', file(raw.capture));
+  return link;
+}
+
+function finaliseClass(raw: RawClass): ClassConfig {
+  return {
+    name: raw.name,
+    pingFreq: raw.pingfreq ?? CLASS_DEFAULTS.pingFreq,
+    connFreq: raw.connfreq ?? CLASS_DEFAULTS.connFreq,
+    maxClients: raw.maxclients ?? CLASS_DEFAULTS.maxClients,
+    sendQ: raw.sendq ?? CLASS_DEFAULTS.sendQ,
+    recvQ: raw.recvq ?? CLASS_DEFAULTS.recvQ,
+    pos: raw.pos,
+  };
+}
+
+function finaliseSet(raw: RawSet | undefined, positions: PositionTable, resolvePath: PathResolver): SetConfig {
+  const linking = raw?.['server-linking'];
+  const limits = raw?.['handshake-limits'];
+  const set: SetConfig = {
+    networkName: raw?.['network-name'] ?? SET_DEFAULTS.networkName,
+    serverLinking: {
+      connectTimeout: linking?.['connect-timeout'] ?? SET_DEFAULTS.connectTimeout,
+      handshakeTimeout: linking?.['handshake-timeout'] ?? SET_DEFAULTS.handshakeTimeout,
+      autoconnectStrategy: linking?.['autoconnect-strategy'] ?? SET_DEFAULTS.autoconnectStrategy,
+    },
+    handshakeLimits: { perIp: limits?.['per-ip'] ?? SET_DEFAULTS.perIp, total: limits?.total ?? SET_DEFAULTS.total },
+    extra: [...(raw?.extra ?? [])],
+  };
+  const dataDirectory = raw?.['data-directory'];
+  if (dataDirectory !== undefined) {
+    // set blocks may be spread over several files: resolve against the item's own file.
+    const pos = positions.get('/set/data-directory')?.pos ?? raw!.pos;
+    set.dataDirectory = resolvePath(pos, dataDirectory);
+  }
+  return set;
+}
+
+function finaliseDenyLink(raw: RawDenyLink): DenyLinkConfig {
+  const deny: DenyLinkConfig = { mask: raw.mask, rule: raw.rule, type: raw.type ?? 'all', pos: raw.pos };
+  if (raw.reason !== undefined) deny.reason = raw.reason;
+  return deny;
+}
+
+function setIfDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value;
+}

@@ -1,0 +1,198 @@
+/**
+ * Rules that involve several items or blocks: link security, listener TLS,
+ * references and duplicates. They read the raw document defensively (it may
+ * hold values the schema rejected) and report through the sink.
+ */
+import { isLoopbackAddress, isLoopbackMask } from './addresses.ts';
+import type { MessageSink } from './messages.ts';
+import { childPointer, type PositionTable } from './positions.ts';
+import type { RawDocument, RawLink, RawListen } from './schema.ts';
+import type { SourcePos } from './types.ts';
+
+/** The class every link uses unless it names another; it always exists. */
+export const DEFAULT_CLASS_NAME = 'servers';
+
+export function checkRules(doc: RawDocument, positions: PositionTable, sink: MessageSink): void {
+  const ctx = new RuleContext(doc, positions, sink);
+  doc.link.forEach((link, i) => ctx.checkLink(link, i));
+  doc.listen.forEach((listen, i) => ctx.checkListen(listen, i));
+  ctx.checkDuplicates();
+  ctx.checkSet();
+}
+
+class RuleContext {
+  private readonly hasPlaintextLoopbackLink: boolean;
+
+  constructor(
+    private readonly doc: RawDocument,
+    private readonly positions: PositionTable,
+    private readonly sink: MessageSink,
+  ) {
+    this.hasPlaintextLoopbackLink = doc.link.some((link) => link.options?.['plaintext-loopback'] === true);
+  }
+
+  checkLink(link: RawLink, index: number): void {
+    const base = childPointer('/link', index);
+    const label = `link "${link.name}"`;
+    const at = (...path: (string | number)[]): SourcePos => this.posOf(base, path, link.pos);
+    const plaintextLoopback = link.options?.['plaintext-loopback'] === true;
+    const verify = link.verify ?? {};
+    const verified = (verify.certfp?.length ?? 0) > 0 || (verify.spkifp?.length ?? 0) > 0 || typeof verify.ca === 'string';
+    const hasPasswordHash = typeof link.password === 'string' && link.password !== '*';
+
+    if (!link.incoming && !link.outgoing) {
+      this.sink.error(link.pos, 'needs incoming { mask ...; } and/or outgoing { hostname ...; port ...; }', label);
+    }
+    if (!verified && !plaintextLoopback) {
+      this.sink.error(
+        link.pos,
+        'no way to verify the peer: add verify { certfp "..."; } (SHA-256 of its certificate), ' +
+          'verify { spkifp "..."; } (SHA-256 of its public key) or verify { ca "file"; }',
+        label,
+      );
+    }
+    if (typeof link.password === 'string' && link.password.startsWith('$argon2')) {
+      this.sink.warn(at('password'), 'this node cannot check argon2 hashes (Node 20 has no argon2): use a $scrypt$ hash from "tslink mkpasswd"', label);
+    }
+    if (link['require-hmac'] === true && typeof link['hmac-secret-file'] !== 'string') {
+      this.sink.error(at('require-hmac'), 'require-hmac yes needs hmac-secret-file "path"', label);
+    }
+    if (plaintextLoopback) {
+      this.checkPlaintextLoopbackLink(link, at, label, verified, hasPasswordHash);
+    } else if (link.outgoing && link.outgoing.options?.tls !== true) {
+      this.sink.error(
+        at('outgoing'),
+        'connects without TLS: add options { tls; } (plaintext is only for loopback links with options { plaintext-loopback; })',
+        `${label} → outgoing`,
+      );
+    }
+    const className = link.class ?? DEFAULT_CLASS_NAME;
+    if (className !== DEFAULT_CLASS_NAME && !this.doc.class.some((c) => c.name === className)) {
+      this.sink.error(at('class'), `class "${className}" is not defined (add class ${className} { ... })`, label);
+    }
+    if (this.doc.me && typeof link.name === 'string' && link.name.toLowerCase() === String(this.doc.me.name).toLowerCase()) {
+      this.sink.error(link.pos, 'a link block cannot use our own server name (me::name)', label);
+    }
+  }
+
+  private checkPlaintextLoopbackLink(
+    link: RawLink,
+    at: (...path: (string | number)[]) => SourcePos,
+    label: string,
+    verified: boolean,
+    hasPasswordHash: boolean,
+  ): void {
+    (link.incoming?.mask ?? []).forEach((mask, i) => {
+      if (typeof mask === 'string' && !isLoopbackMask(mask)) {
+        this.sink.error(
+          at('incoming', 'mask', i),
+          'options { plaintext-loopback; } allows only loopback incoming masks (127.0.0.0/8 or ::1)',
+          `${label} → incoming`,
+        );
+      }
+    });
+    const outgoing = link.outgoing;
+    if (outgoing && typeof outgoing.hostname === 'string' && !isLoopbackAddress(outgoing.hostname)) {
+      this.sink.error(
+        at('outgoing', 'hostname'),
+        'options { plaintext-loopback; } allows only a loopback IP address as hostname (127.0.0.1 or ::1)',
+        `${label} → outgoing`,
+      );
+    }
+    if (!verified && !hasPasswordHash) {
+      this.sink.error(
+        link.pos,
+        'a plaintext-loopback link without verify { } must check a password: set password to a hash from "tslink mkpasswd"',
+        label,
+      );
+    }
+  }
+
+  checkListen(listen: RawListen, index: number): void {
+    const base = childPointer('/listen', index);
+    const at = (...path: (string | number)[]): SourcePos => this.posOf(base, path, listen.pos);
+    const label = 'listen';
+    const hasIp = listen.ip !== undefined;
+    const hasFile = listen.file !== undefined;
+    if (hasIp === hasFile) {
+      this.sink.error(listen.pos, hasIp ? 'use either ip and port, or file, not both' : 'needs ip and port, or file (a unix socket)', label);
+    } else if (hasIp && listen.port === undefined) {
+      this.sink.error(listen.pos, '"port" is required with "ip"', label);
+    } else if (hasFile && listen.port !== undefined) {
+      this.sink.error(at('port'), '"port" does not apply to a unix socket file', label);
+    }
+    const options = listen.options ?? {};
+    if (options.serversonly === true && options.clientsonly === true) {
+      this.sink.error(at('options'), 'serversonly and clientsonly exclude each other', `${label} → options`);
+    }
+    const tlsOptions = listen['tls-options'];
+    if (tlsOptions && (tlsOptions.certificate === undefined) !== (tlsOptions.key === undefined)) {
+      this.sink.error(at('tls-options'), 'certificate and key must be given together', `${label} → tls-options`);
+    }
+    const acceptsServers = options.clientsonly !== true;
+    if (acceptsServers && options.tls !== true) this.checkPlaintextListen(listen, label);
+  }
+
+  private checkPlaintextListen(listen: RawListen, label: string): void {
+    const loopbackOnly = hasFileOnly(listen) || (typeof listen.ip === 'string' && isLoopbackAddress(listen.ip));
+    if (loopbackOnly && this.hasPlaintextLoopbackLink) return;
+    const advice = loopbackOnly
+      ? 'add options { tls; }, or allow one loopback link without TLS with options { plaintext-loopback; } in its link block'
+      : 'add options { tls; } (plaintext is only allowed on a loopback address or unix socket, with a link block that has options { plaintext-loopback; })';
+    this.sink.error(listen.pos, `accepts server links without TLS: ${advice}`, label);
+  }
+
+  checkDuplicates(): void {
+    const links = new Map<string, SourcePos>();
+    this.doc.link.forEach((link) => {
+      if (typeof link.name !== 'string') return;
+      const key = link.name.toLowerCase();
+      const first = links.get(key);
+      if (first) this.sink.error(link.pos, `duplicate link block (the first is at ${where(first)})`, `link "${link.name}"`);
+      else links.set(key, link.pos);
+    });
+    const classes = new Map<string, SourcePos>();
+    this.doc.class.forEach((cls) => {
+      const first = classes.get(cls.name);
+      if (first) this.sink.error(cls.pos, `duplicate class block (the first is at ${where(first)})`, `class "${cls.name}"`);
+      else classes.set(cls.name, cls.pos);
+    });
+    const endpoints = new Map<string, SourcePos>();
+    this.doc.listen.forEach((listen) => {
+      const key = hasFileOnly(listen) ? `file ${listen.file}` : `${listen.ip} port ${listen.port}`;
+      const first = endpoints.get(key);
+      if (first) this.sink.error(listen.pos, `listens on the same ${key} as the listen block at ${where(first)}`, 'listen');
+      else endpoints.set(key, listen.pos);
+    });
+    const ulines = new Set<string>();
+    this.doc.ulines.forEach((name, i) => {
+      const pos = this.posOf('/ulines', [i], { file: '', line: 0 });
+      const key = name.toLowerCase();
+      if (this.doc.me && key === String(this.doc.me.name).toLowerCase()) {
+        this.sink.error(pos, 'our own server name (me::name) cannot be a uline', 'ulines');
+      }
+      if (ulines.has(key)) this.sink.warn(pos, `"${name}" is listed twice`, 'ulines');
+      ulines.add(key);
+    });
+  }
+
+  checkSet(): void {
+    if (this.doc.set?.['network-name'] === undefined) {
+      const pos = this.doc.set?.pos ?? this.posOf('', [], { file: '', line: 0 });
+      this.sink.warn(pos, 'set { network-name "..."; } is not set; using "TestNet"', this.doc.set ? 'set' : undefined);
+    }
+  }
+
+  private posOf(base: string, path: (string | number)[], fallback: SourcePos): SourcePos {
+    const pointer = path.reduce<string>((p, segment) => childPointer(p, segment), base);
+    return this.positions.nearest(pointer)?.pos ?? fallback;
+  }
+}
+
+function hasFileOnly(listen: RawListen): boolean {
+  return listen.file !== undefined && listen.ip === undefined;
+}
+
+function where(pos: SourcePos): string {
+  return `${pos.file}:${pos.line}`;
+}

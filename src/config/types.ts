@@ -1,0 +1,202 @@
+/**
+ * Public types of the tslink configuration.
+ *
+ * The configuration file uses UnrealIRCd's block syntax; `TslinkConfig` is the
+ * validated, typed result. Conventions:
+ *  - times are in seconds, sizes in bytes;
+ *  - file paths are absolute, resolved against the directory of the file that
+ *    contains them (the current directory for text given to `parseConfigText`);
+ *  - every block-level object carries `pos`, where it was written.
+ */
+
+/** Where something was written: file name as given/resolved, 1-based line (0 = whole file). */
+export interface SourcePos {
+  file: string;
+  line: number;
+}
+
+/** An error or warning about the configuration. */
+export interface ConfigMessage {
+  file: string;
+  /** 1-based line; 0 when the message concerns the whole file (e.g. it cannot be read). */
+  line: number;
+  /** Block path, e.g. `link "hub.test" → outgoing`; absent for syntax messages. */
+  block?: string;
+  /** The message without position, e.g. `"port" must be an integer 1..65535`. */
+  message: string;
+  /** Ready to print: `file:line: block: message` (`file: message` when line is 0). */
+  text: string;
+}
+
+/** Result of loading/parsing: `config` is present only when `errors` is empty. */
+export interface ConfigResult {
+  config?: TslinkConfig;
+  errors: ConfigMessage[];
+  warnings: ConfigMessage[];
+}
+
+/** `me { name ...; info ...; sid ...; }`: this server's identity. */
+export interface MeConfig {
+  /** Server name; contains a dot (e.g. `leaf.example.net`). */
+  name: string;
+  /** Server description sent in SERVER. */
+  info: string;
+  /** Server ID: a digit then two characters 0-9/A-Z (e.g. `0AB`). */
+  sid: string;
+  pos: SourcePos;
+}
+
+/** `listen { ... }`: one listening socket. Exactly one of `ip`+`port` or `file` is set. */
+export interface ListenConfig {
+  /** IPv4/IPv6 address to bind, or `*` for all addresses. */
+  ip?: string;
+  port?: number;
+  /** Unix socket path (`file "path";`), instead of ip/port. */
+  file?: string;
+  /** `options { serversonly; }`: only server links may use this port. */
+  serversOnly: boolean;
+  /** `options { clientsonly; }`: no server links on this port. */
+  clientsOnly: boolean;
+  /** `options { tls; }`: TLS from the first byte. */
+  tls: boolean;
+  /** `tls-options { certificate ...; key ...; }`: overrides the node's default certificate. */
+  tlsOptions?: { certificate?: string; key?: string };
+  pos: SourcePos;
+}
+
+/** `incoming { mask ...; }`: who may connect to us under this link name. */
+export interface LinkIncoming {
+  /** IP masks (`*`, `127.0.0.1`, `10.0.0.0/8`, `192.168.*`). At least one. */
+  mask: string[];
+}
+
+/** `outgoing { ... }`: how we connect to the peer. */
+export interface LinkOutgoing {
+  hostname: string;
+  port: number;
+  /** Local address to bind before connecting (`bind-ip`). */
+  bindIp?: string;
+  /** `options { tls; }`: connect with TLS. */
+  tls: boolean;
+  /** `options { autoconnect; }`: connect automatically (every class `connfreq`). */
+  autoconnect: boolean;
+}
+
+/** Peer verification methods; at least one is required unless the link is `plaintext-loopback`. */
+export interface LinkVerify {
+  /** SHA-256 of the peer's whole certificate: lowercase hex, 64 chars, no colons. */
+  certfp: string[];
+  /** SHA-256 of the peer's public key (SPKI), base64 (44 chars, padded). */
+  spkifp: string[];
+  /** CA file: the peer certificate must chain to it and match the link name. */
+  ca?: string;
+}
+
+/** `link <name> { ... }`: a server we link with. */
+export interface LinkConfig {
+  /** The peer's server name (matched case-insensitively). */
+  name: string;
+  incoming?: LinkIncoming;
+  outgoing?: LinkOutgoing;
+  /**
+   * Hash (`$scrypt$…` or `$argon2id$…`) the peer's PASS is checked against.
+   * Undefined when the block says `password "*"` or has no password: PASS is then not checked.
+   */
+  passwordHash?: string;
+  /** File holding the plaintext password we send as PASS (otherwise we send `PASS :*`). */
+  passwordFile?: string;
+  verify: LinkVerify;
+  /** File holding the shared secret for tslink-to-tslink HMAC link authentication. */
+  hmacSecretFile?: string;
+  /** `require-hmac yes`: refuse the peer unless it completes HMAC authentication. */
+  requireHmac: boolean;
+  /** `class` name (default `servers`); always a key of `TslinkConfig.classes`. */
+  className: string;
+  /** Mask of servers this peer may introduce (`hub`); undefined = none (peer is a leaf). */
+  hub?: string;
+  /** Mask of servers this peer may NOT introduce (`leaf`). */
+  leaf?: string;
+  /** Maximum depth of servers behind this peer (`leaf-depth`). */
+  leafDepth?: number;
+  /** `options { plaintext-loopback; }`: allow this link without TLS over loopback only. */
+  plaintextLoopback: boolean;
+  /** File to write a capture of this link's traffic to. */
+  capture?: string;
+  pos: SourcePos;
+}
+
+/** `class <name> { ... }`: connection class. */
+export interface ClassConfig {
+  name: string;
+  /** Seconds of silence before we PING (default 90). */
+  pingFreq: number;
+  /** Seconds between autoconnect attempts (default 15). */
+  connFreq: number;
+  /** Maximum connections in this class (default 10). */
+  maxClients: number;
+  /** Send queue limit in bytes (default 20M). */
+  sendQ: number;
+  /** Receive queue limit in bytes (default 64k). */
+  recvQ: number;
+  pos: SourcePos;
+}
+
+/** `deny link { ... }`: refuse linking when a rule matches. */
+export interface DenyLinkConfig {
+  /** Server name mask the rule applies to. */
+  mask: string;
+  /** Connection rule expression, e.g. `connected(hub.*)`. */
+  rule: string;
+  reason?: string;
+  /** `all` (default) or `auto` (only autoconnect attempts). */
+  type: 'all' | 'auto';
+  pos: SourcePos;
+}
+
+/** A parsed item kept as written (for `set` keys tslink does not interpret). */
+export interface ConfigNode {
+  name: string;
+  value?: string;
+  /** Present when the item has a `{ ... }` block (possibly empty). */
+  children?: ConfigNode[];
+  pos: SourcePos;
+}
+
+/** `set { ... }`: global settings. */
+export interface SetConfig {
+  /** `network-name` (NETINFO); default `TestNet` with a warning. */
+  networkName: string;
+  /** `data-directory`; undefined when not configured (the caller chooses). */
+  dataDirectory?: string;
+  /** `server-linking { ... }`. */
+  serverLinking: {
+    /** Seconds to wait for an outgoing TCP/TLS connect (default 10). */
+    connectTimeout: number;
+    /** Seconds allowed from connect to SERVER (default 20). */
+    handshakeTimeout: number;
+    /** Autoconnect order (default `sequential`). */
+    autoconnectStrategy: 'sequential' | 'parallel' | 'sequential-fallback';
+  };
+  /** `handshake-limits { ... }`: concurrent unregistered connections. */
+  handshakeLimits: {
+    /** Per remote IP (default 20). */
+    perIp: number;
+    /** In total (default 2000). */
+    total: number;
+  };
+  /** Every other `set` item, unvalidated, in file order. */
+  extra: ConfigNode[];
+}
+
+/** The whole validated configuration. */
+export interface TslinkConfig {
+  me: MeConfig;
+  listen: ListenConfig[];
+  links: LinkConfig[];
+  /** Classes by name; always contains `servers` (built-in defaults unless configured). */
+  classes: Record<string, ClassConfig>;
+  /** U-lined (services) server names. */
+  ulines: string[];
+  set: SetConfig;
+  denyLink: DenyLinkConfig[];
+}

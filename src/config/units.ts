@@ -1,0 +1,39 @@
+/**
+ * UnrealIRCd-style value units: times (`90`, `30s`, `5m`, `1d2h`), sizes
+ * (`512`, `64k`, `20M`, `1g`) and yes/no switches. Each parser returns
+ * undefined for text it does not accept.
+ */
+
+const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+const BYTES_PER_UNIT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Seconds from `90` (plain seconds) or a sequence like `1d2h30m` (units s, m, h, d, w). */
+export function parseDuration(text: string): number | undefined {
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  if (!/^(\d{1,15}[smhdw])+$/i.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)([a-z])/gi)) {
+    total += Number(amount) * SECONDS_PER_UNIT[unit.toLowerCase()];
+  }
+  return total;
+}
+
+/** Bytes from `512`, `64k`, `20M` or `1g` (binary units, case-insensitive). */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d{1,15})([kmg]?)$/i.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * BYTES_PER_UNIT[match[2].toLowerCase()];
+}
+
+/** true for yes/on/true/1, false for no/off/false/0 (case-insensitive). */
+export function parseYesNo(text: string): boolean | undefined {
+  const word = text.toLowerCase();
+  if (word === 'yes' || word === 'on' || word === 'true' || word === '1') return true;
+  if (word === 'no' || word === 'off' || word === 'false' || word === '0') return false;
+  return undefined;
+}
+
+/** A decimal integer (optional sign), or undefined. */
+export function parseInteger(text: string): number | undefined {
+  return /^[+-]?\d{1,15}$/.test(text) ? Number(text) : undefined;
+}

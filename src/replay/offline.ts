@@ -1,0 +1,160 @@
+// Offline replay: rebuild the network the two recorded servers agreed on.
+// The '<' lines are fed to the engine as received from the peer; the '>' lines as the
+// recording server's own (local origin), both through the same rules, so a collision the
+// recording side provoked resolves exactly as the peer resolved it. Counts describe the
+// network just before the line that ends the link (SQUIT of either end, ERROR, or close).
+import { Engine } from '../s2s/engine.ts';
+import { parseLine } from '../wire/message.ts';
+import { casefold } from '../wire/casemap.ts';
+import { stateCounts, stateDigest, type StateCounts } from '../state/digest.ts';
+import type { Effect } from '../s2s/effects.ts';
+import { readCapture, type CaptureRow } from './captureFormat.ts';
+import { splitConnections, type Connection } from './connections.ts';
+
+export interface ReplayError { line: number; message: string }
+export interface ReplayResult extends StateCounts {
+  digest: string;
+  errors: ReplayError[];
+}
+
+export interface ReplayOptions {
+  /** Stop after this capture line number (inclusive). */
+  untilLine?: number;
+  /** Called with the engine at the end (for --state dumps). */
+  onEngine?: (e: Engine, now: number) => void;
+}
+
+const PEER = 'peer';
+const HANDSHAKE = new Set(['PASS', 'PROTOCTL', 'SERVER']);
+
+interface Identity { name: string; sid: string; info: string; ts: number | null; tsMs: number; caps: Set<string> }
+
+function identityOf(rows: CaptureRow[], dir: '<' | '>'): Identity {
+  const id: Identity = { name: '', sid: '', info: '', ts: null, tsMs: 0, caps: new Set() };
+  for (const r of rows) {
+    if (r.kind !== 'line' || r.dir !== dir) continue;
+    const m = parseLine(r.line);
+    if (!m) continue;
+    if (m.command === 'PROTOCTL') {
+      for (const tok of m.params.join(' ').split(' ')) {
+        const eq = tok.indexOf('=');
+        const k = (eq < 0 ? tok : tok.slice(0, eq)).toUpperCase(), v = eq < 0 ? '' : tok.slice(eq + 1);
+        if (k === 'EAUTH' && !id.name) id.name = v.split(',')[0];
+        else if (k === 'SID' && !id.sid) id.sid = v;
+        else if (k === 'TS' && id.ts === null && Number(v) >= 10000) { id.ts = Number(v); id.tsMs = r.ms; }
+        else id.caps.add(k);
+      }
+    } else if (m.command === 'SERVER') {
+      if (!id.name) id.name = m.params[0] ?? '';
+      const desc = m.params[2] ?? '';
+      const vl = /^U\d+-[^ -]*-([0-9A-Z]{3}) ?(.*)$/.exec(desc);
+      id.info = vl ? vl[2] : desc;
+      if (!id.sid && vl) id.sid = vl[1];
+    }
+  }
+  return id;
+}
+
+/** The clock anchor of a file: the first TS= seen anywhere, with its row time. */
+function fileAnchor(rows: CaptureRow[]): { ts: number; ms: number } | null {
+  for (const r of rows) {
+    if (r.kind !== 'line') continue;
+    const m = /\bTS=(\d{5,})/.exec(r.line);
+    if (m && /^PROTOCTL /i.test(r.line.replace(/^(@\S+ )?(:\S+ )?/, ''))) return { ts: Number(m[1]), ms: r.ms };
+  }
+  for (const r of rows) {
+    if (r.kind !== 'line') continue;
+    const m = parseLine(r.line);
+    if (m?.command === 'NETINFO' && Number(m.params[1]) > 1000000) return { ts: Number(m.params[1]), ms: r.ms };
+  }
+  return null;
+}
+
+/** Does this connection have more peer protocol traffic after index i (not ERROR/SLOG)? */
+function peerContinues(rows: CaptureRow[], i: number): number | null {
+  for (let k = i + 1; k < rows.length; k++) {
+    const r = rows[k];
+    if (r.kind === 'note') { if (/closed/i.test(r.text)) return null; continue; }
+    if (r.dir !== '<') continue;
+    const m = parseLine(r.line);
+    if (m && m.command !== 'ERROR' && m.command !== 'SLOG') return r.lineNo;
+  }
+  return null;
+}
+
+export function replayConnection(conn: Connection, anchor: { ts: number; ms: number } | null, opts: ReplayOptions = {}): ReplayResult {
+  const rows = conn.rows;
+  const own = identityOf(rows, '>');
+  const peer = identityOf(rows, '<');
+  const errors: ReplayError[] = [];
+  const clock = own.ts !== null ? { ts: own.ts, ms: own.tsMs } : peer.ts !== null ? { ts: peer.ts, ms: peer.tsMs } : anchor ?? { ts: Math.floor(Date.now() / 1000), ms: 0 };
+  let nowMs = rows.find((r) => r.kind === 'line')?.kind === 'line' ? (rows.find((r) => r.kind === 'line') as { ms: number }).ms : 0;
+  const now = () => Math.floor(clock.ts + (nowMs - clock.ms) / 1000);
+  const firstLine = rows.find((r) => r.kind === 'line');
+  const direction: 'in' | 'out' = firstLine && firstLine.kind === 'line' && firstLine.dir === '<' ? 'in' : 'out';
+  const e = new Engine({
+    me: { sid: own.sid || '0ZZ', name: own.name || 'recorder.invalid', info: own.info || 'replay' },
+    now,
+    authorize: () => ({ ok: true, hub: '*' }),
+    localCaps: own.caps,
+    maxClockSkew: 60,
+  });
+  e.linkUp(PEER, direction, '127.0.0.1', { hub: '*' });
+  e.drain();
+  let ended = false;
+  const endsLink = (dir: '<' | '>', line: string): boolean => {
+    const m = parseLine(line);
+    if (!m) return false;
+    if (m.command === 'ERROR') return dir === '<';
+    if (m.command === 'SQUIT') {
+      const t = casefold(m.params[0] ?? '');
+      return [own.name, own.sid, peer.name, peer.sid].some((x) => x && casefold(x) === t);
+    }
+    return false;
+  };
+  for (let i = 0; i < rows.length && !ended; i++) {
+    const r = rows[i];
+    if (opts.untilLine !== undefined && r.lineNo > opts.untilLine) break;
+    if (r.kind === 'note') { if (/connection closed/i.test(r.text)) ended = true; continue; }
+    nowMs = r.ms;
+    if (endsLink(r.dir, r.line)) { ended = true; break; }
+    if (r.dir === '>') {
+      const m = parseLine(r.line);
+      if (m && HANDSHAKE.has(m.command)) continue; // our own handshake: the engine modelled it at linkUp
+      e.local(r.line);
+    } else {
+      e.receive(PEER, r.line);
+    }
+    for (const ef of e.drain()) {
+      if (ef.kind === 'log' && ef.event === 'ENGINE_EXCEPTION') errors.push({ line: r.lineNo, message: ef.msg.split('\n')[0] });
+      if (ef.kind === 'close' && ef.link === PEER) {
+        ended = true;
+        const cont = peerContinues(rows, i);
+        if (cont !== null) errors.push({ line: r.lineNo, message: `tslink dropped the link (${ef.reason}) but the peer kept the link up (line ${cont})` });
+      }
+    }
+  }
+  const t = now();
+  opts.onEngine?.(e, t);
+  return { ...stateCounts(e.net, e.tkl, t), digest: stateDigest(e.net, e.tkl, t), errors };
+}
+
+/** Replay a whole capture file: every connection from a fresh state; the last one is reported. */
+export function replayCapture(buf: Buffer, opts: ReplayOptions = {}): ReplayResult {
+  const { rows, problems } = readCapture(buf);
+  const conns = splitConnections(rows);
+  const anchor = fileAnchor(rows);
+  let result: ReplayResult | null = null;
+  const errors: ReplayError[] = problems.map((p) => ({ line: p.line, message: p.message }));
+  const limited = opts.untilLine !== undefined ? conns.filter((c) => c.rows.length && c.rows[0].lineNo <= opts.untilLine!) : conns;
+  limited.forEach((c, idx) => {
+    const last = idx === limited.length - 1;
+    const r = replayConnection(c, anchor, last ? opts : { untilLine: opts.untilLine });
+    errors.push(...r.errors);
+    result = r;
+  });
+  const res: ReplayResult = result ?? { servers: 0, users: 0, channels: 0, memberships: 0, tkl: {}, md: 0, digest: '', errors: [] };
+  return { ...res, errors };
+}
+
+export type { Effect };

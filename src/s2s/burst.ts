@@ -1,0 +1,48 @@
+// Our burst toward a newly linked server, in UnrealIRCd's order (handshake.md §6):
+// server MD, servers (parents first) with EOS/SINFO/MD, users (UID, MD, AWAY, SWHOIS),
+// channels (SJOIN, TOPIC, MD), member MD, TKLs, NETINFO, EOS.
+import type { Server } from '../state/model.ts';
+import type { Engine } from './engine.ts';
+import type { Link } from './link.ts';
+import { sendUser } from './userWire.ts';
+import { sjoinLines } from './channelWire.ts';
+import { formatTkl } from '../tkl/tklWire.ts';
+import { isLive } from '../tkl/types.ts';
+import { PROTOCOL } from './engine.ts';
+
+export function sendBurst(e: Engine, link: Link): void {
+  const me = e.me;
+  for (const [k, v] of me.md) e.send(link, `:${me.sid} MD client ${me.sid} ${k} :${v}`);
+  const behind = (s: Server) => s.link === link.id;
+  const walk = (s: Server) => {
+    for (const c of s.children) {
+      if (behind(c)) continue;
+      e.send(link, `:${s.sid} SID ${c.name} ${c.hops + 1} ${c.sid} :${c.info}`);
+      if (c.synced) e.send(link, `:${c.sid} EOS`);
+      if (c.sinfo) {
+        const i = c.sinfo;
+        e.send(link, `:${c.sid} SINFO ${i.boot} ${i.protocol} ${i.umodes} ${i.chanmodes} ${i.nickchars} :${i.software}`);
+      }
+      for (const [k, v] of c.md) e.send(link, `:${c.sid} MD client ${c.sid} ${k} :${v}`);
+      walk(c);
+    }
+  };
+  walk(me);
+  for (const u of e.net.usersByUid.values()) if (!behind(u.server)) sendUser(e, link, u);
+  for (const ch of e.net.channels.values()) {
+    for (const l of sjoinLines(e, ch, link)) e.send(link, l);
+    if (ch.topic) e.send(link, `TOPIC ${ch.name} ${ch.topic.setBy} ${ch.topic.ts} :${ch.topic.text}`);
+    for (const [k, v] of ch.md) e.send(link, `:${me.sid} MD channel ${ch.name} ${k} :${v}`);
+    if (ch.mlock !== null && link.has('MLOCK')) e.send(link, `:${me.sid} MLOCK ${ch.ts} ${ch.name} :${ch.mlock}`);
+  }
+  for (const ch of e.net.channels.values()) {
+    for (const m of ch.members.values()) {
+      for (const [k, v] of m.md) e.send(link, `:${me.sid} MD member ${ch.name}:${m.user.uid} ${k} :${v}`);
+      for (const [k, v] of m.mdship) e.send(link, `:${me.sid} MD membership ${m.user.uid}:${ch.name} ${k} :${v}`);
+    }
+  }
+  const now = e.now();
+  for (const t of e.tkl.values()) if (isLive(t, now)) e.send(link, `:${me.name} ${formatTkl('+', t)}`);
+  e.send(link, `NETINFO ${Math.max(e.maxGlobal, e.net.usersByUid.size)} ${now} ${PROTOCOL} * 0 0 0 :${e.opts.networkName ?? 'TestNet'}`);
+  e.send(link, `:${me.sid} EOS`);
+}

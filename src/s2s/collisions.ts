@@ -1,0 +1,37 @@
+// Nick collisions (conflicts.md §1 and §2; UnrealIRCd nick.c nick_collision()).
+import type { User } from '../state/model.ts';
+import type { Engine } from './engine.ts';
+import type { Link } from './link.ts';
+import { casefold } from '../wire/casemap.ts';
+
+export type CollisionOutcome = 'new-won' | 'existing-won' | 'both';
+
+/** differ = other user@realhost (case-insensitive). */
+export function differ(a: { ident: string; realHost: string }, b: { ident: string; realHost: string }): boolean {
+  return casefold(a.ident) !== casefold(b.ident) || casefold(a.realHost) !== casefold(b.realHost);
+}
+
+/**
+ * Decide a collision between existing `existing` and a newcomer with `ts` and `who` (ident/host)
+ * arriving from `from` (null = local origin).
+ * conflicts.md §1 rules 3-5: equal TS → both; different user@host → older TS keeps the nick;
+ * same user@host → newer TS keeps it; an existing user behind the same link loses (missed QUIT).
+ */
+export function decideCollision(existing: User, ts: number, who: { ident: string; realHost: string }, from: Link | null, isUidIntro: boolean): CollisionOutcome {
+  if (isUidIntro && existing.server.link === (from ? from.id : null) && from !== null) return 'new-won';
+  if (existing.ts === ts) return 'both';
+  const d = differ(existing, who);
+  if ((d && existing.ts > ts) || (!d && existing.ts < ts)) return 'new-won';
+  return 'existing-won';
+}
+
+/** "existing side" = our name for a local user, else the name of the link it is behind. */
+export function sideName(e: Engine, u: User): string {
+  if (!u.server.link) return e.me.name;
+  return e.links.get(u.server.link)?.name ?? u.server.name;
+}
+
+/** "new side" for a UID = the server in the UID's source; for local origin our own name. */
+export function fromSideName(e: Engine, from: Link | null): string {
+  return from ? from.name : e.me.name;
+}

@@ -1,0 +1,355 @@
+// The sans-I/O S2S protocol engine. Input: (link, line) pairs, local-origin lines and
+// events (link up/down, clock); output: state changes in `net`/`tkl` plus effects
+// (lines to send per link, closes, logs, TKL persistence) collected until drain().
+import { casefold } from '../wire/casemap.ts';
+import { BIGLINE_COMMANDS, BIGLINES_MAX, BODY_MAX, MAX_PARAMS_SERVER } from '../wire/limits.ts';
+import { parseLine, serializeTags, splitTagsAndBody, type Message, type Tags } from '../wire/message.ts';
+import { Network } from '../state/network.ts';
+import type { LinkId, Server, User } from '../state/model.ts';
+import { TklTable } from '../tkl/tklTable.ts';
+import type { Effect, LogLevel } from './effects.ts';
+import { Link, type LinkPolicy } from './link.ts';
+import { COMMANDS } from './commandTable.ts';
+import { startHandshake } from './handshake.ts';
+import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
+
+export interface AuthRequest {
+  link: LinkId;
+  direction: 'in' | 'out';
+  name: string;
+  password: string | null;
+  address: string;
+  software: string;
+}
+export type AuthResult = ({ ok: true } & LinkPolicy) | { ok: false; reason: string };
+
+export interface EngineOptions {
+  me: { sid: string; name: string; info: string };
+  networkName?: string;
+  /** Clock in unix seconds. */
+  now?: () => number;
+  /** Link authorization (link block lookup, password check). Default: refuse everything. */
+  authorize?: (req: AuthRequest) => AuthResult;
+  /** Server names that are U-lined (services). */
+  ulines?: string[];
+  software?: string;
+  /** PROTOCTL tokens we announce for ourselves (replay sets these from the capture). */
+  localCaps?: Iterable<string>;
+  bootTime?: number;
+  /** Max clock difference before a link is refused (UnrealIRCd: 60 s). */
+  maxClockSkew?: number;
+  /** Extra PROTOCTL tokens (e.g. the HMAC offer); the link layer handles them. */
+  extraProtoctl?: (link: Link) => string[];
+  /** Called for PROTOCTL tokens the engine does not know (link layer hooks). */
+  onUnknownToken?: (link: Link, key: string, value: string) => void;
+}
+
+export type Source = { kind: 'server'; server: Server } | { kind: 'user'; user: User };
+
+export interface Ctx {
+  /** The link the line came in on; null when the line is of local origin. */
+  link: Link | null;
+  src: Source;
+  msg: Message;
+  /** Raw tag section of the incoming line, relayed unchanged. */
+  rawTags: string | null;
+  /** Line number or similar, for logs. */
+}
+
+export const PROTOCOL = 6100;
+
+export class Engine {
+  readonly net: Network;
+  readonly tkl = new TklTable();
+  readonly links = new Map<LinkId, Link>();
+  readonly opts: EngineOptions;
+  readonly ulines: Set<string>;
+  readonly localCaps: Set<string>;
+  readonly localChanmodes = new ChanModeGroups(DEFAULT_CHANMODES);
+  private out: Effect[] = [];
+  readonly bootTime: number;
+  /** Highest global user count seen (NETINFO). */
+  maxGlobal = 0;
+
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.net = new Network(opts.me);
+    this.ulines = new Set((opts.ulines ?? []).map(casefold));
+    this.localCaps = new Set(opts.localCaps ?? ['MTAGS', 'SJSBY', 'NEXTBANS', 'VHP', 'EXTSWHOIS', 'BIGLINES', 'MLOCK', 'VL']);
+    this.bootTime = opts.bootTime ?? this.now();
+  }
+
+  now(): number { return this.opts.now ? this.opts.now() : Math.floor(Date.now() / 1000); }
+  get me(): Server { return this.net.me; }
+
+  // ---------------------------------------------------------------- effects
+  drain(): Effect[] { const o = this.out; this.out = []; return o; }
+  log(level: LogLevel, event: string, msg: string, link?: Link | null): void {
+    this.out.push({ kind: 'log', level, event, msg, link: link?.id });
+  }
+  emit(e: Effect): void { this.out.push(e); }
+
+  /** Queue a line for a link, applying that link's capabilities (tags only with MTAGS; length limits). */
+  send(link: Link, body: string, tags?: string | null): void {
+    if (link.phase === 'closed') return;
+    const max = link.has('BIGLINES') ? BIGLINES_MAX : BODY_MAX;
+    if (body.length > max) {
+      const cmd = commandOf(body);
+      if (!(BIGLINE_COMMANDS.has(cmd) && link.has('BIGLINES'))) body = body.slice(0, max);
+    }
+    const line = tags && link.has('MTAGS') ? `@${tags} ${body}` : body;
+    this.out.push({ kind: 'send', link: link.id, line });
+  }
+
+  /** Send to every linked link except `except` (the one a line came from). */
+  broadcast(except: Link | null, body: string | ((l: Link) => string | null), tags?: string | null): void {
+    for (const l of this.links.values()) {
+      if (l === except || l.phase !== 'linked') continue;
+      const b = typeof body === 'function' ? body(l) : body;
+      if (b !== null) this.send(l, b, tags);
+    }
+  }
+
+  /** Exit a link: ERROR + close, and remove everything behind it. */
+  exitLink(link: Link, reason: string, opts: { sendError?: boolean } = {}): void {
+    if (link.phase === 'closed') return;
+    if (opts.sendError !== false) this.send(link, `ERROR :Closing Link: ${link.name}[${link.address || link.name}] (${reason})`);
+    const wasLinked = link.phase === 'linked';
+    link.phase = 'closed';
+    this.out.push({ kind: 'close', link: link.id, reason });
+    this.log('warn', wasLinked ? 'LINK_DISCONNECTED' : 'LINK_DENIED', `Link ${link.name} closed: ${reason}`, link);
+    if (link.server && this.net.serversBySid.get(link.server.sid) === link.server) {
+      this.removeServerTree(link.server, reason, link);
+    }
+    this.links.delete(link.id);
+  }
+
+  /** Remove a server and all behind it; tell the other links with SQUIT (NOQUIT semantics). */
+  removeServerTree(s: Server, reason: string, fromLink: Link | null): void {
+    const { servers } = this.net.removeServer(s);
+    this.log('info', 'SERVER_QUIT', `${s.name} split (${servers.length} servers): ${reason}`);
+    this.broadcast(fromLink, `SQUIT ${s.name} :${reason}`);
+    // A direct link whose server vanished is closed too.
+    for (const x of servers) {
+      for (const l of this.links.values()) {
+        if (l.server === x && l !== fromLink && l.phase !== 'closed') this.exitLink(l, reason);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- inputs
+  /** A transport connected. Outgoing links start the handshake. */
+  linkUp(id: LinkId, direction: 'in' | 'out', address = '', policy?: LinkPolicy): Link {
+    const link = new Link(id, direction, address);
+    if (policy) link.policy = policy;
+    this.links.set(id, link);
+    if (direction === 'out') startHandshake(this, link);
+    return link;
+  }
+
+  /** A transport closed (or errored). */
+  linkDown(id: LinkId, reason: string): void {
+    const link = this.links.get(id);
+    if (!link) return;
+    this.exitLink(link, reason, { sendError: false });
+  }
+
+  /** One line received on a link (a byte string without CR LF). Never throws. */
+  receive(id: LinkId, raw: string): void {
+    const link = this.links.get(id);
+    if (!link || link.phase === 'closed') return;
+    try {
+      this.dispatch(link, raw);
+    } catch (err) {
+      // A handler bug must never take the node down; the link is dropped instead.
+      this.log('error', 'ENGINE_EXCEPTION', `exception on ${link.name}: ${(err as Error).stack ?? err}`, link);
+      this.exitLink(link, 'Internal error');
+    }
+  }
+
+  /** A line of local origin (our own server or one of our users), e.g. replay's own side. */
+  local(raw: string): void {
+    try {
+      this.dispatch(null, raw);
+    } catch (err) {
+      this.log('error', 'ENGINE_EXCEPTION', `exception on local line: ${(err as Error).stack ?? err}`);
+    }
+  }
+
+  /** Periodic housekeeping: expire TKLs. */
+  tick(): void {
+    for (const e of this.tkl.expire(this.now())) this.out.push({ kind: 'tkl', op: 'del', entry: e });
+  }
+
+  private dispatch(link: Link | null, raw: string): void {
+    let line = raw;
+    const { tags: rawTags, body } = splitTagsAndBody(line);
+    // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
+    let msg = parseLine(line, MAX_PARAMS_SERVER);
+    if (!msg) return; // empty line / only a prefix: silently ignored
+    const spec = COMMANDS.get(msg.command);
+    if (body.length > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) {
+      msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
+    }
+    if (spec?.maxParams && msg.params.length > spec.maxParams) {
+      msg = parseLine(line, spec.maxParams) ?? msg;
+      if (body.length > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
+    }
+    if (link && link.phase === 'handshake') {
+      if (spec?.handshake) { spec.handler(this, { link, src: { kind: 'server', server: this.me }, msg, rawTags }); return; }
+      if (msg.command === 'ERROR') { this.log('warn', 'LINK_ERROR', `ERROR from ${link.name}: ${msg.params[0] ?? ''}`, link); return; }
+      // Anything else before SERVER is accepted: ignored (UnrealIRCd answers 451 to unknowns).
+      this.log('debug', 'HANDSHAKE_IGNORED', `ignored ${msg.command} before link registration`, link);
+      return;
+    }
+    if (!spec) {
+      if (/^\d{3}$/.test(msg.command)) { this.routeNumeric(link, msg, rawTags); return; }
+      this.log('debug', 'UNKNOWN_COMMAND', `unknown command ${msg.command} ignored`, link);
+      return;
+    }
+    if (spec.handshake && spec.handshakeOnly) {
+      // PASS/SERVER/PROTOCTL after registration.
+      spec.handler(this, { link, src: { kind: 'server', server: link?.server ?? this.me }, msg, rawTags });
+      return;
+    }
+    const src = this.resolveSource(link, msg.source);
+    if (!src) return;
+    if (spec.from === 'server' && src.kind !== 'server') {
+      this.log('warn', 'NOT_FOR_USERS', `${msg.command} from a user source ${msg.source} ignored`, link);
+      return;
+    }
+    if (spec.from === 'user' && src.kind !== 'user') {
+      if (spec.onServerSource) { spec.onServerSource(this, { link, src, msg, rawTags }); return; }
+      this.log('warn', 'NOT_FOR_SERVERS', `${msg.command} from a server source ${msg.source ?? link?.name} ignored`, link);
+      return;
+    }
+    if (msg.params.length < spec.minParams) {
+      if (spec.onMissingParams) { spec.onMissingParams(this, { link, src, msg, rawTags }); return; }
+      this.needMoreParams(link, src, msg.command);
+      return;
+    }
+    spec.handler(this, { link, src, msg, rawTags });
+  }
+
+  needMoreParams(link: Link | null, src: Source, command: string): void {
+    if (link) this.send(link, `:${this.me.name} 461 ${sourceName(src)} ${command} :Not enough parameters`);
+    this.log('info', 'NEED_MORE_PARAMS', `${command}: not enough parameters`, link);
+  }
+
+  /** Resolve a :source for a line from `link` (null = local). Unknown or wrong-direction sources drop the line. */
+  resolveSource(link: Link | null, source: string | undefined): Source | null {
+    if (source === undefined || source === '') {
+      if (!link) return { kind: 'server', server: this.me };
+      return link.server ? { kind: 'server', server: link.server } : null;
+    }
+    let key = source;
+    const at = key.indexOf('@');
+    if (at > 0) key = key.slice(0, at); // nick@server
+    const server = this.net.serversBySid.get(key) ?? (key.includes('.') ? this.net.serversByName.get(casefold(key)) : undefined);
+    const found: Source | null = server ? { kind: 'server', server } : (() => {
+      const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(casefold(key));
+      return user ? { kind: 'user' as const, user } : null;
+    })();
+    if (!found) {
+      if (link) {
+        // src/parse.c remove_unknown(): SID-like or dotted → SQUIT, else KILL as ghost.
+        if ((/^[0-9]/.test(key) && key.length <= 3) || key.includes('.')) {
+          this.send(link, `:${this.me.sid} SQUIT ${key} :Unknown prefix (${key}) from ${link.name}`);
+        } else {
+          this.send(link, `:${this.me.sid} KILL ${key} :Ghost user`);
+        }
+      }
+      this.log('info', 'UNKNOWN_SOURCE', `line from unknown source ${key} dropped`, link);
+      return null;
+    }
+    const dir = found.kind === 'server' ? found.server.link : found.user.server.link;
+    const expected = link ? link.id : null;
+    if (dir !== expected) {
+      this.log('warn', 'FAKE_DIRECTION', `line from ${key} arrived from the wrong direction; dropped`, link);
+      return null;
+    }
+    return found;
+  }
+
+  // ---------------------------------------------------------------- helpers used by handlers
+  isUlined(s: Server): boolean { return s.ulined || this.ulines.has(casefold(s.name)); }
+
+  /** Numeric replies from servers are routed to their target (parv[0]): nick/UID/server. */
+  routeNumeric(link: Link | null, msg: Message, rawTags: string | null): void {
+    const target = msg.params[0];
+    if (!target) return;
+    const u = this.net.user(target);
+    const dest = u ? u.server : this.net.server(target);
+    if (!dest || dest === this.me) return; // a reply to us or our users: nothing to route (no local clients here)
+    const l = this.linkOf(dest);
+    if (l && l !== link) this.send(l, serializeBody(msg), rawTags);
+  }
+
+  /** The link through which a server is reached (null for ourselves). */
+  linkOf(s: Server): Link | null {
+    return s.link ? this.links.get(s.link) ?? null : null;
+  }
+
+  /** Kill a user: remove it and tell every link except `except`. */
+  killUser(u: User, reason: string, sourceId: string, except: Link | null, tags?: string | null): void {
+    this.net.removeUser(u);
+    this.broadcast(except, `:${sourceId} KILL ${u.uid} :${reason}`, tags);
+  }
+
+  /** Lines to send about a channel/user state change to all other links (same source id). */
+  relay(ctx: Ctx, body: string): void {
+    this.broadcast(ctx.link, body, ctx.rawTags);
+  }
+
+  /** Build a relay body with the source rewritten to its id (SID/UID). */
+  relayBody(ctx: Ctx, params: string[], trailing = true): string {
+    return `:${sourceId(ctx.src)} ${ctx.msg.command}${formatParams(params, trailing)}`;
+  }
+
+  /** Channel mode groups for parsing a MODE/SJOIN that came from `link`. */
+  modeGroups(link: Link | null): ChanModeGroups {
+    return link ? link.chanmodes : this.localChanmodes;
+  }
+
+  /** Would we parse SJSBY `<setat,setby>` items from this origin? */
+  sjsbyFrom(link: Link | null): boolean {
+    return link ? link.has('SJSBY') : this.localCaps.has('SJSBY');
+  }
+}
+
+export function sourceId(src: Source): string {
+  return src.kind === 'server' ? src.server.sid : src.user.uid;
+}
+export function sourceName(src: Source): string {
+  return src.kind === 'server' ? src.server.name : src.user.nick;
+}
+/** nick!ident@displayedhost, or the server name. */
+export function sourceMask(src: Source): string {
+  if (src.kind === 'server') return src.server.name;
+  const u = src.user;
+  return `${u.nick}!${u.ident}@${u.vhost || u.realHost}`;
+}
+
+export function formatParams(params: string[], trailing = true): string {
+  let out = '';
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    const last = i === params.length - 1;
+    if (last && (trailing || p === '' || p.includes(' ') || p.charCodeAt(0) === 58)) out += ' :' + p;
+    else out += ' ' + p;
+  }
+  return out;
+}
+
+function serializeBody(msg: Message): string {
+  return `${msg.source !== undefined ? ':' + msg.source + ' ' : ''}${msg.command}${formatParams(msg.params, false)}`;
+}
+
+function commandOf(body: string): string {
+  let i = 0;
+  if (body.charCodeAt(0) === 58) { i = body.indexOf(' ') + 1; if (i === 0) return ''; }
+  const sp = body.indexOf(' ', i);
+  return body.slice(i, sp < 0 ? undefined : sp).toUpperCase();
+}
+
+export type { Tags };

@@ -1,0 +1,57 @@
+// :<src> MD client <uid|sid|name> <key> [:<value>]
+// :<src> MD channel <#chan> <key> [:<value>]
+// :<src> MD member <#chan>:<uid> <key> [:<value>]
+// :<src> MD membership <uid>:<#chan> <key> [:<value>]
+// No value = unset. Last write wins (conflicts.md §7). Unknown objects: ignored, not relayed.
+import type { CommandSpec } from '../commandTable.ts';
+import type { Engine } from '../engine.ts';
+import { sourceId } from '../engine.ts';
+
+/** Hard cap on keys per object so no peer can grow an object without bound. */
+export const MAX_MD_KEYS = 64;
+
+function target(e: Engine, type: string, obj: string): { map: Map<string, string>; id: string } | null {
+  switch (type) {
+    case 'client': {
+      const s = e.net.server(obj);
+      if (s) return { map: s.md, id: s.sid };
+      const u = e.net.user(obj);
+      return u ? { map: u.md, id: u.uid } : null;
+    }
+    case 'channel': {
+      const ch = e.net.channel(obj);
+      return ch ? { map: ch.md, id: ch.name } : null;
+    }
+    case 'member': {
+      const c = obj.lastIndexOf(':');
+      const ch = e.net.channel(obj.slice(0, c)), u = e.net.user(obj.slice(c + 1));
+      const m = ch && u ? ch.members.get(u) : undefined;
+      return m ? { map: m.md, id: `${ch!.name}:${u!.uid}` } : null;
+    }
+    case 'membership': {
+      const c = obj.indexOf(':');
+      const u = e.net.user(obj.slice(0, c)), ch = e.net.channel(obj.slice(c + 1));
+      const m = ch && u ? ch.members.get(u) : undefined;
+      return m ? { map: m.mdship, id: `${u!.uid}:${ch!.name}` } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export const MD: CommandSpec = {
+  minParams: 3, from: 'server',
+  handler(e, ctx) {
+    const [type, obj, key, value] = ctx.msg.params;
+    const t = target(e, type, obj);
+    if (!t) return;
+    if (value === undefined) {
+      if (!t.map.delete(key)) return;
+      e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key}`);
+      return;
+    }
+    if (!t.map.has(key) && t.map.size >= MAX_MD_KEYS) { e.log('warn', 'MD_LIMIT', `MD ${type} ${obj}: key limit reached, ${key} dropped`, ctx.link); return; }
+    t.map.set(key, value);
+    e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key} :${value}`);
+  },
+};

@@ -1,0 +1,57 @@
+// SERVER <name> <hopcount=1> :[U<proto>-<flags>-<sid> ]<description>   (direct link only; handshake.md §4)
+import type { CommandSpec } from '../commandTable.ts';
+import { validServerName } from '../validate.ts';
+import { authorize } from './protoctl.ts';
+import { answerServer } from '../handshake.ts';
+import { sendBurst } from '../burst.ts';
+import { casefold } from '../../wire/casemap.ts';
+
+const OLD_PROTOCOL = 'Server using old unsupported protocol from UnrealIRCd 3.2.x or earlier. See https://www.unrealircd.org/docs/FAQ#old-server-protocol';
+
+export const SERVER: CommandSpec = {
+  minParams: 0, from: 'any', handshake: true, handshakeOnly: true,
+  handler(e, { link, msg }) {
+    if (!link) return; // our own SERVER line (replay)
+    if (link.phase !== 'handshake') { e.exitLink(link, 'Introduced another server with unsupported protocol'); return; }
+    const [name = '', hop = '', desc = ''] = msg.params;
+    if (msg.params.length < 3 || !desc) { e.exitLink(link, 'Not enough SERVER parameters'); return; }
+    if (!validServerName(name)) { e.exitLink(link, 'Bogus server name'); return; }
+    if (link.password === null) { e.exitLink(link, 'Missing password'); return; }
+    if (link.eauthName !== null && casefold(link.eauthName) !== casefold(name)) {
+      e.exitLink(link, `Servername (${name}) does not match name in EAUTH (${link.eauthName})`); return;
+    }
+    if (!authorize(e, link, name)) return;
+    if (!link.peerSid) { e.exitLink(link, OLD_PROTOCOL); return; }
+    if (hop !== '1') { e.exitLink(link, 'Invalid SERVER message, hop count must be 1'); return; }
+    if (casefold(name) === casefold(e.me.name)) { e.exitLink(link, 'Server Exists (server trying to link with same name as myself)'); return; }
+    let info = desc;
+    const vl = /^U(\d+)-([^ -]*)-([0-9A-Z]{3}) ?(.*)$/.exec(desc);
+    if (vl && link.has('VL')) info = vl[4] || desc;
+    else if (vl) info = vl[4] || desc;
+    // Same name already linked: drop the old link (handshake.md §5.8).
+    const old = e.net.serversByName.get(casefold(name));
+    if (old) {
+      const oldLink = e.linkOf(old);
+      if (oldLink && oldLink.server === old) e.exitLink(oldLink, 'Old link dropped, resyncing');
+      else e.removeServerTree(old, 'Old link dropped, resyncing', null);
+    }
+    const holder = e.net.serversBySid.get(link.peerSid);
+    if (holder) { e.exitLink(link, 'SID collision'); return; }
+    const server = e.net.addServer(link.peerSid, name, info, 1, e.me, link.id);
+    server.ulined = !!link.policy.ulined || e.isUlined(server);
+    if (link.peerProtocol || link.peerSoftware) {
+      server.sinfo = { boot: link.caps.get('BOOTED') || '0', protocol: String(link.peerProtocol || 0), umodes: link.caps.get('USERMODES') || '*', chanmodes: link.caps.get('CHANMODES') || '*', nickchars: link.caps.get('NICKCHARS') || '*', software: link.peerSoftware || '*' };
+    }
+    link.server = server;
+    link.phase = 'linked';
+    e.log('info', 'LINK_CONNECTED', `Server ${name} (${server.sid}) linked (${link.direction === 'in' ? 'incoming' : 'outgoing'})`, link);
+    // Introduce the new server to our other links.
+    e.broadcast(link, `:${e.me.sid} SID ${name} 2 ${server.sid} :${info}`);
+    if (server.sinfo) {
+      const i = server.sinfo;
+      e.broadcast(link, `:${server.sid} SINFO ${i.boot} ${i.protocol} ${i.umodes} ${i.chanmodes} ${i.nickchars} :${i.software}`);
+    }
+    if (link.direction === 'in') answerServer(e, link);
+    else sendBurst(e, link);
+  },
+};

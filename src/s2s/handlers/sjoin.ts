@@ -1,0 +1,156 @@
+// :<sid> SJOIN <channel TS> <#channel> [<+modes> [<mode params>...]] :<buffer>
+// buffer items: [*~@%+]*<uid>  members;  &mask "mask 'mask  ban/exempt/invex;
+// with SJSBY from the sender: <setat,setby> before a list item.
+// Merge rules: conflicts.md §3 (older TS wins; equal TS merges; newer: members only).
+import type { CommandSpec } from '../commandTable.ts';
+import type { Ctx, Engine } from '../engine.ts';
+import type { Channel, ListMode, User } from '../../state/model.ts';
+import { LOCAL_CHANMODES, SJOIN_LIST_PREFIX, SJOIN_PREFIX_TO_MODE } from '../chanmodes.ts';
+import { MAX_LIST_ENTRIES, mergeParam, parseModeChanges } from '../channelModes.ts';
+import { validChannelName, parseTs } from '../validate.ts';
+
+const SPLIT = 500;
+
+interface Item { kind: 'member'; user: User; prefixes: string; raw: string }
+interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: number; raw: string; rawSjsby: string }
+
+export const SJOIN: CommandSpec = {
+  minParams: 3, from: 'server',
+  onMissingParams() { /* parc < 4: ignored */ },
+  handler(e, ctx) {
+    if (ctx.src.kind !== 'server') return;
+    const server = ctx.src.server;
+    const p = ctx.msg.params;
+    const name = p[1];
+    if (!validChannelName(name)) { e.log('info', 'SJOIN_BAD_CHANNEL', `SJOIN for invalid channel name ${name} ignored`, ctx.link); return; }
+    const buffer = p[p.length - 1];
+    const modeStr = p.length >= 4 ? p[2] : '';
+    const modeParams = p.length > 4 ? p.slice(3, p.length - 1) : [];
+    const tsParsed = parseTs(p[0]);
+    const now = e.now();
+
+    let ch = e.net.channel(name);
+    const created = !ch;
+    if (!ch) ch = e.net.createChannel(name, tsParsed !== null && tsParsed > 1000000 ? tsParsed : now);
+    const ours = ch.ts;
+    const theirs = tsParsed !== null && tsParsed > 1000000 ? tsParsed : ours;
+    const mode: 'theirs-win' | 'ours-win' | 'merge' = created ? 'theirs-win' : theirs < ours ? 'theirs-win' : theirs > ours ? 'ours-win' : 'merge';
+
+    if (mode === 'theirs-win' && !created) removeOurs(ch, theirs);
+
+    // Parse the buffer.
+    const sjsby = e.sjsbyFrom(ctx.link);
+    const members: Item[] = [];
+    const lists: ListItem[] = [];
+    for (const raw of buffer.split(' ')) {
+      if (!raw) continue;
+      let it = raw;
+      let setBy = server.name, setAt = now, rawSjsby = raw;
+      if (sjsby && it[0] === '<') {
+        const close = it.indexOf('>');
+        if (close > 0) {
+          const inner = it.slice(1, close);
+          const comma = inner.indexOf(',');
+          if (comma > 0) { setAt = Number(inner.slice(0, comma)) || now; setBy = inner.slice(comma + 1); }
+          it = it.slice(close + 1);
+          rawSjsby = raw;
+        }
+      }
+      const lm = SJOIN_LIST_PREFIX[it[0]];
+      if (lm) {
+        const mask = it.slice(1);
+        if (!mask || (!mask.startsWith('~') && (!mask.includes('!') && !mask.includes('@') || mask.startsWith('!')))) continue;
+        lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: `<${setAt},${setBy}>${it}` });
+        continue;
+      }
+      let i = 0;
+      let prefixes = '';
+      while (i < it.length && SJOIN_PREFIX_TO_MODE[it[i]]) prefixes += it[i++];
+      const id = it.slice(i);
+      const user = id ? e.net.user(id) : undefined;
+      if (!user) continue; // unknown members are skipped silently
+      const dir = user.server.link;
+      if (dir !== (ctx.link ? ctx.link.id : null)) {
+        if (!ch.members.has(user) && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.uid} :Fake direction`);
+        continue;
+      }
+      members.push({ kind: 'member', user, prefixes, raw: prefixes + user.uid });
+    }
+
+    // Modes.
+    const groups = e.modeGroups(ctx.link);
+    const changes = modeStr ? parseModeChanges(groups, modeStr, modeParams).filter((c) => c.dir === '+') : [];
+    if (mode === 'theirs-win') {
+      for (const c of changes) {
+        if ('qaohvbeI'.includes(c.mode)) continue;
+        ch.modes.set(c.mode, c.param ?? '');
+      }
+      if (ch.modes.has('s')) ch.modes.delete('p');
+    } else if (mode === 'merge') {
+      const hadS = ch.modes.has('s');
+      for (const c of changes) {
+        if ('qaohvbeI'.includes(c.mode) || LOCAL_CHANMODES.has(c.mode)) continue;
+        const cur = ch.modes.get(c.mode);
+        const val = c.param ?? '';
+        if (cur === undefined || val === '') ch.modes.set(c.mode, cur !== undefined && val === '' ? cur : val);
+        else ch.modes.set(c.mode, mergeParam(c.mode, cur, val));
+      }
+      if (ch.modes.has('s') || hadS) ch.modes.delete('p');
+    }
+
+    // Members.
+    for (const m of members) {
+      const already = ch.members.has(m.user);
+      const mem = e.net.join(m.user, ch);
+      if (mode === 'ours-win') continue;
+      if (mode === 'merge' && already) continue; // an existing member keeps exactly its statuses
+      for (const pch of m.prefixes) mem.modes.add(SJOIN_PREFIX_TO_MODE[pch]);
+    }
+    // Lists.
+    if (mode !== 'ours-win') {
+      for (const l of lists) {
+        const list = ch.lists[l.mode];
+        if (list.has(l.mask) || list.size >= MAX_LIST_ENTRIES) continue;
+        list.set(l.mask, { setBy: l.setBy, setAt: l.setAt });
+      }
+    }
+
+    relaySjoin(e, ctx, ch, p[0], modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
+    e.net.destroyIfEmpty(ch);
+  },
+};
+
+/** removeours: our modes, lists, member statuses and MLOCK go; our TS becomes theirs. */
+function removeOurs(ch: Channel, ts: number): void {
+  ch.modes.clear();
+  ch.lists.b.clear(); ch.lists.e.clear(); ch.lists.I.clear();
+  for (const m of ch.members.values()) m.modes.clear();
+  ch.mlock = null;
+  ch.ts = ts;
+}
+
+/** Relay with the original TS, modes and prefixes (split at ~500 bytes; SJSBY only to SJSBY peers). */
+function relaySjoin(e: Engine, ctx: Ctx, ch: Channel, ts: string, modeStr: string, modeParams: string[], members: Item[], lists: ListItem[]): void {
+  if (ctx.src.kind !== 'server') return;
+  const head = `:${ctx.src.server.sid} SJOIN ${ts} ${ch.name}`;
+  const modes = modeStr ? ' ' + [modeStr, ...modeParams].join(' ') : '';
+  const build = (sjsby: boolean): string[] => {
+    const items = [...members.map((m) => m.raw), ...lists.map((l) => (sjsby ? l.rawSjsby : l.raw))];
+    const lines: string[] = [];
+    let cur = head + modes + ' :';
+    let has = false;
+    for (const it of items) {
+      if (has && cur.length + it.length + 1 > SPLIT) { lines.push(cur.trimEnd()); cur = head + ' :'; has = false; }
+      cur += it + ' ';
+      has = true;
+    }
+    lines.push(has ? cur.trimEnd() : cur);
+    return lines;
+  };
+  let withSjsby: string[] | null = null, without: string[] | null = null;
+  for (const l of e.links.values()) {
+    if (l === ctx.link || l.phase !== 'linked') continue;
+    const lines = l.has('SJSBY') ? (withSjsby ??= build(true)) : (without ??= build(false));
+    for (const line of lines) e.send(l, line, ctx.rawTags);
+  }
+}

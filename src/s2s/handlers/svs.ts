@@ -1,0 +1,145 @@
+// Services commands (commands.md SVSMODE..SVSLOGIN). Honoured from U-lined or server sources.
+//   :<src> SVSMODE|SVS2MODE <nick|uid> <modes> [<account>]
+//   :<src> SVSMODE|SVS2MODE <#chan> <-modes> [<nick>...]
+//   :<src> SVSNICK <nick|uid> <newnick> <ts>
+//   :<src> SVSKILL <uid> :<reason>
+//   :<src> SVSLOGIN <any> <uid|nick> <account|0>
+//   :<src> SVSJOIN|SVSPART|SAJOIN|SAPART <nick|uid> <#chan[,#chan]> [...]  (routed to the target's server)
+import type { CommandSpec } from '../commandTable.ts';
+import type { Ctx, Engine } from '../engine.ts';
+import { sourceId, sourceName } from '../engine.ts';
+import { applyUmodes } from './umode2.ts';
+import { NICKLEN } from '../../wire/limits.ts';
+import { validNick, parseTs } from '../validate.ts';
+
+function svsOk(e: Engine, ctx: Ctx): boolean {
+  if (ctx.src.kind === 'server') return true;
+  return e.isUlined(ctx.src.user.server);
+}
+
+function svsmode(): CommandSpec {
+  return {
+    minParams: 2, from: 'any',
+    handler(e, ctx) {
+      if (!svsOk(e, ctx)) return;
+      const [target, modes, arg] = ctx.msg.params;
+      if (target.startsWith('#')) { svsmodeChannel(e, ctx); return; }
+      const u = e.net.user(target);
+      if (!u) return;
+      let dir = '+';
+      let filtered = '';
+      for (const ch of modes) {
+        if (ch === '+' || ch === '-') { dir = ch; filtered += ch; continue; }
+        if (ch === 'd' && arg !== undefined) {
+          // +d/-d with a parameter sets the account (login/logout), not deaf.
+          u.account = arg === '0' || arg === '*' || /^[0-9]/.test(arg) ? '' : arg;
+          continue;
+        }
+        if (ch === 'z') continue; // cannot be changed
+        if (ch === 't' && dir === '-') u.vhost = '';
+        filtered += ch;
+      }
+      applyUmodes(u, filtered);
+      e.relay(ctx, e.relayBody(ctx, ctx.msg.params.map((p, i) => (i === 0 ? u.uid : p)), false));
+    },
+  };
+}
+
+function svsmodeChannel(e: Engine, ctx: Ctx): void {
+  const [name, modes, ...args] = ctx.msg.params;
+  const ch = e.net.channel(name);
+  if (!ch) return;
+  const nickArg = args[0];
+  const who = nickArg ? e.net.user(nickArg) : undefined;
+  let dir = '+';
+  for (const m of modes) {
+    if (m === '+' || m === '-') { dir = m; continue; }
+    if (dir !== '-') continue; // channel form only removes
+    if (m === 'b' || m === 'e' || m === 'I') {
+      if (!nickArg) ch.lists[m].clear();
+      else if (who) {
+        const needles = [`${who.nick}!${who.ident}@${who.realHost}`, `${who.nick}!${who.ident}@${who.vhost}`];
+        for (const mask of [...ch.lists[m].keys()]) if (needles.some((n) => globMatch(mask, n))) ch.lists[m].delete(mask);
+      }
+    } else if ('qaohv'.includes(m)) {
+      for (const mem of ch.members.values()) mem.modes.delete(m);
+    }
+  }
+  e.relay(ctx, e.relayBody(ctx, ctx.msg.params, false));
+}
+
+function globMatch(mask: string, text: string): boolean {
+  const re = new RegExp('^' + mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+  return re.test(text);
+}
+
+export const SVSMODE = svsmode();
+export const SVS2MODE = svsmode();
+
+export const SVSNICK: CommandSpec = {
+  minParams: 3, from: 'any',
+  handler(e, ctx) {
+    if (!svsOk(e, ctx)) return;
+    const [t, newNick, tsStr] = ctx.msg.params;
+    const u = e.net.user(t);
+    if (!u || newNick.length > NICKLEN || !validNick(newNick)) return;
+    if (u.server === e.me) {
+      // Our user: perform the change (or exit it when the nick is taken by someone else).
+      const other = e.net.userByNick(newNick);
+      if (other && other !== u) { e.killUser(u, 'Nickname collision due to forced nickname change, your nick was overruled', e.me.sid, null); return; }
+      const ts = parseTs(tsStr) ?? e.now();
+      e.net.renameUser(u, newNick, ts);
+      e.broadcast(null, `:${u.uid} NICK ${newNick} :${ts}`);
+      return;
+    }
+    const l = e.linkOf(u.server);
+    if (l && l !== ctx.link) e.send(l, `:${sourceId(ctx.src)} SVSNICK ${u.uid} ${newNick} ${tsStr}`, ctx.rawTags);
+  },
+};
+
+export const SVSKILL: CommandSpec = {
+  minParams: 1, from: 'any', maxParams: 2,
+  handler(e, ctx) {
+    if (!svsOk(e, ctx)) return;
+    const u = e.net.user(ctx.msg.params[0]);
+    if (!u) return;
+    const reason = ctx.msg.params[1] ?? 'SVSKILLed';
+    e.net.removeUser(u);
+    e.relay(ctx, `:${sourceId(ctx.src)} SVSKILL ${u.uid} :${reason}`);
+  },
+};
+
+export const SVSLOGIN: CommandSpec = {
+  minParams: 3, from: 'any',
+  handler(e, ctx) {
+    if (!svsOk(e, ctx)) return;
+    const [p1, target, account] = ctx.msg.params;
+    const u = e.net.user(target);
+    if (u) u.account = account === '0' || account === '*' ? '' : account;
+    const srcName = ctx.src.kind === 'server' ? ctx.src.server.name : ctx.src.user.server.name;
+    e.relay(ctx, `:${srcName} SVSLOGIN ${p1} ${target} ${account}`);
+  },
+};
+
+/** Commands that act on a user's own server: routed there unchanged. */
+function routed(needSvs: boolean): CommandSpec {
+  return {
+    minParams: 2, from: 'any',
+    handler(e, ctx) {
+      if (needSvs && !svsOk(e, ctx)) return;
+      const u = e.net.user(ctx.msg.params[0]);
+      if (!u) return;
+      if (u.server === e.me) {
+        e.log('info', 'SVS_ROUTED_LOCAL', `${ctx.msg.command} for our user ${u.nick} from ${sourceName(ctx.src)} (no local clients to act on)`, ctx.link);
+        return;
+      }
+      const l = e.linkOf(u.server);
+      if (l && l !== ctx.link) e.send(l, e.relayBody(ctx, ctx.msg.params, false), ctx.rawTags);
+    },
+  };
+}
+
+export const SVSJOIN = routed(true);
+export const SVSPART = routed(true);
+export const SAJOIN = routed(false);
+export const SAPART = routed(false);

@@ -1,0 +1,49 @@
+// How users travel on the wire: the UID line and the lines that follow it in a burst.
+import type { User } from '../state/model.ts';
+import type { Engine } from './engine.ts';
+import type { Link } from './link.ts';
+import { escapeTagValue } from '../wire/message.ts';
+
+export function umodeString(u: User): string {
+  return '+' + [...u.umodes].sort(modeSort).join('');
+}
+
+/** Lowercase before uppercase, then alphabetical (UnrealIRCd's sorted mode tables). */
+export function modeSort(a: string, b: string): number {
+  const la = a >= 'a' && a <= 'z', lb = b >= 'a' && b <= 'z';
+  if (la !== lb) return la ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The virthost field for a peer: with VHP the displayed host; without, '*' unless +x and +t. */
+export function virthostFor(u: User, link: Link): string {
+  if (link.has('VHP')) return u.vhost || u.realHost;
+  if (u.vhost && u.umodes.has('x') && u.umodes.has('t')) return u.vhost;
+  return '*';
+}
+
+export function uidLine(u: User, link: Link): string {
+  const account = u.account || '0';
+  return `:${u.server.sid} UID ${u.nick} 0 ${u.ts} ${u.ident} ${u.realHost} ${u.uid} ${account} ${umodeString(u)} ${virthostFor(u, link)} ${u.cloak || '*'} ${u.ip} :${u.realname}`;
+}
+
+/** s2s-md early moddata tags for the UID line. */
+export function uidTags(u: User): string | null {
+  if (!u.md.size) return null;
+  const parts: string[] = [];
+  for (const [k, v] of u.md) if (EARLY_MD.has(k)) parts.push(`s2s-md/${k}=${escapeTagValue(v)}`);
+  return parts.length ? parts.join(';') : null;
+}
+
+export const EARLY_MD = new Set(['certfp', 'tls_cipher', 'creationtime', 'operlogin', 'operclass', 'webirc', 'websocket', 'geoip', 'saslmechlist']);
+
+/** UID, MD, AWAY and SWHOIS lines for one user (handshake.md §6 step 6). */
+export function sendUser(e: Engine, link: Link, u: User): void {
+  e.send(link, uidLine(u, link), uidTags(u));
+  for (const [k, v] of u.md) e.send(link, `:${u.server.sid} MD client ${u.uid} ${k} :${v}`);
+  if (u.away !== null) e.send(link, `:${u.uid} AWAY :${u.away}`);
+  for (const s of u.swhois) {
+    if (link.has('EXTSWHOIS')) e.send(link, `:${e.me.sid} SWHOIS ${u.uid} + ${s.tag} ${s.prio} :${s.text}`);
+    else e.send(link, `:${e.me.sid} SWHOIS ${u.uid} :${s.text}`);
+  }
+}

@@ -1,0 +1,62 @@
+// Syntax checks for identifiers on the wire (protocol README "SID / UID format").
+import { CHANNELLEN, HOSTLEN, NICKLEN } from '../wire/limits.ts';
+
+export function validSid(s: string): boolean {
+  return /^[0-9][0-9A-Z]{2}$/.test(s);
+}
+
+export function validUid(s: string): boolean {
+  return /^[0-9][0-9A-Z]{5,11}$/.test(s);
+}
+
+export function validServerName(s: string): boolean {
+  return s.length <= HOSTLEN && s.includes('.') && /^[A-Za-z0-9.\-_*]+$/.test(s) && !s.startsWith('.');
+}
+
+const NICK_SPECIAL = '[]\\`^{}|_-';
+
+/** UnrealIRCd's do_nick_name() for ASCII nicks; bytes >= 0x80 are accepted (utf8 nickchars). */
+export function validNick(s: string): boolean {
+  if (!s || s.length > NICKLEN) return false;
+  const c0 = s.charCodeAt(0);
+  if ((c0 >= 48 && c0 <= 57) || s[0] === '-') return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) continue;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) continue;
+    if (NICK_SPECIAL.includes(s[i])) continue;
+    return false;
+  }
+  return true;
+}
+
+/** valid_host(): letters, digits, and . - : _ / (IPv6 and cloaks included). */
+export function validHost(s: string): boolean {
+  return s.length > 0 && s.length <= HOSTLEN && /^[A-Za-z0-9.\-:_/]+$/.test(s);
+}
+
+export function validIdent(s: string): boolean {
+  return s.length > 0 && s.length <= 12 && /^[^\s@!:]+$/.test(s);
+}
+
+/** UID ip field: '*' or base64 of 4 or 16 bytes. */
+export function validIpField(s: string): boolean {
+  if (s === '*') return true;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0) return false;
+  const n = Buffer.from(s, 'base64').length;
+  return n === 4 || n === 16;
+}
+
+export function validChannelName(s: string): boolean {
+  if (s.length < 2 || s.length > CHANNELLEN || s[0] !== '#') return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 44 || c === 7 || c < 32) return false;
+  }
+  return true;
+}
+
+export function parseTs(s: string | undefined): number | null {
+  if (s === undefined || !/^-?\d+$/.test(s)) return null;
+  return Number(s);
+}

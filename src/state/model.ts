@@ -1,0 +1,79 @@
+// The network state: servers (a tree), users, channels, memberships. One place,
+// O(1) lookups by SID, server name, UID, casemapped nick and casemapped channel name.
+// All strings are byte strings (see wire/message.ts).
+
+export type LinkId = string;
+
+export interface Server {
+  sid: string;
+  name: string;
+  info: string;
+  hops: number;
+  /** The server this one was introduced by; null for ourselves. */
+  uplink: Server | null;
+  /** The direct link this server is reached through; null for ourselves. */
+  link: LinkId | null;
+  ulined: boolean;
+  synced: boolean;
+  children: Set<Server>;
+  users: Set<User>;
+  md: Map<string, string>;
+  /** SINFO / PROTOCTL facts: boot time, protocol, umodes, chanmodes, nickchars, software. */
+  sinfo?: { boot: string; protocol: string; umodes: string; chanmodes: string; nickchars: string; software: string };
+}
+
+export interface Swhois { tag: string; prio: number; text: string }
+
+export interface User {
+  uid: string;
+  nick: string;
+  /** nick TS (lastnick) */
+  ts: number;
+  ident: string;
+  realHost: string;
+  /** Displayed virtual host ('' when none). */
+  vhost: string;
+  /** Cloaked host as the origin server computed it ('' when unknown). */
+  cloak: string;
+  /** Base64 of the raw address, '*' when unknown. */
+  ip: string;
+  /** Account name, '' when not logged in. */
+  account: string;
+  /** User modes as a set of letters. */
+  umodes: Set<string>;
+  realname: string;
+  server: Server;
+  away: string | null;
+  swhois: Swhois[];
+  md: Map<string, string>;
+  channels: Map<Channel, Membership>;
+}
+
+export interface ListEntry { setBy: string; setAt: number }
+
+export interface Channel {
+  name: string;
+  ts: number;
+  /** Simple and parameter modes: letter → parameter ('' for none). */
+  modes: Map<string, string>;
+  lists: { b: Map<string, ListEntry>; e: Map<string, ListEntry>; I: Map<string, ListEntry> };
+  topic: { text: string; setBy: string; ts: number } | null;
+  members: Map<User, Membership>;
+  md: Map<string, string>;
+  mlock: string | null;
+}
+
+export interface Membership {
+  user: User;
+  channel: Channel;
+  /** Member modes held, as letters from "qaohv". */
+  modes: Set<string>;
+  /** MD on the "member" object (#chan:uid). */
+  md: Map<string, string>;
+  /** MD on the "membership" object (uid:#chan). */
+  mdship: Map<string, string>;
+}
+
+export type ListMode = 'b' | 'e' | 'I';
+export const LIST_MODES: readonly ListMode[] = ['b', 'e', 'I'];
+export const MEMBER_MODES = 'qaohv';

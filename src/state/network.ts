@@ -1,0 +1,141 @@
+// The network model with its indexes and the primitive changes every handler uses.
+import { casefold } from '../wire/casemap.ts';
+import type { Channel, LinkId, Membership, Server, User } from './model.ts';
+
+export class Network {
+  readonly me: Server;
+  readonly serversBySid = new Map<string, Server>();
+  readonly serversByName = new Map<string, Server>();
+  readonly usersByUid = new Map<string, User>();
+  readonly usersByNick = new Map<string, User>();
+  readonly channels = new Map<string, Channel>();
+
+  constructor(me: { sid: string; name: string; info: string }) {
+    this.me = newServer(me.sid, me.name, me.info, 0, null, null);
+    this.me.synced = true;
+    this.indexServer(this.me);
+  }
+
+  // ---- servers ----
+  server(idOrName: string): Server | undefined {
+    return this.serversBySid.get(idOrName) ?? this.serversByName.get(casefold(idOrName));
+  }
+
+  addServer(sid: string, name: string, info: string, hops: number, uplink: Server, link: LinkId | null): Server {
+    const s = newServer(sid, name, info, hops, uplink, link);
+    uplink.children.add(s);
+    this.indexServer(s);
+    return s;
+  }
+
+  private indexServer(s: Server): void {
+    this.serversBySid.set(s.sid, s);
+    this.serversByName.set(casefold(s.name), s);
+  }
+
+  /** Remove a server and everything behind it (NOQUIT semantics). Returns the removed servers and users. */
+  removeServer(s: Server): { servers: Server[]; users: User[] } {
+    const servers: Server[] = [];
+    const users: User[] = [];
+    const walk = (x: Server) => {
+      for (const c of x.children) walk(c);
+      for (const u of x.users) { users.push(u); this.removeUser(u); }
+      servers.push(x);
+    };
+    walk(s);
+    for (const x of servers) {
+      this.serversBySid.delete(x.sid);
+      if (this.serversByName.get(casefold(x.name)) === x) this.serversByName.delete(casefold(x.name));
+      x.uplink?.children.delete(x);
+    }
+    return { servers, users };
+  }
+
+  /** Is `s` equal to or behind `ancestor`? */
+  isBehind(s: Server, ancestor: Server): boolean {
+    for (let x: Server | null = s; x; x = x.uplink) if (x === ancestor) return true;
+    return false;
+  }
+
+  // ---- users ----
+  user(uidOrNick: string): User | undefined {
+    return this.usersByUid.get(uidOrNick) ?? this.usersByNick.get(casefold(uidOrNick));
+  }
+
+  userByNick(nick: string): User | undefined {
+    return this.usersByNick.get(casefold(nick));
+  }
+
+  addUser(u: User): void {
+    this.usersByUid.set(u.uid, u);
+    this.usersByNick.set(casefold(u.nick), u);
+    u.server.users.add(u);
+  }
+
+  renameUser(u: User, nick: string, ts: number): void {
+    const old = casefold(u.nick);
+    if (this.usersByNick.get(old) === u) this.usersByNick.delete(old);
+    u.nick = nick;
+    u.ts = ts;
+    this.usersByNick.set(casefold(nick), u);
+  }
+
+  /** Remove a user from every index and every channel (channels left empty are destroyed unless +P). */
+  removeUser(u: User): void {
+    for (const ch of [...u.channels.keys()]) this.part(u, ch);
+    this.usersByUid.delete(u.uid);
+    const k = casefold(u.nick);
+    if (this.usersByNick.get(k) === u) this.usersByNick.delete(k);
+    u.server.users.delete(u);
+  }
+
+  // ---- channels ----
+  channel(name: string): Channel | undefined {
+    return this.channels.get(casefold(name));
+  }
+
+  createChannel(name: string, ts: number): Channel {
+    const ch: Channel = {
+      name, ts, modes: new Map(),
+      lists: { b: new Map(), e: new Map(), I: new Map() },
+      topic: null, members: new Map(), md: new Map(), mlock: null,
+    };
+    this.channels.set(casefold(name), ch);
+    return ch;
+  }
+
+  join(u: User, ch: Channel): Membership {
+    let m = ch.members.get(u);
+    if (m) return m;
+    m = { user: u, channel: ch, modes: new Set(), md: new Map(), mdship: new Map() };
+    ch.members.set(u, m);
+    u.channels.set(ch, m);
+    return m;
+  }
+
+  /** Remove a membership; destroys the channel if it is left empty and not +P. Returns true if destroyed. */
+  part(u: User, ch: Channel): boolean {
+    ch.members.delete(u);
+    u.channels.delete(ch);
+    return this.destroyIfEmpty(ch);
+  }
+
+  destroyIfEmpty(ch: Channel): boolean {
+    if (ch.members.size === 0 && !ch.modes.has('P')) {
+      this.channels.delete(casefold(ch.name));
+      return true;
+    }
+    return false;
+  }
+
+  // ---- counts ----
+  memberships(): number {
+    let n = 0;
+    for (const ch of this.channels.values()) n += ch.members.size;
+    return n;
+  }
+}
+
+function newServer(sid: string, name: string, info: string, hops: number, uplink: Server | null, link: LinkId | null): Server {
+  return { sid, name, info, hops, uplink, link, ulined: false, synced: false, children: new Set(), users: new Set(), md: new Map() };
+}

@@ -1,0 +1,194 @@
+// IRC line codec: IRCv3 message tags, :source, command, params, trailing.
+//
+// Lines are bytes, not guaranteed UTF-8. tslink keeps every protocol string as a
+// "byte string": a JS string in which each char code is one byte (latin1 decoding).
+// That is lossless, so a non-UTF-8 byte that passes through is never corrupted, and
+// string length equals wire length in bytes. Use `bytesToLine`/`lineToBytes` at the
+// edges and `displayText` when a human-readable (UTF-8) form is wanted.
+
+export type Tags = Record<string, string>; // value '' = tag without value
+
+export interface Message {
+  tags?: Tags;
+  source?: string;
+  command: string;
+  params: string[];
+}
+
+/** Decode raw bytes (without CR LF) to a byte string. */
+export function bytesToLine(buf: Uint8Array): string {
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1');
+}
+
+/** Encode a byte string back to the exact bytes. */
+export function lineToBytes(line: string): Buffer {
+  return Buffer.from(line, 'latin1');
+}
+
+/** Convert a (UTF-8) JS string into a byte string. */
+export function utf8ToByteString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** Best-effort human form of a byte string: UTF-8 when it decodes cleanly, else latin1 as is. */
+export function displayText(s: string): string {
+  // Fast path: pure ASCII.
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) { ascii = false; break; }
+  if (ascii) return s;
+  const buf = Buffer.from(s, 'latin1');
+  const text = buf.toString('utf8');
+  return text.includes('\ufffd') && !s.includes('\u00ef\u00bf\u00bd') ? s : text;
+}
+
+const TAG_UNESCAPE: Record<string, string> = { ':': ';', s: ' ', '\\': '\\', r: '\r', n: '\n' };
+
+export function unescapeTagValue(v: string): string {
+  if (!v.includes('\\')) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (c !== '\\') { out += c; continue; }
+    i++;
+    if (i >= v.length) break; // trailing lone backslash is dropped
+    const n = v[i];
+    out += TAG_UNESCAPE[n] ?? n;
+  }
+  return out;
+}
+
+export function escapeTagValue(v: string): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    switch (c) {
+      case ';': out += '\\:'; break;
+      case ' ': out += '\\s'; break;
+      case '\\': out += '\\\\'; break;
+      case '\r': out += '\\r'; break;
+      case '\n': out += '\\n'; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+export function parseTags(s: string): Tags {
+  const tags: Tags = {};
+  for (const part of s.split(';')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    if (eq < 0) tags[part] = '';
+    else tags[part.slice(0, eq)] = unescapeTagValue(part.slice(eq + 1));
+  }
+  return tags;
+}
+
+export function serializeTags(tags: Tags): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(tags)) {
+    const v = tags[k];
+    parts.push(v === '' ? k : `${k}=${escapeTagValue(v)}`);
+  }
+  return parts.join(';');
+}
+
+/**
+ * Parse one line (without CR LF; stray CR/LF/NUL are cut where they appear, as
+ * UnrealIRCd ends a line at any of them). Returns null for an empty line or a line
+ * that holds only tags and/or a source (UnrealIRCd ignores those from servers).
+ * `maxParams` glues everything past that many params into the last one.
+ */
+export function parseLine(raw: string, maxParams = 30): Message | null {
+  let line = raw;
+  const cut = firstBreak(line);
+  if (cut >= 0) line = line.slice(0, cut);
+  let i = 0;
+  const n = line.length;
+  while (i < n && line.charCodeAt(i) === 32) i++;
+  let tags: Tags | undefined;
+  if (line.charCodeAt(i) === 64 /* @ */) {
+    const sp = line.indexOf(' ', i);
+    if (sp < 0) return null;
+    tags = parseTags(line.slice(i + 1, sp));
+    i = sp;
+    while (i < n && line.charCodeAt(i) === 32) i++;
+  }
+  let source: string | undefined;
+  if (line.charCodeAt(i) === 58 /* : */) {
+    const sp = line.indexOf(' ', i);
+    if (sp < 0) return null;
+    source = line.slice(i + 1, sp);
+    i = sp;
+    while (i < n && line.charCodeAt(i) === 32) i++;
+  }
+  if (i >= n) return null;
+  let sp = line.indexOf(' ', i);
+  if (sp < 0) sp = n;
+  const command = line.slice(i, sp).toUpperCase();
+  i = sp;
+  const params: string[] = [];
+  while (i < n) {
+    while (i < n && line.charCodeAt(i) === 32) i++;
+    if (i >= n) break;
+    if (line.charCodeAt(i) === 58 /* : */) { params.push(line.slice(i + 1)); break; }
+    if (params.length === maxParams - 1) {
+      // Glue the remainder into the last param, as UnrealIRCd does for commands
+      // registered with fewer params.
+      let rest = line.slice(i);
+      if (rest.charCodeAt(0) === 58) rest = rest.slice(1);
+      params.push(rest.replace(/ +$/, ''));
+      break;
+    }
+    let e = line.indexOf(' ', i);
+    if (e < 0) e = n;
+    params.push(line.slice(i, e));
+    i = e;
+  }
+  const msg: Message = { command, params };
+  if (tags) msg.tags = tags;
+  if (source !== undefined) msg.source = source;
+  return msg;
+}
+
+function firstBreak(s: string): number {
+  let best = -1;
+  for (const ch of ['\r', '\n', '\0']) {
+    const k = s.indexOf(ch);
+    if (k >= 0 && (best < 0 || k < best)) best = k;
+  }
+  return best;
+}
+
+/** Serialize a message (no CR LF). The last param gets ':' when it needs it. */
+export function serialize(msg: Message): string {
+  let out = '';
+  if (msg.tags && Object.keys(msg.tags).length) out += '@' + serializeTags(msg.tags) + ' ';
+  if (msg.source !== undefined) out += ':' + msg.source + ' ';
+  out += msg.command;
+  const p = msg.params;
+  for (let k = 0; k < p.length; k++) {
+    const v = p[k];
+    if (k === p.length - 1 && (v === '' || v.includes(' ') || v.charCodeAt(0) === 58)) out += ' :' + v;
+    else out += ' ' + v;
+  }
+  return out;
+}
+
+/** Build a line from parts; the last param is always written as trailing when `trailing` is set. */
+export function line(source: string | undefined, command: string, params: string[], trailing?: string): string {
+  let out = source !== undefined ? ':' + source + ' ' + command : command;
+  for (const p of params) out += ' ' + p;
+  if (trailing !== undefined) out += ' :' + trailing;
+  return out;
+}
+
+/** Split "@tags rest" into the tag section (without '@') and the body. */
+export function splitTagsAndBody(raw: string): { tags: string | null; body: string } {
+  if (raw.charCodeAt(0) !== 64) return { tags: null, body: raw };
+  const sp = raw.indexOf(' ');
+  if (sp < 0) return { tags: raw.slice(1), body: '' };
+  let j = sp;
+  while (j < raw.length && raw.charCodeAt(j) === 32) j++;
+  return { tags: raw.slice(1, sp), body: raw.slice(j) };
+}
