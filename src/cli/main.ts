@@ -10,6 +10,8 @@ commands:
   check-config [FILE]          validate a configuration file; exits non-zero with file:line errors
   replay FILE [--json]         replay a capture offline and print the resulting network
          [--until LINE] [--digest]
+  gen-burst --users N --channels N --tkl N --servers N --seed S [--out FILE]
+                               write a deterministic synthetic burst capture
   gencert [--dir DIR] [--name NAME]   write a key (0600) and self-signed certificate; print certfp/spkifp
   fingerprint FILE             print the certfp and spkifp of a PEM certificate
   mkpasswd                     hash a link password (scrypt) for a link block
@@ -24,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
       return cmd === undefined ? 2 : 0;
     case 'replay':
       return replayCommand(rest);
+    case 'gen-burst': {
+      const { genBurstCommand } = await import('./genBurstCommand.ts');
+      return genBurstCommand(rest);
+    }
     case 'start': {
       const { startCommand } = await import('./startCommand.ts');
       return startCommand(rest);

@@ -209,7 +209,7 @@ class Converter {
       case 'flag':
         if (item.value !== undefined || item.children) {
           this.fail(item, pointer, `"${name}" is a flag and takes no value: ${name};`, label);
-          return;
+          // Still mark it set (the config is rejected anyway) so rules do not add "flag missing" errors.
         }
         this.positions.set(pointer, located);
         target[name] = true;

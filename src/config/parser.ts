@@ -86,8 +86,9 @@ class Parser {
       if (this.peek().kind === ';') this.index++;
     } else if (tok.kind === ';') {
       this.index++;
-    } else {
+    } else if (!last.unterminated) {
       // A third word, '}' or end of file: the ';' is missing. Leave the token for the caller.
+      // (After an unterminated string the ';' was probably swallowed: that error is enough.)
       this.error(last.line, `missing ';' after the "${node.name}" item`);
     }
     return node;

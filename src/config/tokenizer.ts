@@ -13,6 +13,8 @@ export interface Token {
   /** Word text, or the unescaped string contents; the punctuation itself otherwise. */
   text: string;
   line: number;
+  /** Set on a string missing its closing quote (already reported). */
+  unterminated?: boolean;
 }
 
 export interface TokenizeResult {
@@ -88,6 +90,6 @@ function readString(text: string, start: number, line: number, tokens: Token[], 
     }
   }
   errors.push({ line, message: 'unterminated string: missing closing \'"\' on this line' });
-  tokens.push({ kind: 'string', text: value, line });
+  tokens.push({ kind: 'string', text: value, line, unterminated: true });
   return i;
 }
