@@ -156,7 +156,7 @@ class Converter {
     if (node.value === 'link' && node.children) {
       this.pushTopBlock(node, denyLinkSchema, this.document['deny-link'], '/deny-link', 'deny link');
     } else if (node.value === undefined || !node.children) {
-      this.error(node, 'a deny block needs a type: deny link { ... }');
+      this.error(node, 'deny needs a type and a block: deny link { ... }');
     } else {
       this.sink.warn(node.pos, `deny ${node.value} { } is not supported by tslink; ignored`);
     }

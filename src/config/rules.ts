@@ -44,10 +44,13 @@ class RuleContext {
       this.sink.error(link.pos, 'needs incoming { mask ...; } and/or outgoing { hostname ...; port ...; }', label);
     }
     if (!verified && !plaintextLoopback) {
+      const masks = link.incoming?.mask ?? [];
+      const localOnly = masks.length > 0 && masks.every((m) => typeof m === 'string' && isLoopbackMask(m));
       this.sink.error(
         link.pos,
         'no way to verify the peer: add verify { certfp "..."; } (SHA-256 of its certificate), ' +
-          'verify { spkifp "..."; } (SHA-256 of its public key) or verify { ca "file"; }',
+          'verify { spkifp "..."; } (SHA-256 of its public key) or verify { ca "file"; }' +
+          (localOnly ? ', or for local services without TLS: options { plaintext-loopback; } with a password hash' : ''),
         label,
       );
     }
@@ -178,8 +181,8 @@ class RuleContext {
 
   checkSet(): void {
     if (this.doc.set?.['network-name'] === undefined) {
-      const pos = this.doc.set?.pos ?? this.posOf('', [], { file: '', line: 0 });
-      this.sink.warn(pos, 'set { network-name "..."; } is not set; using "TestNet"', this.doc.set ? 'set' : undefined);
+      if (this.doc.set) this.sink.warn(this.doc.set.pos, '"network-name" is not set; using "TestNet"', 'set');
+      else this.sink.warn(this.posOf('', [], { file: '', line: 0 }), 'set { network-name "..."; } is not set; using "TestNet"');
     }
   }
 
