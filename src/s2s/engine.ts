@@ -21,7 +21,7 @@ export interface AuthRequest {
   address: string;
   software: string;
 }
-export type AuthResult = ({ ok: true } & LinkPolicy) | { ok: false; reason: string };
+export type AuthResult = ({ ok: true; preLines?: string[] } & LinkPolicy) | { ok: false; reason: string };
 
 export interface EngineOptions {
   me: { sid: string; name: string; info: string };
@@ -38,10 +38,12 @@ export interface EngineOptions {
   bootTime?: number;
   /** Max clock difference before a link is refused (UnrealIRCd: 60 s). */
   maxClockSkew?: number;
-  /** Extra PROTOCTL tokens (e.g. the HMAC offer); the link layer handles them. */
+  /** Extra PROTOCTL lines an outgoing link sends after its own (e.g. the HMAC offer). */
   extraProtoctl?: (link: Link) => string[];
-  /** Called for PROTOCTL tokens the engine does not know (link layer hooks). */
-  onUnknownToken?: (link: Link, key: string, value: string) => void;
+  /** PROTOCTL tokens starting with TSLINK- go to the link layer; it may answer or fail the link. */
+  onPeerToken?: (link: Link, key: string, value: string) => { send?: string[]; error?: string };
+  /** Last check before a peer's SERVER is accepted (e.g. both HMAC proofs verified); a string refuses. */
+  beforeServer?: (link: Link) => string | null;
 }
 
 export type Source = { kind: 'server'; server: Server } | { kind: 'user'; user: User };

@@ -11,6 +11,7 @@ export function startHandshake(e: Engine, link: Link): void {
   e.send(link, eauthLine(e));
   e.send(link, serversLine(e, false));
   for (const l of protoLines(e, link)) e.send(link, l);
+  for (const l of e.opts.extraProtoctl?.(link) ?? []) e.send(link, l);
   link.sentProtoctl = true;
 }
 

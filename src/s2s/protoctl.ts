@@ -26,8 +26,6 @@ export function protoLines(e: Engine, link: Link): string[] {
     `PROTOCTL CHANMODES=${e.localChanmodes.spec} USERMODES=${DEFAULT_USERMODES} BOOTED=${e.bootTime} PREFIX=${DEFAULT_PREFIX} SID=${e.me.sid} MLOCK TS=${e.now()} EXTSWHOIS`,
     `PROTOCTL NICKCHARS= CHANNELCHARS=utf8${caps.has('BIGLINES') ? ' BIGLINES' : ''}`,
   ];
-  const extra = e.opts.extraProtoctl?.(link) ?? [];
-  if (extra.length) lines.push(`PROTOCTL ${extra.join(' ')}`);
   return lines;
 }
 

@@ -96,7 +96,11 @@ function applyToken(e: Engine, link: Link, key: string, value: string): boolean 
       return true;
     default:
       link.caps.set(key, value);
-      if (key.startsWith('TSLINK-')) e.opts.onUnknownToken?.(link, key, value);
+      if (key.startsWith('TSLINK-') && e.opts.onPeerToken) {
+        const r = e.opts.onPeerToken(link, key, value);
+        for (const l of r.send ?? []) e.send(link, l);
+        if (r.error) { e.exitLink(link, r.error); return false; }
+      }
       return true;
   }
 }
@@ -108,9 +112,10 @@ function authorize(e: Engine, link: Link, name: string): boolean {
     ? auth({ link: link.id, direction: link.direction, name, password: link.password, address: link.address, software: link.peerSoftware })
     : { ok: false as const, reason: 'Link denied (No link block found with your server name or link::incoming::mask did not match)' };
   if (!res.ok) { e.exitLink(link, res.reason); return false; }
-  const { ok: _ok, ...policy } = res;
+  const { ok: _ok, preLines, ...policy } = res;
   link.policy = { ...link.policy, ...policy };
   link.authorized = true;
+  for (const l of preLines ?? []) e.send(link, l);
   return true;
 }
 

@@ -22,6 +22,8 @@ export const SERVER: CommandSpec = {
     }
     if (!authorize(e, link, name)) return;
     if (!link.peerSid) { e.exitLink(link, OLD_PROTOCOL); return; }
+    const refusal = e.opts.beforeServer?.(link);
+    if (refusal) { e.exitLink(link, refusal); return; }
     if (hop !== '1') { e.exitLink(link, 'Invalid SERVER message, hop count must be 1'); return; }
     if (casefold(name) === casefold(e.me.name)) { e.exitLink(link, 'Server Exists (server trying to link with same name as myself)'); return; }
     let info = desc;

@@ -1,0 +1,134 @@
+// One server connection at the edge: socket bytes → lines → engine, in bounded slices so
+// one link's burst cannot starve the others; sendq/recvq limits; ping and handshake timers.
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { LineReader } from '../wire/lineReader.ts';
+import { lineToBytes } from '../wire/message.ts';
+import type { Logger } from './logger.ts';
+
+export interface LinkConnLimits {
+  sendQ: number;
+  recvQ: number;
+  pingFreq: number;
+  handshakeTimeout: number;
+}
+
+/** Lines processed per slice before yielding to the event loop. */
+export const SLICE_LINES = 200;
+/** Bytes a link may send before SERVER is accepted (UnrealIRCd's handshake-data-flood is 4 KB). */
+export const HANDSHAKE_FLOOD = 16 * 1024;
+
+export class LinkConn {
+  readonly reader = new LineReader();
+  private pending: string[] = [];
+  private pendingHead = 0;
+  private pendingBytes = 0;
+  private scheduled = false;
+  private paused = false;
+  closed = false;
+  lastRecv = Date.now();
+  registered = false;
+  private preRegBytes = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private hsTimer: NodeJS.Timeout | null = null;
+  /** Called with each line; the owner runs the engine and pumps effects. */
+  onLine: (line: string) => void = () => {};
+  /** Called when the connection must be dropped for a local reason (flood, timeouts, sendq). */
+  onFault: (reason: string) => void = () => {};
+  onClosed: (reason: string) => void = () => {};
+  capture: ((dir: '<' | '>', line: string) => void) | null = null;
+
+  constructor(readonly id: string, readonly socket: Socket | TLSSocket, readonly address: string, readonly tls: boolean, private limits: LinkConnLimits, private log: Logger) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug({ link: id, err: err.message }, 'socket error'));
+    socket.on('close', () => this.closeNow('Connection closed'));
+    this.hsTimer = setTimeout(() => { if (!this.registered && !this.closed) this.onFault('Handshake Timeout'); }, limits.handshakeTimeout * 1000);
+    this.hsTimer.unref();
+    this.pingTimer = setInterval(() => this.checkPing(), Math.max(1000, (limits.pingFreq * 1000) / 2));
+    this.pingTimer.unref();
+  }
+
+  setLimits(l: LinkConnLimits): void { this.limits = l; }
+
+  markRegistered(): void {
+    this.registered = true;
+    if (this.hsTimer) { clearTimeout(this.hsTimer); this.hsTimer = null; }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastRecv = Date.now();
+    if (!this.registered) {
+      this.preRegBytes += chunk.length;
+      if (this.preRegBytes > HANDSHAKE_FLOOD) { this.onFault('Excess flood'); return; }
+    }
+    for (const line of this.reader.push(chunk)) {
+      this.pending.push(line);
+      this.pendingBytes += line.length;
+    }
+    // Backpressure: stop reading while the unprocessed backlog is over the receive queue.
+    if (this.pendingBytes > this.limits.recvQ && !this.paused) { this.paused = true; this.socket.pause(); }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => this.slice());
+  }
+
+  private slice(): void {
+    this.scheduled = false;
+    let n = 0;
+    while (this.pendingHead < this.pending.length && n < SLICE_LINES && !this.closed) {
+      const line = this.pending[this.pendingHead++];
+      this.pendingBytes -= line.length;
+      n++;
+      this.capture?.('<', line);
+      this.onLine(line);
+    }
+    if (this.pendingHead >= this.pending.length) { this.pending = []; this.pendingHead = 0; }
+    else if (this.pendingHead > 4096) { this.pending = this.pending.slice(this.pendingHead); this.pendingHead = 0; }
+    if (this.paused && this.pendingBytes < this.limits.recvQ / 2 && !this.closed) { this.paused = false; this.socket.resume(); }
+    if (this.pendingHead < this.pending.length) this.schedule();
+  }
+
+  /** Queue a line; false when the send queue limit was exceeded (the caller drops the link). */
+  write(line: string): boolean {
+    if (this.closed) return true;
+    this.capture?.('>', line);
+    this.socket.write(lineToBytes(line + '\r\n'));
+    return this.socket.writableLength <= this.limits.sendQ;
+  }
+
+  private checkPing(): void {
+    if (this.closed) return;
+    const idle = (Date.now() - this.lastRecv) / 1000;
+    if (idle >= this.limits.pingFreq * 2) this.onFault(`Ping timeout: ${Math.round(idle)} seconds`);
+    else if (idle >= this.limits.pingFreq && this.registered) this.ping?.();
+  }
+  ping: (() => void) | null = null;
+
+  /** Flush what is queued, then close; destroy if the peer does not read. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.socket.end();
+    const t = setTimeout(() => this.socket.destroy(), 2000);
+    t.unref();
+    this.closeNow(reason);
+  }
+
+  destroy(reason: string): void {
+    this.socket.destroy();
+    this.closeNow(reason);
+  }
+
+  private closeNow(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.hsTimer) clearTimeout(this.hsTimer);
+    this.pending = [];
+    this.onClosed(reason);
+  }
+}
