@@ -58,10 +58,6 @@ export class LinkConn {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastRecv = Date.now();
-    if (!this.registered) {
-      this.preRegBytes += chunk.length;
-      if (this.preRegBytes > HANDSHAKE_FLOOD) { this.onFault('Excess flood'); return; }
-    }
     for (const line of this.reader.push(chunk)) {
       this.pending.push(line);
       this.pendingBytes += line.length;
@@ -85,6 +81,11 @@ export class LinkConn {
       this.pendingBytes -= line.length;
       n++;
       this.capture?.('<', line);
+      if (!this.registered) {
+        // Only what is processed before the peer's SERVER is accepted counts (handshake-data-flood).
+        this.preRegBytes += line.length + 2;
+        if (this.preRegBytes > HANDSHAKE_FLOOD) { this.onFault('Excess flood'); return; }
+      }
       this.onLine(line);
     }
     if (this.pendingHead >= this.pending.length) { this.pending = []; this.pendingHead = 0; }

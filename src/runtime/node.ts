@@ -205,7 +205,11 @@ export class TslinkNode {
     const conn = new LinkConn(id, socket, addr, isTls, this.limitsFor(block), this.log);
     const st: ConnState = { conn, tls: isTls, listenerLoopback, block };
     this.conns.set(id, st);
-    conn.onLine = (line) => { this.engine.receive(id, line); this.pump(); };
+    conn.onLine = (line) => {
+      this.engine.receive(id, line);
+      if (!conn.registered && this.engine.links.get(id)?.phase === 'linked') conn.markRegistered();
+      this.pump();
+    };
     conn.onFault = (reason) => { const l = this.engine.links.get(id); if (l) this.engine.exitLink(l, reason); else conn.destroy(reason); this.pump(); };
     conn.onClosed = (reason) => {
       this.conns.delete(id);
