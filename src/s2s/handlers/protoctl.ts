@@ -8,6 +8,7 @@ import { eauthLine, serversLine } from '../protoctl.ts';
 import { maybeSendServer } from '../handshake.ts';
 
 const CLOCK_WARN = 10;
+const VALUE_TOKENS = new Set(['EAUTH', 'SERVERS', 'SID', 'TS', 'CHANMODES', 'CHANNELCHARS']);
 
 export const PROTOCTL: CommandSpec = {
   minParams: 1, from: 'any', handshake: true, handshakeOnly: true,
@@ -18,6 +19,8 @@ export const PROTOCTL: CommandSpec = {
       const eq = tok.indexOf('=');
       const key = (eq < 0 ? tok : tok.slice(0, eq)).toUpperCase();
       const value = eq < 0 ? '' : tok.slice(eq + 1);
+      // Value tokens (EAUTH=, SID=, ...) only count with their '='; Anope sends a bare "SID" flag first.
+      if (eq < 0 && VALUE_TOKENS.has(key)) { link.caps.set(key, ''); continue; }
       if (!applyToken(e, link, key, value)) return; // link was exited
     }
     if (link.phase === 'handshake' && !link.receivedProtoctl) {
