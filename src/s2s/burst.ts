@@ -14,20 +14,22 @@ export function sendBurst(e: Engine, link: Link): void {
   const me = e.me;
   for (const [k, v] of me.md) e.send(link, `:${me.sid} MD client ${me.sid} ${k} :${v}`);
   const behind = (s: Server) => s.link === link.id;
-  const walk = (s: Server) => {
-    for (const c of s.children) {
-      if (behind(c)) continue;
-      e.send(link, `:${s.sid} SID ${c.name} ${c.hops + 1} ${c.sid} :${c.info}`);
-      if (c.synced) e.send(link, `:${c.sid} EOS`);
-      if (c.sinfo) {
-        const i = c.sinfo;
-        e.send(link, `:${c.sid} SINFO ${i.boot} ${i.protocol} ${i.umodes} ${i.chanmodes} ${i.nickchars} :${i.software}`);
-      }
-      for (const [k, v] of c.md) e.send(link, `:${c.sid} MD client ${c.sid} ${k} :${v}`);
-      walk(c);
+  // Parents before children, depth first; iterative so that a very deep server chain cannot
+  // overflow the stack.
+  const stack: Server[] = [...me.children].reverse();
+  while (stack.length) {
+    const c = stack.pop()!;
+    if (behind(c)) continue;
+    const s = c.uplink!;
+    e.send(link, `:${s.sid} SID ${c.name} ${c.hops + 1} ${c.sid} :${c.info}`);
+    if (c.synced) e.send(link, `:${c.sid} EOS`);
+    if (c.sinfo) {
+      const i = c.sinfo;
+      e.send(link, `:${c.sid} SINFO ${i.boot} ${i.protocol} ${i.umodes} ${i.chanmodes} ${i.nickchars} :${i.software}`);
     }
-  };
-  walk(me);
+    for (const [k, v] of c.md) e.send(link, `:${c.sid} MD client ${c.sid} ${k} :${v}`);
+    for (const x of [...c.children].reverse()) stack.push(x);
+  }
   for (const u of e.net.usersByUid.values()) if (!behind(u.server)) sendUser(e, link, u);
   for (const ch of e.net.channels.values()) {
     for (const l of sjoinLines(e, ch, link)) e.send(link, l);

@@ -65,9 +65,9 @@ export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[
       }
       if (ch.modes.get(m) === value) continue;
       ch.modes.set(m, value);
-      // +s and +p exclude each other; secret wins.
+      // +s and +p exclude each other: setting one clears the other (chanmodes/secret.c, private.c).
       if (m === 's') ch.modes.delete('p');
-      if (m === 'p' && ch.modes.has('s')) { ch.modes.delete('p'); continue; }
+      if (m === 'p') ch.modes.delete('s');
       applied.push({ dir, mode: m, param: value || undefined });
     } else {
       if (!ch.modes.has(m)) continue;
@@ -78,7 +78,8 @@ export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[
   return applied;
 }
 
-function normalizeParam(m: string, p: string): string {
+/** Parameter as the mode's handler stores it ('' = invalid, not set). */
+export function normalizeParam(m: string, p: string): string {
   if (m === 'k') return p.replace(/[ :,]/g, '').slice(0, KEYLEN);
   if (m === 'l') {
     const n = parseInt(p, 10);
@@ -129,7 +130,9 @@ function mergeHistory(a: string, b: string): string {
   const [al = '0', at = '0'] = a.split(':');
   const [bl = '0', bt = '0'] = b.split(':');
   const lines = Math.max(Number(al) || 0, Number(bl) || 0);
-  const time = timeValue(at) >= timeValue(bt) ? at : bt;
+  const ta = timeValue(at), tb = timeValue(bt);
+  // Ties (e.g. "1d" vs "1440") go to the byte-wise greater string so both sides pick the same one.
+  const time = ta > tb ? at : tb > ta ? bt : at >= bt ? at : bt;
   return `${lines}:${time}`;
 }
 

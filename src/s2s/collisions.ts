@@ -1,5 +1,5 @@
 // Nick collisions (conflicts.md §1 and §2; UnrealIRCd nick.c nick_collision()).
-import type { User } from '../state/model.ts';
+import type { Server, User } from '../state/model.ts';
 import type { Engine } from './engine.ts';
 import type { Link } from './link.ts';
 import { casefold } from '../wire/casemap.ts';
@@ -18,10 +18,12 @@ export function differ(a: { ident: string; realHost: string }, b: { ident: strin
  * same user@host → newer TS keeps it; an existing user behind the same link loses (missed QUIT).
  */
 export function decideCollision(existing: User, ts: number, who: { ident: string; realHost: string }, from: Link | null, isUidIntro: boolean): CollisionOutcome {
-  if (isUidIntro && existing.server.link === (from ? from.id : null) && from !== null) return 'new-won';
+  // nick.c cmd_uid() tests "lastnick equal" first: an equal TS kills both even when the
+  // existing user came from the same link.
   if (existing.ts === ts) return 'both';
   const d = differ(existing, who);
   if ((d && existing.ts > ts) || (!d && existing.ts < ts)) return 'new-won';
+  if (isUidIntro && from !== null && existing.server.link === from.id) return 'new-won'; // missed QUIT
   return 'existing-won';
 }
 
@@ -31,7 +33,8 @@ export function sideName(e: Engine, u: User): string {
   return e.links.get(u.server.link)?.name ?? u.server.name;
 }
 
-/** "new side" for a UID = the server in the UID's source; for local origin our own name. */
-export function fromSideName(e: Engine, from: Link | null): string {
-  return from ? from.name : e.me.name;
+/** "new side" for a UID = the name of the server in the UID's source prefix (nick.c: cptr->name,
+ *  the introducing server itself, not the link it is behind). */
+export function fromSideName(source: Server): string {
+  return source.name;
 }

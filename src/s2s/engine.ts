@@ -113,7 +113,7 @@ export class Engine {
   }
 
   /** Exit a link: ERROR + close, and remove everything behind it. */
-  exitLink(link: Link, reason: string, opts: { sendError?: boolean } = {}): void {
+  exitLink(link: Link, reason: string, opts: { sendError?: boolean; origin?: Link | null } = {}): void {
     if (link.phase === 'closed') return;
     if (opts.sendError !== false) this.send(link, `ERROR :Closing Link: ${link.name}[${link.address || link.name}] (${reason})`);
     const wasLinked = link.phase === 'linked';
@@ -121,7 +121,8 @@ export class Engine {
     this.out.push({ kind: 'close', link: link.id, reason });
     this.log('warn', wasLinked ? 'LINK_DISCONNECTED' : 'LINK_DENIED', `Link ${link.name} closed: ${reason}`, link);
     if (link.server && this.net.serversBySid.get(link.server.sid) === link.server) {
-      this.removeServerTree(link.server, reason, link);
+      // SQUIT goes to every other link except the one the removal came from (remove_dependents()).
+      this.removeServerTree(link.server, reason, opts.origin ?? link);
     }
     this.links.delete(link.id);
   }
@@ -153,7 +154,18 @@ export class Engine {
   linkDown(id: LinkId, reason: string): void {
     const link = this.links.get(id);
     if (!link) return;
-    this.exitLink(link, reason, { sendError: false });
+    this.safeExit(link, reason, false);
+  }
+
+  /** exitLink() that cannot throw: if cleaning up fails, the link is still closed and forgotten. */
+  private safeExit(link: Link, reason: string, sendError = true): void {
+    try {
+      this.exitLink(link, reason, { sendError });
+    } catch (err) {
+      this.log('error', 'ENGINE_EXCEPTION', `exception while closing ${link.name}: ${(err as Error).stack ?? err}`, link);
+      if (link.phase !== 'closed') { link.phase = 'closed'; this.out.push({ kind: 'close', link: link.id, reason }); }
+      this.links.delete(link.id);
+    }
   }
 
   /** One line received on a link (a byte string without CR LF). Never throws. */
@@ -165,7 +177,7 @@ export class Engine {
     } catch (err) {
       // A handler bug must never take the node down; the link is dropped instead.
       this.log('error', 'ENGINE_EXCEPTION', `exception on ${link.name}: ${(err as Error).stack ?? err}`, link);
-      this.exitLink(link, 'Internal error');
+      this.safeExit(link, 'Internal error');
     }
   }
 
@@ -329,7 +341,12 @@ export function sourceName(src: Source): string {
 export function sourceMask(src: Source): string {
   if (src.kind === 'server') return src.server.name;
   const u = src.user;
-  return `${u.nick}!${u.ident}@${u.vhost || u.realHost}`;
+  return `${u.nick}!${u.ident}@${displayedHost(u)}`;
+}
+
+/** GetHost(): the virtual host while the user is +x (and has one), else the real host. */
+export function displayedHost(u: User): string {
+  return u.vhost && u.umodes.has('x') ? u.vhost : u.realHost;
 }
 
 export function formatParams(params: string[], trailing = true): string {

@@ -37,12 +37,20 @@ export class Network {
   removeServer(s: Server): { servers: Server[]; users: User[] } {
     const servers: Server[] = [];
     const users: User[] = [];
-    const walk = (x: Server) => {
-      for (const c of x.children) walk(c);
-      for (const u of x.users) { users.push(u); this.removeUser(u); }
-      servers.push(x);
-    };
-    walk(s);
+    // Iterative (a peer can build a chain of thousands of servers; recursion would overflow the
+    // stack). Children are listed before their parent, as the recursive walk did.
+    const stack: { x: Server; expanded: boolean }[] = [{ x: s, expanded: false }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (!top.expanded) {
+        top.expanded = true;
+        for (const c of top.x.children) stack.push({ x: c, expanded: false });
+        continue;
+      }
+      stack.pop();
+      for (const u of [...top.x.users]) { users.push(u); this.removeUser(u); }
+      servers.push(top.x);
+    }
     for (const x of servers) {
       this.serversBySid.delete(x.sid);
       if (this.serversByName.get(casefold(x.name)) === x) this.serversByName.delete(casefold(x.name));

@@ -13,9 +13,14 @@ export class TklTable {
 
   /** Add or merge. Merge: oldest set_at, permanent-or-longest expiry, set_by greater by strcmp;
    *  reason, bantypes and spamfilter fields stay as they were (conflicts.md §6). */
-  add(e: TklEntry): TklAddResult {
+  add(e: TklEntry, now?: number): TklAddResult {
     const key = tklKey(e);
-    const cur = this.entries.get(key);
+    let cur = this.entries.get(key);
+    // An entry that has already expired only waits for the next expiry run (UnrealIRCd runs it
+    // every 5 s): a re-add replaces it instead of merging with it. Otherwise a side that still
+    // holds the dead entry would merge its set_by/set_at into the new one, while its peer (which
+    // never received the expired entry in the burst) would not.
+    if (cur && now !== undefined && !isLive(cur, now)) { this.entries.delete(key); cur = undefined; }
     if (!cur) {
       const copy = { ...e, spamfilter: e.spamfilter ? { ...e.spamfilter } : undefined };
       if (!copy.spamfilter) delete copy.spamfilter;

@@ -4,7 +4,7 @@
 // TS rule: conflicts.md §4.
 import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask, sourceName } from '../engine.ts';
-import { applyModeChanges, parseModeChanges } from '../channelModes.ts';
+import { applyModeChanges, formatModeChanges, parseModeChanges } from '../channelModes.ts';
 import { applyUmodes } from './umode2.ts';
 
 export const MODE: CommandSpec = {
@@ -34,20 +34,35 @@ export const MODE: CommandSpec = {
       if (/^\d+$/.test(last)) { ts = Number(last); params = params.slice(0, -1); }
     }
     const server = ctx.src.kind === 'server' ? ctx.src.server : null;
+    let tsLowered = false;
     if (ts !== null && ts !== 0) {
-      if (ts <= 1000000) ts = ch.ts; // invalid: treated as ours
       if (ts > ch.ts && !(server && e.isUlined(server))) {
         e.log('info', 'MODE_TS_IGNORED', `MODE for ${ch.name} with newer TS ${ts} (ours ${ch.ts}) ignored`, link);
         return;
       }
-      if (ts > ch.ts && server && link) e.send(link, `:${e.me.name} MODE ${ch.name} + ${ch.ts}`);
-      if (ts < ch.ts) ch.ts = ts;
+      if (ts <= 1000000) ts = ch.ts; // invalid: treated as ours (merge)
+      else if (ts < ch.ts) { ch.ts = ts; tsLowered = true; }
+      if (ts > ch.ts) {
+        // U-lined sender with a newer TS: applied, and our TS is announced back (mode.c _do_mode()).
+        if (link) e.send(link, `:${e.me.name} MODE ${ch.name} + ${ch.ts}`);
+        ts = ch.ts;
+      }
+    } else if (server && ts === null) {
+      ts = ch.ts; // a server MODE without TS is relayed with our TS (mode.c: sendts -1 → creationtime)
     }
-    const changes = parseModeChanges(e.modeGroups(link), modeStr, params);
-    applyModeChanges(e.net, ch, changes, sourceMask(ctx.src), e.now(), e.modeGroups(link));
-    const rest = params.length ? ' ' + params.join(' ') : '';
-    const tsPart = ctx.src.kind === 'server' ? ` ${ts ?? 0}` : '';
-    e.relay(ctx, `:${sourceId(ctx.src)} MODE ${ch.name} ${modeStr}${rest}${tsPart}`);
+    const groups = e.modeGroups(link);
+    const applied = applyModeChanges(e.net, ch, parseModeChanges(groups, modeStr, params), sourceMask(ctx.src), e.now(), groups);
+    if (!applied.length) {
+      // Nothing changed. A TS lowering still has to reach the other servers.
+      if (tsLowered) e.broadcast(link, `:${e.me.sid} MODE ${ch.name} + ${ch.ts}`);
+      e.net.destroyIfEmpty(ch);
+      return;
+    }
+    // Only what took effect is relayed (mode.c builds the relayed line from set_mode()'s result).
+    const f = formatModeChanges(applied);
+    const rest = f.params.length ? ' ' + f.params.join(' ') : '';
+    const tsPart = server ? ` ${ts ?? 0}` : '';
+    e.relay(ctx, `:${sourceId(ctx.src)} MODE ${ch.name} ${f.modes}${rest}${tsPart}`);
     e.net.destroyIfEmpty(ch);
   },
 };

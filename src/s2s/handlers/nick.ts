@@ -18,6 +18,7 @@ export const NICK: CommandSpec = {
       e.killUser(c, 'Illegal nick name', e.me.sid, null);
       return;
     }
+    if (c.nick === newNick) return; // nick.c: "100% identical? ... return" (nothing changes, nothing relayed)
     const tsParam = parseTs(msg.params[1]);
     const ts = tsParam ?? e.now();
     const existing = e.net.userByNick(newNick);

@@ -6,12 +6,13 @@ import type { CommandSpec } from '../commandTable.ts';
 import type { Ctx, Engine } from '../engine.ts';
 import type { Channel, ListMode, User } from '../../state/model.ts';
 import { LOCAL_CHANMODES, SJOIN_LIST_PREFIX, SJOIN_PREFIX_TO_MODE } from '../chanmodes.ts';
-import { MAX_LIST_ENTRIES, mergeParam, parseModeChanges } from '../channelModes.ts';
+import { MAX_LIST_ENTRIES, applyModeChanges, mergeParam, normalizeParam, parseModeChanges } from '../channelModes.ts';
 import { validChannelName, parseTs } from '../validate.ts';
 
 const SPLIT = 500;
 
 interface Item { kind: 'member'; user: User; prefixes: string; raw: string }
+/** raw: the item as received without SJSBY info; rawSjsby: as received (with its "<setat,setby>" if it had one). */
 interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: number; raw: string; rawSjsby: string }
 
 export const SJOIN: CommandSpec = {
@@ -45,22 +46,22 @@ export const SJOIN: CommandSpec = {
     for (const raw of buffer.split(' ')) {
       if (!raw) continue;
       let it = raw;
-      let setBy = server.name, setAt = now, rawSjsby = raw;
+      let setBy = server.name, setAt = now;
       if (sjsby && it[0] === '<') {
+        // sjoin.c: "<setat,setby>" before the item; a malformed one drops the item.
         const close = it.indexOf('>');
-        if (close > 0) {
-          const inner = it.slice(1, close);
-          const comma = inner.indexOf(',');
-          if (comma > 0) { setAt = Number(inner.slice(0, comma)) || now; setBy = inner.slice(comma + 1); }
-          it = it.slice(close + 1);
-          rawSjsby = raw;
-        }
+        const comma = close > 0 ? it.slice(0, close).indexOf(',') : -1;
+        if (close < 0 || comma < 0) continue;
+        setAt = parseInt(it.slice(1, comma), 10) || 0;
+        setBy = it.slice(comma + 1, close);
+        it = it.slice(close + 1);
       }
       const lm = SJOIN_LIST_PREFIX[it[0]];
       if (lm) {
         const mask = it.slice(1);
-        if (!mask || (!mask.startsWith('~') && (!mask.includes('!') && !mask.includes('@') || mask.startsWith('!')))) continue;
-        lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: `<${setAt},${setBy}>${it}` });
+        // Non-extban masks need both '!' and '@' and may not start with '!' (sjoin.c).
+        if (!mask || (!mask.startsWith('~') && (!mask.includes('!') || !mask.includes('@') || mask.startsWith('!')))) continue;
+        lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: raw });
         continue;
       }
       let i = 0;
@@ -71,7 +72,7 @@ export const SJOIN: CommandSpec = {
       if (!user) continue; // unknown members are skipped silently
       const dir = user.server.link;
       if (dir !== (ctx.link ? ctx.link.id : null)) {
-        if (!ch.members.has(user) && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.uid} :Fake direction`);
+        if (!ch.members.has(user) && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
         continue;
       }
       members.push({ kind: 'member', user, prefixes, raw: prefixes + user.uid });
@@ -81,20 +82,19 @@ export const SJOIN: CommandSpec = {
     const groups = e.modeGroups(ctx.link);
     const changes = modeStr ? parseModeChanges(groups, modeStr, modeParams).filter((c) => c.dir === '+') : [];
     if (mode === 'theirs-win') {
-      for (const c of changes) {
-        if ('qaohvbeI'.includes(c.mode)) continue;
-        ch.modes.set(c.mode, c.param ?? '');
-      }
-      if (ch.modes.has('s')) ch.modes.delete('p');
+      // sjoin.c runs their mode string through set_mode(): same parameter checks as MODE.
+      applyModeChanges(e.net, ch, changes.filter((c) => !'qaohvbeI'.includes(c.mode)), server.name, now, groups);
     } else if (mode === 'merge') {
       const hadS = ch.modes.has('s');
       for (const c of changes) {
         if ('qaohvbeI'.includes(c.mode) || LOCAL_CHANMODES.has(c.mode)) continue;
         const cur = ch.modes.get(c.mode);
-        const val = c.param ?? '';
+        const val = c.param === undefined ? '' : normalizeParam(c.mode, c.param);
+        if (c.param !== undefined && val === '') continue; // invalid parameter: not set
         if (cur === undefined || val === '') ch.modes.set(c.mode, cur !== undefined && val === '' ? cur : val);
         else ch.modes.set(c.mode, mergeParam(c.mode, cur, val));
       }
+      // Secret wins over private in both directions (sjoin.c reverts +s→+p; +s clears +p).
       if (ch.modes.has('s') || hadS) ch.modes.delete('p');
     }
 
@@ -115,7 +115,8 @@ export const SJOIN: CommandSpec = {
       }
     }
 
-    relaySjoin(e, ctx, ch, p[0], modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
+    // Relayed with the TS sjoin.c used (an invalid TS was replaced by ours).
+    relaySjoin(e, ctx, ch, String(theirs), modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
     e.net.destroyIfEmpty(ch);
   },
 };

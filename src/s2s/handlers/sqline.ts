@@ -9,7 +9,7 @@ export const SQLINE: CommandSpec = {
   handler(e, ctx) {
     if (ctx.src.kind !== 'server') return;
     const entry: TklEntry = { type: 'Q', user: '*', host: ctx.msg.params[0], setBy: ctx.src.server.name, expireAt: 0, setAt: e.now(), reason: ctx.msg.params[1] || 'no reason' };
-    const res = e.tkl.add(entry);
+    const res = e.tkl.add(entry, e.now());
     if (res.kind === 'unchanged') return;
     e.emit({ kind: 'tkl', op: 'add', entry: res.entry });
     e.broadcast(null, `:${e.me.name} ${formatTkl('+', res.entry)}`);

@@ -19,15 +19,11 @@ export const SQUIT: CommandSpec = {
       if (link) e.exitLink(link, reason || 'SQUIT');
       return;
     }
-    if (!link) {
-      // Local origin (e.g. replay's own side): split the target.
-      const l = e.linkOf(target);
-      if (l && l.server === target) e.exitLink(l, reason);
-      else e.removeServerTree(target, reason, null);
-      return;
-    }
-    if (e.linkOf(target) !== link) return; // wrong direction: ignore
-    if (link.server === target) { e.exitLink(link, reason); return; }
-    e.removeServerTree(target, reason, link);
+    // squit.c: any known server may be squit from any direction (exit_client_ex(target, origin)):
+    // a directly linked one has its link closed, a remote one is removed with everything behind it.
+    // The SQUIT then goes to every other direction except the one it came from.
+    const l = e.linkOf(target);
+    if (l && l.server === target) e.exitLink(l, reason, { origin: link });
+    else e.removeServerTree(target, reason, link);
   },
 };

@@ -9,8 +9,10 @@ import type { CommandSpec } from '../commandTable.ts';
 import type { Ctx, Engine } from '../engine.ts';
 import { sourceId, sourceName } from '../engine.ts';
 import { applyUmodes } from './umode2.ts';
-import { NICKLEN } from '../../wire/limits.ts';
+import { MAXMODEPARAMS, NICKLEN } from '../../wire/limits.ts';
 import { validNick, parseTs } from '../validate.ts';
+// Iterative glob matcher: a regex built from a ban mask backtracks exponentially on masks like *a*a*a*...
+import { matchMask } from '../mask.ts';
 
 function svsOk(e: Engine, ctx: Ctx): boolean {
   if (ctx.src.kind === 'server') return true;
@@ -45,32 +47,48 @@ function svsmode(): CommandSpec {
   };
 }
 
+/**
+ * Channel form (svsmode.c channel_svsmode()): only removes. b/e/I with a nick removes the entries
+ * matching that user (an unknown nick stops the processing), without one clears the list; member
+ * modes q/a/o/h/v are removed from everyone (only under '-'). The SVSMODE itself is not relayed:
+ * what it removed goes to every server (the sender included) as a MODE, with a trailing 0 TS when
+ * the source is a server.
+ */
 function svsmodeChannel(e: Engine, ctx: Ctx): void {
   const [name, modes, ...args] = ctx.msg.params;
   const ch = e.net.channel(name);
   if (!ch) return;
-  const nickArg = args[0];
-  const who = nickArg ? e.net.user(nickArg) : undefined;
+  const removed: { mode: string; param: string }[] = [];
   let dir = '+';
-  for (const m of modes) {
+  let ai = 0;
+  outer: for (const m of modes) {
     if (m === '+' || m === '-') { dir = m; continue; }
-    if (dir !== '-') continue; // channel form only removes
     if (m === 'b' || m === 'e' || m === 'I') {
-      if (!nickArg) ch.lists[m].clear();
-      else if (who) {
-        const needles = [`${who.nick}!${who.ident}@${who.realHost}`, `${who.nick}!${who.ident}@${who.vhost}`];
-        for (const mask of [...ch.lists[m].keys()]) if (needles.some((n) => globMatch(mask, n))) ch.lists[m].delete(mask);
+      const list = ch.lists[m];
+      if (ai < args.length) {
+        const who = e.net.user(args[ai++]);
+        if (!who) break outer;
+        const needles = [`${who.nick}!${who.ident}@${who.realHost}`];
+        if (who.vhost) needles.push(`${who.nick}!${who.ident}@${who.vhost}`);
+        for (const mask of [...list.keys()]) {
+          if (needles.some((n) => matchMask(mask, n))) { list.delete(mask); removed.push({ mode: m, param: mask }); }
+        }
+      } else {
+        for (const mask of [...list.keys()]) { list.delete(mask); removed.push({ mode: m, param: mask }); }
       }
     } else if ('qaohv'.includes(m)) {
-      for (const mem of ch.members.values()) mem.modes.delete(m);
+      if (dir !== '-') continue;
+      for (const mem of ch.members.values()) {
+        if (mem.modes.delete(m)) removed.push({ mode: m, param: mem.user.nick });
+      }
     }
   }
-  e.relay(ctx, e.relayBody(ctx, ctx.msg.params, false));
-}
-
-function globMatch(mask: string, text: string): boolean {
-  const re = new RegExp('^' + mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
-  return re.test(text);
+  const src = sourceId(ctx.src);
+  const ts = ctx.src.kind === 'server' ? ' 0' : '';
+  for (let k = 0; k < removed.length; k += MAXMODEPARAMS) {
+    const part = removed.slice(k, k + MAXMODEPARAMS);
+    e.broadcast(null, `:${src} MODE ${ch.name} -${part.map((x) => x.mode).join('')} ${part.map((x) => x.param).join(' ')}${ts}`);
+  }
 }
 
 export const SVSMODE = svsmode();

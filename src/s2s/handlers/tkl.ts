@@ -12,7 +12,7 @@ export const TKL: CommandSpec = {
     const srcName = ctx.src.kind === 'server' ? ctx.src.server.name : ctx.src.user.server.name;
     if (parsed.op === 'ignore') { e.log('info', 'TKL_IGNORED', `TKL ignored: ${parsed.why}`, ctx.link); return; }
     if (parsed.op === '+') {
-      const res = e.tkl.add(parsed.entry);
+      const res = e.tkl.add(parsed.entry, e.now());
       if (res.kind === 'unchanged') return;
       e.emit({ kind: 'tkl', op: 'add', entry: res.entry });
       e.broadcast(ctx.link, `:${srcName} ${formatTkl('+', res.entry)}`);

@@ -1,9 +1,12 @@
 // :<src> TOPIC <#chan> <setter> <ts> :<topic>   (burst form has no prefix)
 // :<uid> TOPIC <#chan> :<topic>                  (2-param user form)
-// Rules: conflicts.md §5 (server: newer TS wins; user must be on the channel).
+// Rules: conflicts.md §5 (server: newer TS wins; user must be on the channel); topic.c cmd_topic().
 import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask } from '../engine.ts';
-import { TOPICLEN } from '../../wire/limits.ts';
+import { HOSTLEN, NICKLEN, TOPICLEN, USERLEN } from '../../wire/limits.ts';
+
+/** topic.c keeps at most NICKLEN+USERLEN+HOSTLEN+5 bytes of the setter. */
+const SETTER_MAX = NICKLEN + USERLEN + HOSTLEN + 5;
 
 export const TOPIC: CommandSpec = {
   minParams: 1, from: 'any', maxParams: 4,
@@ -11,23 +14,28 @@ export const TOPIC: CommandSpec = {
     const { link, msg } = ctx;
     const ch = e.net.channel(msg.params[0]);
     if (!ch) return;
+    if (msg.params.length < 2) return; // a query: servers keep state, they do not ask
     const four = msg.params.length >= 4;
-    let setBy: string, ts: number, text: string;
-    if (four) { setBy = msg.params[1]; ts = Number(msg.params[2]) || 0; text = msg.params[3]; }
-    else { setBy = sourceMask(ctx.src); ts = e.now(); text = msg.params[1] ?? ''; }
-    text = text.slice(0, TOPICLEN);
-    if (ctx.src.kind === 'server') {
-      const ul = e.isUlined(ctx.src.server);
-      if (ts !== 0 && ch.topic && !(ts > ch.topic.ts) && !ul) return; // older or equal: ignored, not relayed
-      if (ts === 0) ts = e.now();
-    } else {
-      const u = ctx.src.user;
-      if (!e.isUlined(u.server) && !ch.members.has(u)) {
-        if (link) e.send(link, `:${e.me.name} 442 ${u.nick} ${ch.name} :You're not on that channel`);
-        return;
-      }
+    const user = ctx.src.kind === 'user' ? ctx.src.user : null;
+    const ulined = e.isUlined(ctx.src.kind === 'user' ? ctx.src.user.server : ctx.src.server);
+    // A non-U-lined user must be on the channel (both forms).
+    if (user && !ulined && !ch.members.has(user)) {
+      if (link) e.send(link, `:${e.me.name} 442 ${user.nick} ${ch.name} :You're not on that channel`);
+      return;
     }
-    ch.topic = text ? { text, setBy, ts } : null;
+    // 2-param form: the setter is the source (nick!user@host for a user, else the server name).
+    let setBy = four ? msg.params[1] : sourceMask(ctx.src);
+    let ts = four ? parseInt(msg.params[2], 10) || 0 : 0;
+    const text = (four ? msg.params[3] : msg.params[1]).slice(0, TOPICLEN);
+    setBy = setBy.slice(0, SETTER_MAX);
+    if (ts !== 0 && (!user || ulined)) {
+      // Server (or U-line) with a TS: only a newer topic wins, unless U-lined.
+      if (ch.topic && !(ts > ch.topic.ts) && !ulined) return; // older or equal: ignored, not relayed
+    } else if (ts === 0) {
+      ts = e.now();
+    }
+    // An empty topic is stored too (with its setter and TS), as topic.c does.
+    ch.topic = { text, setBy, ts };
     e.relay(ctx, `:${sourceId(ctx.src)} TOPIC ${ch.name} ${setBy} ${ts} :${text}`);
   },
 };

@@ -44,7 +44,7 @@ export const UID: CommandSpec = {
     const existing = e.net.userByNick(nick);
     if (existing) {
       const out = decideCollision(existing, ts, { ident, realHost: host }, link, true);
-      const newSide = fromSideName(e, link), oldSide = sideName(e, existing);
+      const newSide = fromSideName(server), oldSide = sideName(e, existing);
       if (out === 'existing-won') {
         back(`:${e.me.sid} KILL ${uid} :Nick collision: ${newSide} <- ${oldSide}`);
         e.log('info', 'NICK_COLLISION', `UID ${nick}: existing ${existing.uid} won over ${uid}`, link);
@@ -62,7 +62,9 @@ export const UID: CommandSpec = {
     const u: User = {
       uid, nick, ts,
       ident: ident.slice(0, USERLEN), realHost: host.slice(0, HOSTLEN),
-      vhost: virthost === '*' ? '' : virthost,
+      // With VHP the field carries the displayed host even when there is no vhost (then it is the
+      // real host): that means "no virtual host" here, as a '*' would from a non-VHP peer.
+      vhost: virthost === '*' || virthost === host ? '' : virthost,
       cloak: cloak === '*' ? '' : cloak,
       ip,
       account: account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : account,
