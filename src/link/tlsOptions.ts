@@ -128,6 +128,26 @@ export class PeerVerifyError extends Error {
   }
 }
 
+const peerCertificates = new WeakMap<tls.TLSSocket, tls.DetailedPeerCertificate>();
+
+/**
+ * The peer certificate (with its chain) captured during the TLS handshake of
+ * a socket from `connectLink`, or from `capturePeerCertificate`. Use it instead
+ * of the socket for later checks: on the client side Node stops returning the
+ * peer certificate once 'secureConnect' has been emitted.
+ */
+export function peerCertificateOf(socket: tls.TLSSocket): tls.DetailedPeerCertificate | undefined {
+  return peerCertificates.get(socket);
+}
+
+/** Record a socket's peer certificate now (call on the accepting side in the secure-connection callback). */
+export function capturePeerCertificate(socket: tls.TLSSocket): tls.DetailedPeerCertificate | undefined {
+  const detailed = socket.getPeerCertificate(true);
+  if (!detailed || !Buffer.isBuffer(detailed.raw) || detailed.raw.length === 0) return undefined;
+  peerCertificates.set(socket, detailed);
+  return detailed;
+}
+
 /**
  * Connects an outgoing link: TLS handshake, then the policy check. Resolves
  * only with a verified socket; otherwise rejects (PeerVerifyError for a
@@ -156,7 +176,12 @@ export function connectLink(cfg: ClientTlsConfig, timeoutMs = 10_000): Promise<t
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.once('secureConnect', () => {
-      const r = verifyPeerCertificate(socket, cfg.policy);
+      // Keep the peer certificate: a client TLSSocket only returns it while
+      // 'secureConnect' runs (Node 20 answers undefined / {} afterwards), and
+      // the link layer checks it again once the peer names itself (EAUTH).
+      const detailed = socket.getPeerCertificate(true);
+      if (detailed && Buffer.isBuffer(detailed.raw)) peerCertificates.set(socket, detailed);
+      const r = verifyPeerCertificate(detailed && Buffer.isBuffer(detailed.raw) ? detailed : socket, cfg.policy);
       done(r.ok ? null : new PeerVerifyError(r.reason));
     });
   });

@@ -1,6 +1,6 @@
 // Link authorization: the link block for a peer name, the address mask, certificate pinning,
 // the PASS hash (constant-time scrypt), plaintext-loopback rules. Returns the engine's AuthResult.
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { LinkConfig, TslinkConfig } from '../config/index.ts';
 import type { AuthRequest, AuthResult } from '../s2s/engine.ts';
@@ -58,7 +58,14 @@ export function sendPasswordFor(link: LinkConfig): string {
   try { return readFileSync(link.passwordFile, 'utf8').split('\n')[0].trim() || '*'; } catch { return '*'; }
 }
 
-export interface ConnFacts { socket: Socket | TLSSocket; tls: boolean; listenerLoopback: boolean; linkName?: string }
+export interface ConnFacts {
+  socket: Socket | TLSSocket;
+  tls: boolean;
+  listenerLoopback: boolean;
+  linkName?: string;
+  /** The peer certificate captured during the TLS handshake (a client socket forgets it afterwards). */
+  peerCert?: DetailedPeerCertificate;
+}
 
 export function authorizeLink(config: TslinkConfig, req: AuthRequest, conn: ConnFacts | undefined): AuthResult & { block?: LinkConfig } {
   const block = findLink(config, req.name);
@@ -70,7 +77,7 @@ export function authorizeLink(config: TslinkConfig, req: AuthRequest, conn: Conn
     return { ok: false, reason: `Servername (${req.name}) does not match name in my link block (${conn.linkName})` };
   }
   if (conn.tls) {
-    const v = verifyPeerCertificate(conn.socket as TLSSocket, { certfp: block.verify.certfp, spkifp: block.verify.spkifp, ca: block.verify.ca ? safeRead(block.verify.ca) : undefined, expectedName: block.name });
+    const v = verifyPeerCertificate(conn.peerCert ?? (conn.socket as TLSSocket), { certfp: block.verify.certfp, spkifp: block.verify.spkifp, ca: block.verify.ca ? safeRead(block.verify.ca) : undefined, expectedName: block.name });
     if (!v.ok) return { ok: false, reason: `${AUTH_FAILED}: ${v.reason}` };
   } else {
     if (!block.plaintextLoopback || !isLoopback(req.address) || !conn.listenerLoopback && req.direction === 'in') {

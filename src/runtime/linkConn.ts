@@ -15,6 +15,12 @@ export interface LinkConnLimits {
 
 /** Lines processed per slice before yielding to the event loop. */
 export const SLICE_LINES = 200;
+/**
+ * Time budget of one slice (ms): a slice also yields once this much time has passed, so a slow
+ * line mix or a loaded CPU cannot stretch a slice (checked every SLICE_CHECK lines).
+ */
+export const SLICE_MS = 8;
+const SLICE_CHECK = 16;
 /** Bytes a link may send before SERVER is accepted (UnrealIRCd's handshake-data-flood is 4 KB). */
 export const HANDSHAKE_FLOOD = 16 * 1024;
 
@@ -49,6 +55,7 @@ export class LinkConn {
   }
 
   setLimits(l: LinkConnLimits): void { this.limits = l; }
+  get sendQLimit(): number { return this.limits.sendQ; }
 
   markRegistered(): void {
     this.registered = true;
@@ -76,7 +83,9 @@ export class LinkConn {
   private slice(): void {
     this.scheduled = false;
     let n = 0;
+    const start = performance.now();
     while (this.pendingHead < this.pending.length && n < SLICE_LINES && !this.closed) {
+      if (n > 0 && n % SLICE_CHECK === 0 && performance.now() - start >= SLICE_MS) break;
       const line = this.pending[this.pendingHead++];
       this.pendingBytes -= line.length;
       n++;
@@ -94,13 +103,23 @@ export class LinkConn {
     if (this.pendingHead < this.pending.length) this.schedule();
   }
 
-  /** Queue a line; false when the send queue limit was exceeded (the caller drops the link). */
+  /**
+   * Queue a line; false when the send queue limit was exceeded (the caller drops the link).
+   * Lines written in the same tick are corked together: one TLS record / syscall for a
+   * whole burst slice instead of one per line.
+   */
   write(line: string): boolean {
     if (this.closed) return true;
     this.capture?.('>', line);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => { this.corked = false; this.socket.uncork(); });
+    }
     this.socket.write(lineToBytes(line + '\r\n'));
     return this.socket.writableLength <= this.limits.sendQ;
   }
+  private corked = false;
 
   private checkPing(): void {
     if (this.closed) return;

@@ -11,7 +11,7 @@ import type { Effect } from '../s2s/effects.ts';
 import { LinkConn, type LinkConnLimits } from './linkConn.ts';
 import type { Logger } from './logger.ts';
 import { authorizeLink, findLink, isLoopback, sendPasswordFor } from './authorize.ts';
-import { buildServerTlsOptions, connectLink } from '../link/tlsOptions.ts';
+import { buildServerTlsOptions, capturePeerCertificate, connectLink, peerCertificateOf } from '../link/tlsOptions.ts';
 import { generateSelfSigned, writeKeyAndCert, certFingerprint, spkiFingerprint } from '../link/certs.ts';
 import { createHmacHandshake, loadSecretFile, tlsExporter, type HmacHandshake } from '../link/hmacAuth.ts';
 import { createBackoff, type Backoff } from '../link/backoff.ts';
@@ -26,8 +26,16 @@ interface ConnState {
   /** Outgoing: the link block we dialled. */
   block?: LinkConfig;
   hmac?: HmacHandshake;
+  /** Half-open handshake slot (incoming TLS): released once the peer is linked or gone. */
   release?: () => void;
+  /** Peer certificate captured during the TLS handshake. */
+  peerCert?: tls.DetailedPeerCertificate;
+  /** The peer's server name once it said it (EAUTH/SERVER), for logs. */
+  peerName?: string;
 }
+
+/** What the log line of a closing link should say (the engine has forgotten the link by then). */
+interface ClosingInfo { reason: string; peer?: string; address?: string }
 
 export interface NodeOptions { logger: Logger; captureDir?: string; now?: () => number }
 
@@ -39,13 +47,21 @@ export class TslinkNode {
   private seq = 0;
   private backoffs = new Map<string, Backoff>();
   private dialing = new Set<string>();
-  private timers: NodeJS.Timeout[] = [];
+  private timers = new Set<NodeJS.Timeout>();
+  /** Every raw socket accepted on a TLS listener (including ones still in the TLS handshake), for stop(). */
+  private rawSockets = new Set<net.Socket>();
+  /** Every link socket still open (a closed link's socket may still be flushing its ERROR). */
+  private openSockets = new Set<net.Socket>();
   private secrets = new Map<string, Buffer>();
   private keyPem = '';
   private certPem = '';
   private throttle: ConnectThrottle;
   private halfOpen: HalfOpenLimiter;
   private stopping = false;
+  private closing = new Map<string, ClosingInfo>();
+  private pumpDepth = 0;
+  /** Half-open slots of accepted raw sockets, by remote address|port, until the TLS socket takes them. */
+  private pendingSlots = new Map<string, () => void>();
   /** Listening addresses after start (port 0 resolves to the real port). */
   readonly ports: { host: string; port: number }[] = [];
 
@@ -57,6 +73,7 @@ export class TslinkNode {
   }
 
   private makeEngine(): Engine {
+    // The callbacks read this.config (not a copy): a rehash replaces it.
     const c = this.config;
     return new Engine({
       me: { sid: c.me.sid, name: c.me.name, info: c.me.info },
@@ -65,12 +82,13 @@ export class TslinkNode {
       now: this.opts.now,
       authorize: (req) => {
         const st = this.conns.get(req.link);
-        const res = authorizeLink(c, req, st ? { socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name } : undefined);
-        if (!res.ok) {
-          this.log.warn({ event: 'LINK_DENIED', link: req.link, peer: req.name, address: req.address, reason: res.reason }, `refused link ${req.name}: ${res.reason}`);
-          return res;
-        }
+        if (st) st.peerName = req.name;
+        const res = authorizeLink(this.config, req, st ? { socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name, peerCert: st.peerCert } : undefined);
+        // A refusal is logged once, as the engine's LINK_DENIED for the closing link, with its reason.
+        if (!res.ok) return res;
         const { block, ...policy } = res;
+        // An incoming connection learns its link block (and so its class: sendq, recvq, pingfreq) only now.
+        if (st && block && !st.block) st.conn.setLimits(this.limitsFor(block));
         let preLines: string[] | undefined;
         if (block && block.hmacSecretFile && st && req.direction === 'in') {
           const hs = this.newHmac(st, block, 'server');
@@ -88,13 +106,15 @@ export class TslinkNode {
       },
       beforeServer: (link) => {
         const st = this.conns.get(link.id);
-        const block = st?.block ?? findLink(c, link.eauthName ?? '');
+        const block = st?.block ?? findLink(this.config, link.eauthName ?? '');
         if (!st) return 'unknown connection';
-        if (block?.hmacSecretFile || block?.requireHmac) {
-          if (!st.hmac) return 'downgrade: peer did not offer HMAC authentication';
+        if (st.hmac) {
           const r = st.hmac.onPeerDone();
           if (r.error) return r.error;
           for (const l of r.send ?? []) this.engine.send(link, l);
+          if (st.hmac.status() === 'verified') this.log.info({ event: 'LINK_HMAC_VERIFIED', link: link.id, peer: link.name, address: st.conn.address }, `${link.name}: HMAC authentication verified`);
+        } else if (block?.requireHmac) {
+          return 'downgrade: HMAC authentication required but not possible on this connection';
         }
         return null;
       },
@@ -104,16 +124,16 @@ export class TslinkNode {
   private newHmac(st: ConnState, block: LinkConfig, role: 'client' | 'server'): HmacHandshake | undefined {
     const secret = block.hmacSecretFile ? this.secrets.get(block.hmacSecretFile) : undefined;
     if (!secret || !st.tls) return undefined;
-    st.hmac = createHmacHandshake({ secret, ourName: this.config.me.name, role, exporter: tlsExporter(st.conn.socket as tls.TLSSocket), requireHmac: block.requireHmac || true, expectedPeerName: role === 'client' ? block.name : undefined });
+    st.hmac = createHmacHandshake({ secret, ourName: this.config.me.name, role, exporter: tlsExporter(st.conn.socket as tls.TLSSocket), requireHmac: block.requireHmac, expectedPeerName: role === 'client' ? block.name : undefined });
     return st.hmac;
   }
 
   // ------------------------------------------------------------ lifecycle
   async start(): Promise<void> {
     await this.loadTls();
-    await this.loadSecrets(this.config);
+    this.secrets = await this.readSecrets(this.config);
     for (const l of this.config.listen) await this.listen(l);
-    this.timers.push(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
+    this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
     this.scheduleAutoconnect();
     this.log.info({ event: 'NODE_STARTED', name: this.config.me.name, sid: this.config.me.sid, listen: this.ports, certfp: certFingerprint(this.certPem), spkifp: spkiFingerprint(this.certPem) }, `tslink ${this.config.me.name} (${this.config.me.sid}) started`);
   }
@@ -137,11 +157,14 @@ export class TslinkNode {
     this.certPem = readFileSync(certPath, 'utf8');
   }
 
-  private async loadSecrets(cfg: TslinkConfig): Promise<void> {
+  /** Every HMAC secret file of a config, read now (throws with the file name on a problem). */
+  private async readSecrets(cfg: TslinkConfig): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
     for (const b of cfg.links) {
-      if (!b.hmacSecretFile || this.secrets.has(b.hmacSecretFile)) continue;
-      this.secrets.set(b.hmacSecretFile, await loadSecretFile(b.hmacSecretFile));
+      if (!b.hmacSecretFile || out.has(b.hmacSecretFile)) continue;
+      out.set(b.hmacSecretFile, await loadSecretFile(b.hmacSecretFile));
     }
+    return out;
   }
 
   private listen(l: ListenConfig): Promise<void> {
@@ -153,12 +176,17 @@ export class TslinkNode {
     if (l.tls) {
       // Half-open TLS handshakes are capped before any TLS work is done.
       server.on('connection', (raw: net.Socket) => {
+        this.rawSockets.add(raw);
+        raw.once('close', () => this.rawSockets.delete(raw));
         const addr = raw.remoteAddress ?? '';
         if (!this.throttle.hit(addr)) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'throttled' }, 'refused connection: throttled'); raw.destroy(); return; }
         const slot = this.halfOpen.tryAcquire(addr);
         if (!slot.ok) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return; }
-        (raw as net.Socket & { tslinkRelease?: () => void }).tslinkRelease = slot.release;
-        raw.once('close', slot.release);
+        let released = false;
+        const release = () => { if (!released) { released = true; slot.release(); } };
+        const key = `${raw.remoteAddress}|${raw.remotePort}`;
+        this.pendingSlots.set(key, release);
+        raw.once('close', () => { release(); if (this.pendingSlots.get(key) === release) this.pendingSlots.delete(key); });
       });
       (server as tls.Server).on('tlsClientError', (err, s) => { this.log.info({ event: 'LINK_DENIED', address: s?.remoteAddress, reason: `TLS: ${err.message}` }, 'TLS handshake failed'); });
     }
@@ -182,8 +210,14 @@ export class TslinkNode {
 
   private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean): void {
     const addr = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const slotKey = `${socket.remoteAddress}|${socket.remotePort}`;
+    const release = this.pendingSlots.get(slotKey);
+    this.pendingSlots.delete(slotKey);
+    socket.on('error', () => {});
     if (this.stopping) { socket.destroy(); return; }
-    if (isTls && !(socket as tls.TLSSocket).getPeerCertificate()?.raw) {
+    // Captured now: the check against the link block happens later, on EAUTH.
+    const peerCert = isTls ? capturePeerCertificate(socket as tls.TLSSocket) : undefined;
+    if (isTls && !peerCert) {
       this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'no certificate' }, 'refused link: no client certificate');
       socket.destroy();
       return;
@@ -194,36 +228,55 @@ export class TslinkNode {
       return;
     }
     const id = `in#${++this.seq}`;
-    const raw = (socket as tls.TLSSocket & { _parent?: net.Socket }) as unknown as { tslinkRelease?: () => void };
     const st = this.attach(id, socket, addr, isTls, listenerLoopback, undefined);
-    st.release = raw.tslinkRelease;
+    st.release = release;
+    st.peerCert = peerCert;
     this.engine.linkUp(id, 'in', addr);
     this.pump();
   }
 
   private attach(id: string, socket: net.Socket | tls.TLSSocket, addr: string, isTls: boolean, listenerLoopback: boolean, block: LinkConfig | undefined): ConnState {
     const conn = new LinkConn(id, socket, addr, isTls, this.limitsFor(block), this.log);
+    this.openSockets.add(socket);
+    socket.once('close', () => this.openSockets.delete(socket));
     const st: ConnState = { conn, tls: isTls, listenerLoopback, block };
     this.conns.set(id, st);
     conn.onLine = (line) => {
       this.engine.receive(id, line);
-      if (!conn.registered && this.engine.links.get(id)?.phase === 'linked') conn.markRegistered();
+      if (!conn.registered && this.engine.links.get(id)?.phase === 'linked') {
+        // SERVER accepted: the handshake limits (timeout, flood, half-open slot) end here.
+        conn.markRegistered();
+        st.release?.();
+      }
       this.pump();
     };
     conn.onFault = (reason) => { const l = this.engine.links.get(id); if (l) this.engine.exitLink(l, reason); else conn.destroy(reason); this.pump(); };
     conn.onClosed = (reason) => {
-      this.conns.delete(id);
       st.release?.();
+      // Still in `conns` while the engine lets go of it, so the log line can name the peer.
       if (this.engine.links.has(id)) { this.engine.linkDown(id, reason); this.pump(); }
+      this.conns.delete(id);
       if (block && !this.stopping) this.scheduleReconnect(block);
     };
     conn.ping = () => { const l = this.engine.links.get(id); if (l) { this.engine.send(l, `PING :${this.config.me.name}`); this.pump(); } };
     return st;
   }
 
-  /** Carry out the engine's effects. */
+  /** Carry out the engine's effects (including those queued while carrying them out). */
   pump(): void {
-    for (const ef of this.engine.drain()) this.apply(ef);
+    this.pumpDepth++;
+    try {
+      for (let effects = this.engine.drain(); effects.length > 0; effects = this.engine.drain()) {
+        for (const ef of effects) this.apply(ef);
+      }
+    } finally {
+      if (--this.pumpDepth === 0) this.closing.clear();
+    }
+  }
+
+  private describe(id: string): { peer?: string; address?: string } {
+    const st = this.conns.get(id);
+    return { peer: this.engine.links.get(id)?.server?.name ?? st?.peerName ?? st?.block?.name, address: st?.conn.address };
   }
 
   private apply(ef: Effect): void {
@@ -232,20 +285,26 @@ export class TslinkNode {
         const st = this.conns.get(ef.link);
         if (!st) return;
         if (!st.conn.write(ef.line)) {
-          const l = this.engine.links.get(ef.link);
-          this.log.warn({ event: 'LINK_SENDQ', link: ef.link }, 'Max SendQ exceeded');
-          if (l) { l.phase = 'closed'; this.engine.linkDown(ef.link, 'Max SendQ exceeded'); }
-          st.conn.destroy('Max SendQ exceeded');
+          const reason = 'Max SendQ exceeded';
+          const who = this.describe(ef.link);
+          this.log.warn({ event: 'LINK_SENDQ', link: ef.link, ...who, reason, sendQ: st.conn.sendQLimit, queued: st.conn.socket.writableLength }, `${who.peer ?? ef.link}: ${reason}`);
+          // Dropped without flushing (the peer is not reading); the engine splits it off.
+          this.closing.set(ef.link, { reason, ...who });
+          if (this.engine.links.has(ef.link)) this.engine.linkDown(ef.link, reason);
+          st.conn.destroy(reason);
         }
         return;
       }
       case 'close': {
         const st = this.conns.get(ef.link);
+        if (!this.closing.has(ef.link)) this.closing.set(ef.link, { reason: ef.reason, ...this.describe(ef.link) });
         st?.conn.close(ef.reason);
         return;
       }
       case 'log': {
-        const fields = { event: ef.event, link: ef.link, peer: ef.link ? this.engine.links.get(ef.link)?.name : undefined };
+        const closing = ef.link ? this.closing.get(ef.link) : undefined;
+        const who = closing ?? (ef.link ? this.describe(ef.link) : {});
+        const fields = { event: ef.event, link: ef.link, peer: who.peer, address: who.address, reason: closing?.reason };
         this.log[ef.level](fields, ef.msg);
         return;
       }
@@ -267,9 +326,9 @@ export class TslinkNode {
   }
 
   private connectSoon(b: LinkConfig, delayMs: number): void {
-    const t = setTimeout(() => { void this.connect(b); }, delayMs);
+    const t = setTimeout(() => { this.timers.delete(t); void this.connect(b); }, delayMs);
     t.unref();
-    this.timers.push(t);
+    this.timers.add(t);
   }
 
   private scheduleReconnect(b: LinkConfig): void {
@@ -303,6 +362,8 @@ export class TslinkNode {
       socket.on('error', () => {});
       const id = `out#${++this.seq}:${b.name}`;
       const st = this.attach(id, socket, o.hostname, o.tls, isLoopback(o.hostname), b);
+      st.peerName = b.name;
+      if (o.tls) st.peerCert = peerCertificateOf(socket as tls.TLSSocket);
       if (b.hmacSecretFile) this.newHmac(st, b, 'client');
       this.engine.linkUp(id, 'out', o.hostname, { sendPassword: sendPasswordFor(b), hub: b.hub, leaf: b.leaf, leafDepth: b.leafDepth });
       this.pump();
@@ -317,9 +378,17 @@ export class TslinkNode {
   // ------------------------------------------------------------ rehash / stop
   /** Apply a new, already validated config: keep unchanged links, drop removed ones, dial new ones. */
   async rehash(next: TslinkConfig): Promise<void> {
-    await this.loadSecrets(next);
+    // Secret files are read again (they may have been rotated); if one cannot be read, keep running as before.
+    let secrets: Map<string, Buffer>;
+    try {
+      secrets = await this.readSecrets(next);
+    } catch (err) {
+      this.log.error({ event: 'REHASH_FAILED', reason: (err as Error).message }, `rehash failed: ${(err as Error).message}; keeping the running configuration`);
+      return;
+    }
     const old = this.config;
     this.config = next;
+    this.secrets = secrets;
     for (const l of [...this.engine.links.values()]) {
       if (l.phase !== 'linked' && l.phase !== 'handshake') continue;
       const name = l.server?.name ?? l.eauthName;
@@ -338,9 +407,14 @@ export class TslinkNode {
       this.engine.exitLink(l as Link, reason);
     }
     this.pump();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    await new Promise((r) => setTimeout(r, 50));
-    for (const st of this.conns.values()) st.conn.destroy(reason);
+    // Stop listening; give the ERROR/SQUIT lines a moment to flush (bounded), then cut whatever is left,
+    // including connections still in their TLS handshake (server.close() would wait for them).
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const deadline = Date.now() + 1000;
+    while (this.openSockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const st of [...this.conns.values()]) st.conn.destroy(reason);
+    for (const s of [...this.openSockets, ...this.rawSockets]) s.destroy();
+    await closed;
     this.log.info({ event: 'NODE_STOPPED', reason }, 'tslink stopped');
   }
 

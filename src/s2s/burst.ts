@@ -39,8 +39,9 @@ export function sendBurst(e: Engine, link: Link): void {
   }
   for (const ch of e.net.channels.values()) {
     for (const m of ch.members.values()) {
-      for (const [k, v] of m.md) e.send(link, `:${me.sid} MD member ${ch.name}:${m.user.uid} ${k} :${v}`);
-      for (const [k, v] of m.mdship) e.send(link, `:${me.sid} MD membership ${m.user.uid}:${ch.name} ${k} :${v}`);
+      if (!m.mdCount) continue;
+      for (const [k, v] of m.mdEntries('member')) e.send(link, `:${me.sid} MD member ${ch.name}:${m.user.uid} ${k} :${v}`);
+      for (const [k, v] of m.mdEntries('membership')) e.send(link, `:${me.sid} MD membership ${m.user.uid}:${ch.name} ${k} :${v}`);
     }
   }
   const now = e.now();

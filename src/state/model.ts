@@ -1,3 +1,4 @@
+import type { LetterSet } from './letters.ts';
 // The network state: servers (a tree), users, channels, memberships. One place,
 // O(1) lookups by SID, server name, UID, casemapped nick and casemapped channel name.
 // All strings are byte strings (see wire/message.ts).
@@ -40,7 +41,7 @@ export interface User {
   /** Account name, '' when not logged in. */
   account: string;
   /** User modes as a set of letters. */
-  umodes: Set<string>;
+  umodes: LetterSet;
   realname: string;
   server: Server;
   away: string | null;
@@ -67,11 +68,15 @@ export interface Membership {
   user: User;
   channel: Channel;
   /** Member modes held, as letters from "qaohv". */
-  modes: Set<string>;
-  /** MD on the "member" object (#chan:uid). */
-  md: Map<string, string>;
-  /** MD on the "membership" object (uid:#chan). */
-  mdship: Map<string, string>;
+  modes: LetterSet;
+  /** MD on the "member" object (#chan:uid); allocated on first use. */
+  readonly md: Map<string, string>;
+  /** MD on the "membership" object (uid:#chan); allocated on first use. */
+  readonly mdship: Map<string, string>;
+  /** Number of MD pairs on both objects, without allocating. */
+  readonly mdCount: number;
+  /** MD entries without allocating (empty when none). */
+  mdEntries(which: 'member' | 'membership'): Iterable<[string, string]>;
 }
 
 export type ListMode = 'b' | 'e' | 'I';

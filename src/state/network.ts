@@ -1,6 +1,7 @@
 // The network model with its indexes and the primitive changes every handler uses.
 import { casefold } from '../wire/casemap.ts';
 import type { Channel, LinkId, Membership, Server, User } from './model.ts';
+import { Letters } from './letters.ts';
 
 export class Network {
   readonly me: Server;
@@ -115,7 +116,7 @@ export class Network {
   join(u: User, ch: Channel): Membership {
     let m = ch.members.get(u);
     if (m) return m;
-    m = { user: u, channel: ch, modes: new Set(), md: new Map(), mdship: new Map() };
+    m = new MembershipEntry(u, ch);
     ch.members.set(u, m);
     u.channels.set(ch, m);
     return m;
@@ -146,4 +147,21 @@ export class Network {
 
 function newServer(sid: string, name: string, info: string, hops: number, uplink: Server | null, link: LinkId | null): Server {
   return { sid, name, info, hops, uplink, link, ulined: false, synced: false, children: new Set(), users: new Set(), md: new Map() };
+}
+
+const NO_ENTRIES: readonly [string, string][] = [];
+
+/** A membership: lean by default (member modes in a string, MD maps only once used). */
+export class MembershipEntry implements Membership {
+  modes = new Letters();
+  private _md: Map<string, string> | null = null;
+  private _mdship: Map<string, string> | null = null;
+  constructor(public user: User, public channel: Channel) {}
+  get md(): Map<string, string> { return (this._md ??= new Map()); }
+  get mdship(): Map<string, string> { return (this._mdship ??= new Map()); }
+  get mdCount(): number { return (this._md?.size ?? 0) + (this._mdship?.size ?? 0); }
+  mdEntries(which: 'member' | 'membership'): Iterable<[string, string]> {
+    const m = which === 'member' ? this._md : this._mdship;
+    return m ?? NO_ENTRIES;
+  }
 }

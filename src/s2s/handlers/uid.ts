@@ -2,6 +2,7 @@
 // Introduces a user (commands.md UID); nick collisions: conflicts.md §1.
 import type { CommandSpec } from '../commandTable.ts';
 import type { User } from '../../state/model.ts';
+import { Letters } from '../../state/letters.ts';
 import { validHost, validIdent, validIpField, validNick, validUid, parseTs } from '../validate.ts';
 import { decideCollision, fromSideName, sideName } from '../collisions.ts';
 import { uidLine, uidTags } from '../userWire.ts';
@@ -68,7 +69,7 @@ export const UID: CommandSpec = {
       cloak: cloak === '*' ? '' : cloak,
       ip,
       account: account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : account,
-      umodes: new Set(umodes.replace(/^\+/, '').replace(/[^A-Za-z]/g, '').split('').filter((m) => m !== 's')),
+      umodes: new Letters(umodes.replace(/^\+/, '').replace(/[^A-Za-z]|s/g, '')),
       realname: realname.slice(0, REALLEN * 4),
       server, away: null, swhois: [], md: new Map(), channels: new Map(),
     };
