@@ -9,7 +9,10 @@ commands:
   start [--config FILE]        run the node (embedded loopback-only default config without --config)
   check-config [FILE]          validate a configuration file; exits non-zero with file:line errors
   replay FILE [--json]         replay a capture offline and print the resulting network
-         [--until LINE] [--digest]
+         [--until LINE] [--digest] [--state] [--as hub|leaf]
+  replay FILE --connect HOST:PORT | --listen [HOST:]PORT --pin FP [--cert F --key F]
+         [--name N --sid S --password-file F --now --fast --plaintext --json]
+                               replay one side of a capture against a live server, diff its replies
   gen-burst --users N --channels N --tkl N --servers N --seed S [--out FILE]
                                write a deterministic synthetic burst capture
   gencert [--dir DIR] [--name NAME]   write a key (0600) and self-signed certificate; print certfp/spkifp

@@ -8,20 +8,34 @@ import { parseLine } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import { stateCounts, stateDigest, type StateCounts } from '../state/digest.ts';
 import type { Effect } from '../s2s/effects.ts';
-import { readCapture, type CaptureRow } from './captureFormat.ts';
+import { flipRows, readCapture, type CaptureRow } from './captureFormat.ts';
 import { splitConnections, type Connection } from './connections.ts';
 
 export interface ReplayError { line: number; message: string }
 export interface ReplayResult extends StateCounts {
   digest: string;
   errors: ReplayError[];
+  /** Capture line at which the (last replayed) link ended; null when it never ended. */
+  endLine?: number | null;
+  /** True when the ending row was not applied (SQUIT/ERROR ending the link, an annotation): the state is the one before it. */
+  endBefore?: boolean;
 }
+
+/** Which side of a capture tslink plays: the recorder ('>' rows, the default), or a role. */
+export type ReplaySide = 'recorder' | 'hub' | 'leaf';
 
 export interface ReplayOptions {
   /** Stop after this capture line number (inclusive). */
   untilLine?: number;
   /** Called with the engine at the end (for --state dumps). */
   onEngine?: (e: Engine, now: number) => void;
+  /**
+   * The side tslink plays: 'recorder' (default) = the '>' rows; 'leaf' = the side that sent
+   * SERVER first in each connection (the connecting side); 'hub' = the side that accepted.
+   */
+  as?: ReplaySide;
+  /** Called every few thousand rows and at the end, for progress displays. */
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
 
 const PEER = 'peer';
@@ -70,26 +84,68 @@ function fileAnchor(rows: CaptureRow[]): { ts: number; ms: number } | null {
   return null;
 }
 
-/** Does this connection have more peer protocol traffic after index i (not ERROR/SLOG)? */
+/** Does this connection have more peer protocol traffic after index i (not ERROR/SLOG)?
+ *  Peer rows recorded in the same millisecond as row i were already in flight and do not count. */
 function peerContinues(rows: CaptureRow[], i: number): number | null {
+  const at = rows[i].kind === 'line' ? (rows[i] as { ms: number }).ms : -1;
   for (let k = i + 1; k < rows.length; k++) {
     const r = rows[k];
     if (r.kind === 'note') { if (/closed/i.test(r.text)) return null; continue; }
-    if (r.dir !== '<') continue;
+    if (r.dir !== '<' || r.ms <= at) continue;
     const m = parseLine(r.line);
     if (m && m.command !== 'ERROR' && m.command !== 'SLOG') return r.lineNo;
   }
   return null;
 }
 
+/** Which direction ('<' or '>') plays a role in a connection: the leaf sent SERVER first. */
+export function roleDir(rows: CaptureRow[], role: 'hub' | 'leaf'): '<' | '>' {
+  for (const r of rows) {
+    if (r.kind !== 'line') continue;
+    if (parseLine(r.line)?.command === 'SERVER') return role === 'leaf' ? r.dir : r.dir === '<' ? '>' : '<';
+  }
+  // No SERVER at all: the side that opened the connection (first protocol row) is the leaf.
+  const first = rows.find((r) => r.kind === 'line');
+  const opener = first && first.kind === 'line' ? first.dir : '>';
+  return role === 'leaf' ? opener : opener === '<' ? '>' : '<';
+}
+
+/** The rows of a connection as seen by the side tslink plays (that side's rows become '>'). */
+export function rowsForSide(rows: CaptureRow[], as: ReplaySide = 'recorder'): CaptureRow[] {
+  if (as === 'recorder') return rows;
+  return roleDir(rows, as) === '>' ? rows : flipRows(rows);
+}
+
+/** The replay clock of a connection: a TS anchored at a row time (own TS=, else the peer's, else the file's). */
+export function connectionClock(rows: CaptureRow[], anchor: { ts: number; ms: number } | null): { ts: number; ms: number } {
+  const own = identityOf(rows, '>');
+  const peer = identityOf(rows, '<');
+  return own.ts !== null ? { ts: own.ts, ms: own.tsMs } : peer.ts !== null ? { ts: peer.ts, ms: peer.tsMs } : anchor ?? { ts: Math.floor(Date.now() / 1000), ms: 0 };
+}
+
+/** The server name and SID each side of a connection announces. */
+export function connectionIdentities(rows: CaptureRow[]): { own: { name: string; sid: string; info: string }; peer: { name: string; sid: string; info: string } } {
+  const own = identityOf(rows, '>'), peer = identityOf(rows, '<');
+  return { own: { name: own.name, sid: own.sid, info: own.info }, peer: { name: peer.name, sid: peer.sid, info: peer.info } };
+}
+
+/** The clock anchor of a whole file (exported for the live replay). */
+export function captureAnchor(rows: CaptureRow[]): { ts: number; ms: number } | null {
+  return fileAnchor(rows);
+}
+
+const PROGRESS_EVERY = 4096;
+
 export function replayConnection(conn: Connection, anchor: { ts: number; ms: number } | null, opts: ReplayOptions = {}): ReplayResult {
   const rows = conn.rows;
   const own = identityOf(rows, '>');
   const peer = identityOf(rows, '<');
   const errors: ReplayError[] = [];
-  const clock = own.ts !== null ? { ts: own.ts, ms: own.tsMs } : peer.ts !== null ? { ts: peer.ts, ms: peer.tsMs } : anchor ?? { ts: Math.floor(Date.now() / 1000), ms: 0 };
+  const clock = connectionClock(rows, anchor);
   let nowMs = rows.find((r) => r.kind === 'line')?.kind === 'line' ? (rows.find((r) => r.kind === 'line') as { ms: number }).ms : 0;
   const now = () => Math.floor(clock.ts + (nowMs - clock.ms) / 1000);
+  let endLine: number | null = null;
+  let endBefore = false;
   const firstLine = rows.find((r) => r.kind === 'line');
   const direction: 'in' | 'out' = firstLine && firstLine.kind === 'line' && firstLine.dir === '<' ? 'in' : 'out';
   const e = new Engine({
@@ -115,9 +171,10 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
   for (let i = 0; i < rows.length && !ended; i++) {
     const r = rows[i];
     if (opts.untilLine !== undefined && r.lineNo > opts.untilLine) break;
-    if (r.kind === 'note') { if (/connection closed/i.test(r.text)) ended = true; continue; }
+    if (opts.onProgress && i % PROGRESS_EVERY === 0) opts.onProgress(i, rows.length);
+    if (r.kind === 'note') { if (/connection closed/i.test(r.text)) { ended = true; endLine = r.lineNo; endBefore = true; } continue; }
     nowMs = r.ms;
-    if (endsLink(r.dir, r.line)) { ended = true; break; }
+    if (endsLink(r.dir, r.line)) { ended = true; endLine = r.lineNo; endBefore = true; break; }
     if (r.dir === '>') {
       const m = parseLine(r.line);
       if (m && HANDSHAKE.has(m.command)) continue; // our own handshake: the engine modelled it at linkUp
@@ -129,14 +186,16 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
       if (ef.kind === 'log' && ef.event === 'ENGINE_EXCEPTION') errors.push({ line: r.lineNo, message: ef.msg.split('\n')[0] });
       if (ef.kind === 'close' && ef.link === PEER) {
         ended = true;
+        endLine = r.lineNo;
         const cont = peerContinues(rows, i);
         if (cont !== null) errors.push({ line: r.lineNo, message: `tslink dropped the link (${ef.reason}) but the peer kept the link up (line ${cont})` });
       }
     }
   }
   const t = now();
+  opts.onProgress?.(rows.length, rows.length);
   opts.onEngine?.(e, t);
-  return { ...stateCounts(e.net, e.tkl, t), digest: stateDigest(e.net, e.tkl, t), errors };
+  return { ...stateCounts(e.net, e.tkl, t), digest: stateDigest(e.net, e.tkl, t), errors, endLine, endBefore };
 }
 
 /** Replay a whole capture file: every connection from a fresh state; the last one is reported. */
@@ -147,9 +206,15 @@ export function replayCapture(buf: Buffer, opts: ReplayOptions = {}): ReplayResu
   let result: ReplayResult | null = null;
   const errors: ReplayError[] = problems.map((p) => ({ line: p.line, message: p.message }));
   const limited = opts.untilLine !== undefined ? conns.filter((c) => c.rows.length && c.rows[0].lineNo <= opts.untilLine!) : conns;
+  const total = limited.reduce((n, c) => n + c.rows.length, 0);
+  let before = 0;
   limited.forEach((c, idx) => {
     const last = idx === limited.length - 1;
-    const r = replayConnection(c, anchor, last ? opts : { untilLine: opts.untilLine });
+    const base = before;
+    const onProgress = opts.onProgress ? (done: number) => opts.onProgress!(base + done, total) : undefined;
+    const conn = opts.as && opts.as !== 'recorder' ? { rows: rowsForSide(c.rows, opts.as) } : c;
+    const r = replayConnection(conn, anchor, last ? { ...opts, onProgress } : { untilLine: opts.untilLine, onProgress });
+    before += c.rows.length;
     errors.push(...r.errors);
     result = r;
   });

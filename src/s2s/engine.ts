@@ -3,7 +3,7 @@
 // (lines to send per link, closes, logs, TKL persistence) collected until drain().
 import { casefold } from '../wire/casemap.ts';
 import { BIGLINE_COMMANDS, BIGLINES_MAX, BODY_MAX, MAX_PARAMS_SERVER } from '../wire/limits.ts';
-import { parseLine, serializeTags, splitTagsAndBody, type Message, type Tags } from '../wire/message.ts';
+import { cutAtBreak, parseLine, serializeTags, splitTagsAndBody, type Message, type Tags } from '../wire/message.ts';
 import { Network } from '../state/network.ts';
 import type { LinkId, Server, User } from '../state/model.ts';
 import { TklTable } from '../tkl/tklTable.ts';
@@ -103,6 +103,12 @@ export class Engine {
     this.out.push({ kind: 'send', link: link.id, line });
   }
 
+  /** Is there any linked link other than `except` (i.e. would a broadcast send anything)? */
+  hasOtherLinks(except: Link | null): boolean {
+    for (const l of this.links.values()) if (l !== except && l.phase === 'linked') return true;
+    return false;
+  }
+
   /** Send to every linked link except `except` (the one a line came from). */
   broadcast(except: Link | null, body: string | ((l: Link) => string | null), tags?: string | null): void {
     for (const l of this.links.values()) {
@@ -196,17 +202,17 @@ export class Engine {
   }
 
   private dispatch(link: Link | null, raw: string): void {
-    let line = raw;
+    const line = cutAtBreak(raw);
     const { tags: rawTags, body } = splitTagsAndBody(line);
     // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
-    let msg = parseLine(line, MAX_PARAMS_SERVER);
+    let msg = parseLine(rawTags === null ? line : body, MAX_PARAMS_SERVER);
     if (!msg) return; // empty line / only a prefix: silently ignored
     const spec = COMMANDS.get(msg.command);
     if (body.length > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) {
       msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
     }
     if (spec?.maxParams && msg.params.length > spec.maxParams) {
-      msg = parseLine(line, spec.maxParams) ?? msg;
+      msg = parseLine(rawTags === null ? line : body, spec.maxParams) ?? msg;
       if (body.length > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
     }
     if (link && link.phase === 'handshake') {

@@ -39,12 +39,16 @@ export function validIdent(s: string): boolean {
   return s.length > 0 && s.length <= 12 && /^[^\s@!:]+$/.test(s);
 }
 
-/** UID ip field: '*' or base64 of 4 or 16 bytes. */
+/** UID ip field: '*' or base64 of 4 or 16 bytes (8 or 24 characters, '==' padded). */
 export function validIpField(s: string): boolean {
   if (s === '*') return true;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0) return false;
-  const n = Buffer.from(s, 'base64').length;
-  return n === 4 || n === 16;
+  if (s.length !== 8 && s.length !== 24) return false;
+  if (s.charCodeAt(s.length - 1) !== 61 || s.charCodeAt(s.length - 2) !== 61) return false;
+  for (let i = 0; i < s.length - 2; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47)) return false;
+  }
+  return true;
 }
 
 export function validChannelName(s: string): boolean {

@@ -6,7 +6,7 @@ import type { Network } from './network.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
 import { isLive } from '../tkl/types.ts';
 
-const sortedMap = (m: Map<string, string>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedMap = (m: Iterable<[string, string]>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function canonicalState(net: Network, tkl?: TklTable, now?: number): unknown {

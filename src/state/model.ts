@@ -1,3 +1,4 @@
+import type { MapLike } from './smallMap.ts';
 import type { LetterSet } from './letters.ts';
 // The network state: servers (a tree), users, channels, memberships. One place,
 // O(1) lookups by SID, server name, UID, casemapped nick and casemapped channel name.
@@ -46,8 +47,8 @@ export interface User {
   server: Server;
   away: string | null;
   swhois: Swhois[];
-  md: Map<string, string>;
-  channels: Map<Channel, Membership>;
+  md: MapLike<string, string>;
+  channels: MapLike<Channel, Membership>;
 }
 
 export interface ListEntry { setBy: string; setAt: number }
@@ -56,11 +57,11 @@ export interface Channel {
   name: string;
   ts: number;
   /** Simple and parameter modes: letter → parameter ('' for none). */
-  modes: Map<string, string>;
-  lists: { b: Map<string, ListEntry>; e: Map<string, ListEntry>; I: Map<string, ListEntry> };
+  modes: MapLike<string, string>;
+  lists: { b: MapLike<string, ListEntry>; e: MapLike<string, ListEntry>; I: MapLike<string, ListEntry> };
   topic: { text: string; setBy: string; ts: number } | null;
   members: Map<User, Membership>;
-  md: Map<string, string>;
+  md: MapLike<string, string>;
   mlock: string | null;
 }
 
@@ -68,7 +69,7 @@ export interface Membership {
   user: User;
   channel: Channel;
   /** Member modes held, as letters from "qaohv". */
-  modes: LetterSet;
+  readonly modes: LetterSet;
   /** MD on the "member" object (#chan:uid); allocated on first use. */
   readonly md: Map<string, string>;
   /** MD on the "membership" object (uid:#chan); allocated on first use. */

@@ -1,7 +1,8 @@
 // The network model with its indexes and the primitive changes every handler uses.
 import { casefold } from '../wire/casemap.ts';
 import type { Channel, LinkId, Membership, Server, User } from './model.ts';
-import { Letters } from './letters.ts';
+import type { LetterSet } from './letters.ts';
+import { SmallMap } from './smallMap.ts';
 
 export class Network {
   readonly me: Server;
@@ -105,9 +106,9 @@ export class Network {
 
   createChannel(name: string, ts: number): Channel {
     const ch: Channel = {
-      name, ts, modes: new Map(),
-      lists: { b: new Map(), e: new Map(), I: new Map() },
-      topic: null, members: new Map(), md: new Map(), mlock: null,
+      name, ts, modes: new SmallMap(),
+      lists: { b: new SmallMap(), e: new SmallMap(), I: new SmallMap() },
+      topic: null, members: new Map(), md: new SmallMap(), mlock: null,
     };
     this.channels.set(casefold(name), ch);
     return ch;
@@ -151,12 +152,28 @@ function newServer(sid: string, name: string, info: string, hops: number, uplink
 
 const NO_ENTRIES: readonly [string, string][] = [];
 
-/** A membership: lean by default (member modes in a string, MD maps only once used). */
-export class MembershipEntry implements Membership {
-  modes = new Letters();
+/**
+ * A membership, lean by default: the member mode letters live in a string on the entry
+ * itself (`modes` is the entry seen through the LetterSet interface) and the MD maps are
+ * allocated only when used. A network has hundreds of thousands of these.
+ */
+export class MembershipEntry implements Membership, LetterSet {
+  private letters = '';
   private _md: Map<string, string> | null = null;
   private _mdship: Map<string, string> | null = null;
   constructor(public user: User, public channel: Channel) {}
+  get modes(): LetterSet { return this; }
+  has(l: string): boolean { return this.letters.includes(l); }
+  add(l: string): this { if (l.length === 1 && !this.letters.includes(l)) this.letters += l; return this; }
+  delete(l: string): boolean {
+    const i = this.letters.indexOf(l);
+    if (i < 0 || l.length !== 1) return false;
+    this.letters = this.letters.slice(0, i) + this.letters.slice(i + 1);
+    return true;
+  }
+  clear(): void { this.letters = ''; }
+  get size(): number { return this.letters.length; }
+  [Symbol.iterator](): Iterator<string> { return this.letters[Symbol.iterator](); }
   get md(): Map<string, string> { return (this._md ??= new Map()); }
   get mdship(): Map<string, string> { return (this._mdship ??= new Map()); }
   get mdCount(): number { return (this._md?.size ?? 0) + (this._mdship?.size ?? 0); }

@@ -1,3 +1,4 @@
+import { own } from '../wire/message.ts';
 // The in-memory TKL table: every network ban, complete and re-sendable in a burst.
 // Merge rule for a re-added entry: conflicts.md §6.
 import { isLive, tklKey, type TklEntry } from './types.ts';
@@ -22,8 +23,9 @@ export class TklTable {
     // never received the expired entry in the burst) would not.
     if (cur && now !== undefined && !isLive(cur, now)) { this.entries.delete(key); cur = undefined; }
     if (!cur) {
-      const copy = { ...e, spamfilter: e.spamfilter ? { ...e.spamfilter } : undefined };
-      if (!copy.spamfilter) delete copy.spamfilter;
+      const copy: TklEntry = { type: e.type, user: own(e.user), host: own(e.host), setBy: own(e.setBy), expireAt: e.expireAt, setAt: e.setAt, reason: own(e.reason) };
+      if (e.bantypes !== undefined) copy.bantypes = own(e.bantypes);
+      if (e.spamfilter) copy.spamfilter = { duration: own(e.spamfilter.duration), tklReason: own(e.spamfilter.tklReason), matchType: own(e.spamfilter.matchType), match: own(e.spamfilter.match) };
       this.entries.set(key, copy);
       return { kind: 'added', entry: copy };
     }

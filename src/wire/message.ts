@@ -151,6 +151,12 @@ export function parseLine(raw: string, maxParams = 30): Message | null {
   return msg;
 }
 
+/** The line up to its first CR, LF or NUL (where UnrealIRCd ends a line). */
+export function cutAtBreak(s: string): string {
+  const k = firstBreak(s);
+  return k < 0 ? s : s.slice(0, k);
+}
+
 function firstBreak(s: string): number {
   let best = -1;
   for (const ch of ['\r', '\n', '\0']) {
@@ -191,4 +197,14 @@ export function splitTagsAndBody(raw: string): { tags: string | null; body: stri
   let j = sp;
   while (j < raw.length && raw.charCodeAt(j) === 32) j++;
   return { tags: raw.slice(1, sp), body: raw.slice(j) };
+}
+
+/**
+ * A copy of `s` that does not keep the line it was cut from alive. V8 represents a slice
+ * of 13+ characters as a view into its parent string, so a stored field would pin its whole
+ * line (hundreds of bytes per user); concatenating and re-slicing flattens it into its own
+ * storage. Use for every field the state keeps.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }

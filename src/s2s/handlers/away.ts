@@ -1,4 +1,5 @@
 // :<uid> AWAY :<message>   set;   :<nick> AWAY   unset.
+import { own } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import { AWAYLEN } from '../../wire/limits.ts';
 
@@ -9,7 +10,7 @@ export const AWAY: CommandSpec = {
     const u = ctx.src.user;
     const msg = ctx.msg.params[0];
     if (msg === undefined || msg === '') { u.away = null; e.relay(ctx, `:${u.uid} AWAY`); return; }
-    u.away = msg.slice(0, AWAYLEN);
+    u.away = own(msg.slice(0, AWAYLEN));
     e.relay(ctx, `:${u.uid} AWAY :${u.away}`);
   },
 };

@@ -3,6 +3,8 @@
 // :<src> MD member <#chan>:<uid> <key> [:<value>]
 // :<src> MD membership <uid>:<#chan> <key> [:<value>]
 // No value = unset. Last write wins (conflicts.md §7). Unknown objects: ignored, not relayed.
+import { own } from '../../wire/message.ts';
+import { intern, type MapLike } from '../../state/smallMap.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import { sourceId } from '../engine.ts';
@@ -10,7 +12,7 @@ import { sourceId } from '../engine.ts';
 /** Hard cap on keys per object so no peer can grow an object without bound. */
 export const MAX_MD_KEYS = 64;
 
-function target(e: Engine, type: string, obj: string): { map: Map<string, string>; id: string } | null {
+function target(e: Engine, type: string, obj: string): { map: MapLike<string, string>; id: string } | null {
   switch (type) {
     case 'client': {
       const s = e.net.server(obj);
@@ -51,7 +53,7 @@ export const MD: CommandSpec = {
       return;
     }
     if (!t.map.has(key) && t.map.size >= MAX_MD_KEYS) { e.log('warn', 'MD_LIMIT', `MD ${type} ${obj}: key limit reached, ${key} dropped`, ctx.link); return; }
-    t.map.set(key, value);
+    t.map.set(intern(key), own(value));
     e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key} :${value}`);
   },
 };

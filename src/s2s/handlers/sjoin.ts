@@ -2,6 +2,7 @@
 // buffer items: [*~@%+]*<uid>  members;  &mask "mask 'mask  ban/exempt/invex;
 // with SJSBY from the sender: <setat,setby> before a list item.
 // Merge rules: conflicts.md §3 (older TS wins; equal TS merges; newer: members only).
+import { own } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Ctx, Engine } from '../engine.ts';
 import type { Channel, ListMode, User } from '../../state/model.ts';
@@ -11,7 +12,7 @@ import { validChannelName, parseTs } from '../validate.ts';
 
 const SPLIT = 500;
 
-interface Item { kind: 'member'; user: User; prefixes: string; raw: string }
+interface Item { kind: 'member'; user: User; prefixes: string }
 /** raw: the item as received without SJSBY info; rawSjsby: as received (with its "<setat,setby>" if it had one). */
 interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: number; raw: string; rawSjsby: string }
 
@@ -32,7 +33,7 @@ export const SJOIN: CommandSpec = {
 
     let ch = e.net.channel(name);
     const created = !ch;
-    if (!ch) ch = e.net.createChannel(name, tsParsed !== null && tsParsed > 1000000 ? tsParsed : now);
+    if (!ch) ch = e.net.createChannel(own(name), tsParsed !== null && tsParsed > 1000000 ? tsParsed : now);
     const ours = ch.ts;
     const theirs = tsParsed !== null && tsParsed > 1000000 ? tsParsed : ours;
     const mode: 'theirs-win' | 'ours-win' | 'merge' = created ? 'theirs-win' : theirs < ours ? 'theirs-win' : theirs > ours ? 'ours-win' : 'merge';
@@ -75,7 +76,7 @@ export const SJOIN: CommandSpec = {
         if (!ch.members.has(user) && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
         continue;
       }
-      members.push({ kind: 'member', user, prefixes, raw: prefixes + user.uid });
+      members.push({ kind: 'member', user, prefixes });
     }
 
     // Modes.
@@ -111,12 +112,12 @@ export const SJOIN: CommandSpec = {
       for (const l of lists) {
         const list = ch.lists[l.mode];
         if (list.has(l.mask) || list.size >= MAX_LIST_ENTRIES) continue;
-        list.set(l.mask, { setBy: l.setBy, setAt: l.setAt });
+        list.set(own(l.mask), { setBy: own(l.setBy), setAt: l.setAt });
       }
     }
 
     // Relayed with the TS sjoin.c used (an invalid TS was replaced by ours).
-    relaySjoin(e, ctx, ch, String(theirs), modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
+    if (e.hasOtherLinks(ctx.link)) relaySjoin(e, ctx, ch, String(theirs), modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
     e.net.destroyIfEmpty(ch);
   },
 };
@@ -136,7 +137,7 @@ function relaySjoin(e: Engine, ctx: Ctx, ch: Channel, ts: string, modeStr: strin
   const head = `:${ctx.src.server.sid} SJOIN ${ts} ${ch.name}`;
   const modes = modeStr ? ' ' + [modeStr, ...modeParams].join(' ') : '';
   const build = (sjsby: boolean): string[] => {
-    const items = [...members.map((m) => m.raw), ...lists.map((l) => (sjsby ? l.rawSjsby : l.raw))];
+    const items = [...members.map((m) => m.prefixes + m.user.uid), ...lists.map((l) => (sjsby ? l.rawSjsby : l.raw))];
     const lines: string[] = [];
     let cur = head + modes + ' :';
     let has = false;

@@ -1,6 +1,7 @@
 // :<src> TOPIC <#chan> <setter> <ts> :<topic>   (burst form has no prefix)
 // :<uid> TOPIC <#chan> :<topic>                  (2-param user form)
 // Rules: conflicts.md §5 (server: newer TS wins; user must be on the channel); topic.c cmd_topic().
+import { own } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask } from '../engine.ts';
 import { HOSTLEN, NICKLEN, TOPICLEN, USERLEN } from '../../wire/limits.ts';
@@ -35,7 +36,7 @@ export const TOPIC: CommandSpec = {
       ts = e.now();
     }
     // An empty topic is stored too (with its setter and TS), as topic.c does.
-    ch.topic = { text, setBy, ts };
+    ch.topic = { text: own(text), setBy: own(setBy), ts };
     e.relay(ctx, `:${sourceId(ctx.src)} TOPIC ${ch.name} ${setBy} ${ts} :${text}`);
   },
 };

@@ -3,10 +3,11 @@
 import type { CommandSpec } from '../commandTable.ts';
 import type { User } from '../../state/model.ts';
 import { Letters } from '../../state/letters.ts';
+import { SmallMap, intern } from '../../state/smallMap.ts';
 import { validHost, validIdent, validIpField, validNick, validUid, parseTs } from '../validate.ts';
 import { decideCollision, fromSideName, sideName } from '../collisions.ts';
 import { uidLine, uidTags } from '../userWire.ts';
-import { parseTags } from '../../wire/message.ts';
+import { own, parseTags } from '../../wire/message.ts';
 import { HOSTLEN, REALLEN, USERLEN } from '../../wire/limits.ts';
 
 export const UID: CommandSpec = {
@@ -61,23 +62,23 @@ export const UID: CommandSpec = {
       e.log('info', 'NICK_COLLISION', `UID ${nick}: new ${uid} won over ${existing.uid}`, link);
     }
     const u: User = {
-      uid, nick, ts,
-      ident: ident.slice(0, USERLEN), realHost: host.slice(0, HOSTLEN),
+      uid: own(uid), nick: own(nick), ts,
+      ident: own(ident.slice(0, USERLEN)), realHost: own(host.slice(0, HOSTLEN)),
       // With VHP the field carries the displayed host even when there is no vhost (then it is the
       // real host): that means "no virtual host" here, as a '*' would from a non-VHP peer.
-      vhost: virthost === '*' || virthost === host ? '' : virthost,
-      cloak: cloak === '*' ? '' : cloak,
-      ip,
-      account: account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : account,
+      vhost: virthost === '*' || virthost === host ? '' : own(virthost),
+      cloak: cloak === '*' ? '' : own(cloak),
+      ip: own(ip),
+      account: account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : own(account),
       umodes: new Letters(umodes.replace(/^\+/, '').replace(/[^A-Za-z]|s/g, '')),
-      realname: realname.slice(0, REALLEN * 4),
-      server, away: null, swhois: [], md: new Map(), channels: new Map(),
+      realname: own(realname.slice(0, REALLEN * 4)),
+      server, away: null, swhois: [], md: new SmallMap(), channels: new SmallMap(),
     };
     if (ctx.rawTags) {
       const tags = parseTags(ctx.rawTags);
-      for (const k of Object.keys(tags)) if (k.startsWith('s2s-md/') && tags[k] !== '') u.md.set(k.slice(7), tags[k]);
+      for (const k of Object.keys(tags)) if (k.startsWith('s2s-md/') && tags[k] !== '') u.md.set(intern(k.slice(7)), own(tags[k]));
     }
     e.net.addUser(u);
-    e.broadcast(link, (l) => uidLine(u, l), uidTags(u));
+    if (e.hasOtherLinks(link)) e.broadcast(link, (l) => uidLine(u, l), uidTags(u));
   },
 };

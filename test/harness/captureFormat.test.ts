@@ -1,0 +1,65 @@
+// The capture format: reader and writer round trip, bytes kept intact, version header, flipping.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CAPTURE_FORMAT_VERSION, captureHeader, captureVersion, flipRows, formatNote, formatRow, readCapture, writeCapture } from '../../src/replay/captureFormat.ts';
+
+const fixtures = join(import.meta.dirname, '../../fixtures/unreal6');
+
+test('formatRow / formatNote: the documented row shapes', () => {
+  assert.equal(formatRow(5, '<', 'PING :x'), '+000005 < PING :x');
+  assert.equal(formatRow(1234567, '>', ':0AA EOS'), '+1234567 > :0AA EOS');
+  assert.equal(formatRow(0, '>', ''), '+000000 > ');
+  assert.equal(formatNote('connection closed by peer'), '# connection closed by peer');
+  assert.equal(captureHeader('x'), `# tslink capture v${CAPTURE_FORMAT_VERSION}: x`);
+});
+
+test('non-UTF-8 bytes survive read → write unchanged', () => {
+  const raw = Buffer.concat([
+    Buffer.from('# tslink capture v1: bytes\n+000001 < :001 PRIVMSG #c :', 'latin1'),
+    Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x80]),
+    Buffer.from(' and UTF-8 ', 'latin1'),
+    Buffer.from('é😴', 'utf8'),
+    Buffer.from('\n+000002 > \n', 'latin1'),
+  ]);
+  const { rows, problems } = readCapture(raw);
+  assert.deepEqual(problems, []);
+  assert.equal(rows.length, 3);
+  const out = writeCapture(rows);
+  assert.deepEqual(out, raw);
+  const line = rows[1].kind === 'line' ? rows[1].line : '';
+  const bytes = Buffer.from(line, 'latin1');
+  assert.deepEqual(bytes.subarray(bytes.length - 22, bytes.length - 17), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x80]));
+  assert.deepEqual(bytes.subarray(bytes.length - 6), Buffer.from('é😴', 'utf8'));
+});
+
+test('every fixture reads without problems and writes back byte-identically (modulo blank rows)', () => {
+  for (const f of readdirSync(fixtures).filter((x) => x.endsWith('.txt') && x !== 'client-view.txt')) {
+    const buf = readFileSync(join(fixtures, f));
+    const { rows, problems } = readCapture(buf);
+    assert.deepEqual(problems, [], f);
+    const expected = buf.toString('latin1').split('\n').filter((l) => l !== '').join('\n') + '\n';
+    assert.equal(writeCapture(rows).toString('latin1'), expected, f);
+  }
+});
+
+test('malformed rows are reported with their line number, not thrown', () => {
+  const { rows, problems } = readCapture(Buffer.from('+000001 < PING :a\nnot a row\n+x < y\n# note\n'));
+  assert.equal(rows.length, 2);
+  assert.deepEqual(problems.map((p) => p.line), [2, 3]);
+});
+
+test('version header: detected; a newer version is reported', () => {
+  assert.equal(captureVersion(readCapture(Buffer.from(`${captureHeader('n')}\n+000000 > PASS :*\n`)).rows), 1);
+  assert.equal(captureVersion(readCapture(readFileSync(join(fixtures, 'burst-and-live.txt'))).rows), null);
+  const { problems } = readCapture(Buffer.from('# tslink capture v99: future\n+000000 > PASS :*\n'));
+  assert.match(problems[0].message, /v99 is newer/);
+});
+
+test('flipRows swaps the sides and nothing else', () => {
+  const { rows } = readCapture(Buffer.from('# n\n+000001 < A\n+000002 > B\n'));
+  const f = flipRows(rows);
+  assert.deepEqual(f.map((r) => (r.kind === 'line' ? r.dir + r.line : r.text)), ['n', '>A', '<B']);
+  assert.deepEqual(flipRows(f), rows);
+});
