@@ -36,7 +36,7 @@ class servers { pingfreq 600; connfreq 15; maxclients 10; sendq 200M; recvq 64M;
 link hub.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(hubKc.certPem)}"; } hub *; class servers; }
 set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
 `);
-  const child = spawn(process.execPath, ['bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn' } });
   await new Promise((r) => setTimeout(r, 300));
   // Wait until the port accepts connections.
   for (let i = 0; i < 100; i++) {

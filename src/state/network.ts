@@ -119,7 +119,7 @@ export class Network {
     if (m) return m;
     m = new MembershipEntry(u, ch);
     ch.members.set(u, m);
-    u.channels.set(ch, m);
+    u.channels.set(ch, m); // not there yet: ch.members and u.channels mirror each other
     return m;
   }
 

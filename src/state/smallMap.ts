@@ -27,8 +27,14 @@ export class SmallMap<K, V> implements MapLike<K, V> {
   has(key: K): boolean { return this.idx(key) >= 0; }
   set(key: K, value: V): this {
     const i = this.idx(key);
-    // concat keeps the backing store exactly sized (push would reserve 17 slots).
-    if (i >= 0) { const a = this.a.slice(); a[i + 1] = value; this.a = a; } else this.a = this.a.concat([key, value]);
+    // Copy-on-write with an exactly sized store (push would reserve 17 slots); iterators
+    // keep reading the array they started on.
+    const a = this.a, n = a.length;
+    if (i >= 0) { const b = a.slice(); b[i + 1] = value; this.a = b; return this; }
+    const b = new Array<K | V>(n + 2);
+    for (let k = 0; k < n; k++) b[k] = a[k];
+    b[n] = key; b[n + 1] = value;
+    this.a = b;
     return this;
   }
   delete(key: K): boolean {
@@ -38,9 +44,9 @@ export class SmallMap<K, V> implements MapLike<K, V> {
     return true;
   }
   clear(): void { this.a = EMPTY; }
-  *keys(): IterableIterator<K> { const a = this.a.slice(); for (let i = 0; i < a.length; i += 2) yield a[i] as K; }
-  *values(): IterableIterator<V> { const a = this.a.slice(); for (let i = 1; i < a.length; i += 2) yield a[i] as V; }
-  *entries(): IterableIterator<[K, V]> { const a = this.a.slice(); for (let i = 0; i < a.length; i += 2) yield [a[i] as K, a[i + 1] as V]; }
+  *keys(): IterableIterator<K> { const a = this.a; for (let i = 0; i < a.length; i += 2) yield a[i] as K; }
+  *values(): IterableIterator<V> { const a = this.a; for (let i = 1; i < a.length; i += 2) yield a[i] as V; }
+  *entries(): IterableIterator<[K, V]> { const a = this.a; for (let i = 0; i < a.length; i += 2) yield [a[i] as K, a[i + 1] as V]; }
   [Symbol.iterator](): IterableIterator<[K, V]> { return this.entries(); }
 }
 

@@ -8,13 +8,11 @@ export function casefold(s: string): string {
   return s;
 }
 
+const UPPER = /[A-Z]+/g;
+const lower = (m: string) => m.toLowerCase(); // only ever sees A-Z runs
+
 function asciiLower(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : s[i];
-  }
-  return out;
+  return s.replace(UPPER, lower);
 }
 
 export function caseEqual(a: string, b: string): boolean {

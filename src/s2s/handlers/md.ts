@@ -15,6 +15,9 @@ export const MAX_MD_KEYS = 64;
 function target(e: Engine, type: string, obj: string): { map: MapLike<string, string>; id: string } | null {
   switch (type) {
     case 'client': {
+      // Most MD is for UIDs: try that index first (no casefolding on the hot path).
+      const byUid = e.net.usersByUid.get(obj);
+      if (byUid) return { map: byUid.md, id: byUid.uid };
       const s = e.net.server(obj);
       if (s) return { map: s.md, id: s.sid };
       const u = e.net.user(obj);

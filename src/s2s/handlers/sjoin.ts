@@ -43,6 +43,7 @@ export const SJOIN: CommandSpec = {
     // Parse the buffer.
     const sjsby = e.sjsbyFrom(ctx.link);
     const members: Item[] = [];
+    const relaying = e.hasOtherLinks(ctx.link);
     const lists: ListItem[] = [];
     for (const raw of buffer.split(' ')) {
       if (!raw) continue;
@@ -66,17 +67,22 @@ export const SJOIN: CommandSpec = {
         continue;
       }
       let i = 0;
-      let prefixes = '';
-      while (i < it.length && SJOIN_PREFIX_TO_MODE[it[i]]) prefixes += it[i++];
-      const id = it.slice(i);
-      const user = id ? e.net.user(id) : undefined;
+      while (i < it.length && SJOIN_PREFIX_TO_MODE[it[i]] !== undefined) i++;
+      const prefixes = i ? it.slice(0, i) : '';
+      const id = i ? it.slice(i) : it;
+      const user = id ? (e.net.usersByUid.get(id) ?? e.net.user(id)) : undefined;
       if (!user) continue; // unknown members are skipped silently
       const dir = user.server.link;
       if (dir !== (ctx.link ? ctx.link.id : null)) {
         if (!ch.members.has(user) && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
         continue;
       }
-      members.push({ kind: 'member', user, prefixes });
+      // Members are always joined; statuses per the TS outcome (an existing member keeps
+      // exactly its statuses on an equal TS; a newer SJOIN brings none).
+      const already = ch.members.has(user);
+      const mem = already ? ch.members.get(user)! : e.net.join(user, ch);
+      if (mode !== 'ours-win' && !(mode === 'merge' && already)) for (let k = 0; k < prefixes.length; k++) mem.modes.add(SJOIN_PREFIX_TO_MODE[prefixes[k]]);
+      if (relaying) members.push({ kind: 'member', user, prefixes });
     }
 
     // Modes.
@@ -99,14 +105,6 @@ export const SJOIN: CommandSpec = {
       if (ch.modes.has('s') || hadS) ch.modes.delete('p');
     }
 
-    // Members.
-    for (const m of members) {
-      const already = ch.members.has(m.user);
-      const mem = e.net.join(m.user, ch);
-      if (mode === 'ours-win') continue;
-      if (mode === 'merge' && already) continue; // an existing member keeps exactly its statuses
-      for (const pch of m.prefixes) mem.modes.add(SJOIN_PREFIX_TO_MODE[pch]);
-    }
     // Lists.
     if (mode !== 'ours-win') {
       for (const l of lists) {
@@ -117,7 +115,7 @@ export const SJOIN: CommandSpec = {
     }
 
     // Relayed with the TS sjoin.c used (an invalid TS was replaced by ours).
-    if (e.hasOtherLinks(ctx.link)) relaySjoin(e, ctx, ch, String(theirs), modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
+    if (relaying) relaySjoin(e, ctx, ch, String(theirs), modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
     e.net.destroyIfEmpty(ch);
   },
 };
