@@ -1,50 +1,54 @@
 // Splits a byte stream into lines (CR, LF or NUL end a line; empty lines are dropped).
 // A line longer than `maxLine` bytes is cut there: the excess up to the next line
 // break is discarded, as UnrealIRCd's fixed read buffer does.
-import { bytesToLine } from './message.ts';
 import { READBUF_MAX } from './limits.ts';
 
 export class LineReader {
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
+  /** Bytes of an incomplete line carried over from earlier chunks. */
+  private carry: Buffer[] = [];
+  private carryLen = 0;
   private discarding = false;
   constructor(private readonly maxLine = READBUF_MAX) {}
 
-  /** Feed bytes; returns complete lines as byte strings. */
+  /** Feed bytes; returns complete lines as byte strings (latin1: one char per byte). */
   push(chunk: Buffer): string[] {
     const out: string[] = [];
     let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
       const b = chunk[i];
-      if (b === 10 || b === 13 || b === 0) {
-        this.take(chunk.subarray(start, i), out, true);
-        start = i + 1;
+      if (b !== 10 && b !== 13 && b !== 0) continue;
+      if (this.carryLen === 0 && !this.discarding) {
+        // Fast path: the whole line is inside this chunk.
+        const len = i - start;
+        if (len > 0) out.push(chunk.toString('latin1', start, len > this.maxLine ? start + this.maxLine : i));
+      } else {
+        this.take(chunk.subarray(start, i));
+        if (this.carryLen > 0) out.push(Buffer.concat(this.carry, this.carryLen).toString('latin1'));
+        this.carry = [];
+        this.carryLen = 0;
+        this.discarding = false;
       }
+      start = i + 1;
     }
-    if (start < chunk.length) this.take(chunk.subarray(start), out, false);
+    if (start < n) this.take(chunk.subarray(start));
     return out;
   }
 
-  private take(part: Buffer, out: string[], complete: boolean): void {
-    if (!this.discarding && part.length) {
-      const room = this.maxLine - this.pendingLen;
-      if (part.length > room) {
-        this.pending.push(part.subarray(0, room));
-        this.pendingLen += room;
-        this.discarding = true;
-      } else {
-        this.pending.push(part);
-        this.pendingLen += part.length;
-      }
-    }
-    if (complete) {
-      if (this.pendingLen > 0) out.push(bytesToLine(Buffer.concat(this.pending, this.pendingLen)));
-      this.pending = [];
-      this.pendingLen = 0;
-      this.discarding = false;
+  private take(part: Buffer): void {
+    if (this.discarding || part.length === 0) return;
+    const room = this.maxLine - this.carryLen;
+    if (part.length > room) {
+      // Copy: the chunk's memory is reused by the socket.
+      this.carry.push(Buffer.from(part.subarray(0, room)));
+      this.carryLen += room;
+      this.discarding = true;
+    } else {
+      this.carry.push(Buffer.from(part));
+      this.carryLen += part.length;
     }
   }
 
   /** Bytes buffered for an incomplete line (for recvq accounting). */
-  get buffered(): number { return this.pendingLen; }
+  get buffered(): number { return this.carryLen; }
 }
