@@ -1,14 +1,37 @@
-// tslink start [--config FILE] [--data-dir DIR]: run the node until SIGTERM/SIGINT; SIGHUP rehashes.
+// tslink start [--config FILE] [--data-dir DIR] [--capture-dir DIR]: run the node until
+// SIGTERM/SIGINT; SIGHUP rehashes.
+import { resolve as resolvePath } from 'node:path';
 import { defaultConfig, loadConfigFile, type TslinkConfig } from '../config/index.ts';
 import { TslinkNode } from '../runtime/node.ts';
 import { createLogger } from '../runtime/logger.ts';
 
+export const START_USAGE = 'usage: tslink start [--config FILE] [--data-dir DIR] [--capture-dir DIR]\n';
+
+const VALUE_FLAGS = new Set(['--config', '--data-dir', '--capture-dir']);
+
+/** The options of `tslink start`, or an error message. */
+export function parseStartArgs(args: string[]): { values: Map<string, string>; error?: string } {
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!VALUE_FLAGS.has(a)) return { values, error: a.startsWith('-') ? `unknown option ${a}` : `unexpected argument ${a}` };
+    const v = args[i + 1];
+    if (v === undefined || v === '') return { values, error: `${a} needs a value` };
+    values.set(a, v);
+    i++;
+  }
+  return { values };
+}
+
 export async function startCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(START_USAGE); return 0; }
+  const parsed = parseStartArgs(args);
+  if (parsed.error) { process.stderr.write(`tslink start: ${parsed.error}\n${START_USAGE}`); return 2; }
   const log = createLogger();
-  const ci = args.indexOf('--config');
-  const file = ci >= 0 ? args[ci + 1] : undefined;
-  const di = args.indexOf('--data-dir');
-  const dataDir = di >= 0 ? args[di + 1] : '.tslink-data';
+  const file = parsed.values.get('--config');
+  const dataDir = parsed.values.get('--data-dir') ?? '.tslink-data';
+  const captureDirArg = parsed.values.get('--capture-dir');
+  const captureDir = captureDirArg !== undefined ? resolvePath(captureDirArg) : undefined;
   const load = (): TslinkConfig | null => {
     if (!file) return defaultConfig(dataDir);
     const res = loadConfigFile(file);
@@ -19,7 +42,8 @@ export async function startCommand(args: string[]): Promise<number> {
   };
   const config = load();
   if (!config) return 1;
-  const node = new TslinkNode(config, { logger: log });
+  const node = new TslinkNode(config, { logger: log, captureDir });
+  if (captureDir) log.info({ event: 'CAPTURE_DIR', path: captureDir }, `recording every link to ${captureDir}`);
   try {
     await node.start();
   } catch (err) {

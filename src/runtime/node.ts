@@ -18,6 +18,8 @@ import { createBackoff, type Backoff } from '../link/backoff.ts';
 import { ConnectThrottle, HalfOpenLimiter } from '../link/throttle.ts';
 import { stateDigest } from '../state/digest.ts';
 import { casefold } from '../wire/casemap.ts';
+import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
+import { LinkCapture, captureDirPath, type CaptureTarget } from './linkCapture.ts';
 
 interface ConnState {
   conn: LinkConn;
@@ -32,12 +34,19 @@ interface ConnState {
   peerCert?: tls.DetailedPeerCertificate;
   /** The peer's server name once it said it (EAUTH/SERVER), for logs. */
   peerName?: string;
+  /** Recording of this connection's traffic (link block `capture`, or --capture-dir). */
+  capture?: LinkCapture;
 }
 
 /** What the log line of a closing link should say (the engine has forgotten the link by then). */
-interface ClosingInfo { reason: string; peer?: string; address?: string }
+interface ClosingInfo { reason: string; peer?: string; address?: string; linkBlock?: string }
 
-export interface NodeOptions { logger: Logger; captureDir?: string; now?: () => number }
+export interface NodeOptions {
+  logger: Logger;
+  /** Record every link to `DIR/<link block name or connection id>-<timestamp>.txt` (tslink start --capture-dir). */
+  captureDir?: string;
+  now?: () => number;
+}
 
 export class TslinkNode {
   engine: Engine;
@@ -62,6 +71,10 @@ export class TslinkNode {
   private pumpDepth = 0;
   /** Half-open slots of accepted raw sockets, by remote address|port, until the TLS socket takes them. */
   private pendingSlots = new Map<string, () => void>();
+  /** Strings a capture must never contain (every configured password-file and hmac-secret-file). */
+  private captureSecrets: string[] = [];
+  /** Capture files still being flushed and closed (stop() waits for them). */
+  private captureClosing = new Set<Promise<void>>();
   /** Listening addresses after start (port 0 resolves to the real port). */
   readonly ports: { host: string; port: number }[] = [];
 
@@ -84,6 +97,9 @@ export class TslinkNode {
         const st = this.conns.get(req.link);
         if (st) st.peerName = req.name;
         const res = authorizeLink(this.config, req, st ? { socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name, peerCert: st.peerCert } : undefined);
+        // An incoming connection's capture learns where it goes now (a refused one too: the
+        // handshake and our ERROR are what explains a refusal).
+        if (st?.capture?.buffering) this.resolveCapture(req.link, st, res.ok ? res.block : findLink(this.config, req.name));
         // A refusal is logged once, as the engine's LINK_DENIED for the closing link, with its reason.
         if (!res.ok) return res;
         const { block, ...policy } = res;
@@ -132,6 +148,8 @@ export class TslinkNode {
   async start(): Promise<void> {
     await this.loadTls();
     this.secrets = await this.readSecrets(this.config);
+    this.captureSecrets = await captureSecretsFromConfig(this.config);
+    if (this.opts.captureDir) mkdirSync(this.opts.captureDir, { recursive: true, mode: 0o700 });
     for (const l of this.config.listen) await this.listen(l);
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
     this.scheduleAutoconnect();
@@ -177,6 +195,8 @@ export class TslinkNode {
       // Half-open TLS handshakes are capped before any TLS work is done.
       server.on('connection', (raw: net.Socket) => {
         this.rawSockets.add(raw);
+        // Before the TLS handshake: its small records must not wait for delayed ACKs either.
+        raw.setNoDelay(true);
         raw.once('close', () => this.rawSockets.delete(raw));
         const addr = raw.remoteAddress ?? '';
         if (!this.throttle.hit(addr)) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'throttled' }, 'refused connection: throttled'); raw.destroy(); return; }
@@ -231,11 +251,15 @@ export class TslinkNode {
     const st = this.attach(id, socket, addr, isTls, listenerLoopback, undefined);
     st.release = release;
     st.peerCert = peerCert;
+    // The link block (and so the capture file) is known only at EAUTH: buffer from the first line.
+    if (this.opts.captureDir || this.config.links.some((b) => b.capture)) this.setCapture(st, new LinkCapture(this.captureOptions()));
     this.engine.linkUp(id, 'in', addr);
     this.pump();
   }
 
   private attach(id: string, socket: net.Socket | tls.TLSSocket, addr: string, isTls: boolean, listenerLoopback: boolean, block: LinkConfig | undefined): ConnState {
+    // Small lines (PING/PONG, replies, the handshake) must not wait for the peer's delayed ACK.
+    socket.setNoDelay(true);
     const conn = new LinkConn(id, socket, addr, isTls, this.limitsFor(block), this.log);
     this.openSockets.add(socket);
     socket.once('close', () => this.openSockets.delete(socket));
@@ -256,6 +280,7 @@ export class TslinkNode {
       // Still in `conns` while the engine lets go of it, so the log line can name the peer.
       if (this.engine.links.has(id)) { this.engine.linkDown(id, reason); this.pump(); }
       this.conns.delete(id);
+      this.closeCapture(id, st, reason);
       if (block && !this.stopping) this.scheduleReconnect(block);
     };
     conn.ping = () => { const l = this.engine.links.get(id); if (l) { this.engine.send(l, `PING :${this.config.me.name}`); this.pump(); } };
@@ -274,9 +299,9 @@ export class TslinkNode {
     }
   }
 
-  private describe(id: string): { peer?: string; address?: string } {
+  private describe(id: string): { peer?: string; address?: string; linkBlock?: string } {
     const st = this.conns.get(id);
-    return { peer: this.engine.links.get(id)?.server?.name ?? st?.peerName ?? st?.block?.name, address: st?.conn.address };
+    return { peer: this.engine.links.get(id)?.server?.name ?? st?.peerName ?? st?.block?.name, address: st?.conn.address, linkBlock: st?.block?.name };
   }
 
   private apply(ef: Effect): void {
@@ -303,9 +328,12 @@ export class TslinkNode {
       }
       case 'log': {
         const closing = ef.link ? this.closing.get(ef.link) : undefined;
-        const who = closing ?? (ef.link ? this.describe(ef.link) : {});
-        const fields = { event: ef.event, link: ef.link, peer: who.peer, address: who.address, reason: closing?.reason };
-        this.log[ef.level](fields, ef.msg);
+        const who: { peer?: string; address?: string; linkBlock?: string } = closing ?? (ef.link ? this.describe(ef.link) : {});
+        const fields = { event: ef.event, link: ef.link, peer: who.peer, linkBlock: who.linkBlock, address: who.address, reason: closing?.reason };
+        // The engine names a link by its id until the peer says its name (EAUTH/SERVER); an
+        // outgoing link has a name from the start: the link block we dialled.
+        const msg = ef.link && who.linkBlock && !this.engine.links.get(ef.link)?.eauthName ? ef.msg.split(ef.link).join(who.linkBlock) : ef.msg;
+        this.log[ef.level](fields, msg);
         return;
       }
       case 'synced': {
@@ -336,7 +364,7 @@ export class TslinkNode {
     const key = casefold(b.name);
     let bo = this.backoffs.get(key);
     if (!bo) { bo = createBackoff({ minMs: 500, baseMs: 1000, maxMs: (this.config.classes[b.className]?.connFreq ?? 15) * 1000 }); this.backoffs.set(key, bo); }
-    const d = bo.next();
+    const d = Math.round(bo.next());
     this.log.info({ event: 'LINK_RECONNECT', peer: b.name, delayMs: d }, `reconnecting to ${b.name} in ${d} ms`);
     this.connectSoon(b, d);
   }
@@ -363,6 +391,8 @@ export class TslinkNode {
       const id = `out#${++this.seq}:${b.name}`;
       const st = this.attach(id, socket, o.hostname, o.tls, isLoopback(o.hostname), b);
       st.peerName = b.name;
+      const targets = this.captureTargets(b, id, 'out', o.hostname);
+      if (targets.length) this.setCapture(st, new LinkCapture(this.captureOptions(), targets));
       if (o.tls) st.peerCert = peerCertificateOf(socket as tls.TLSSocket);
       if (b.hmacSecretFile) this.newHmac(st, b, 'client');
       this.engine.linkUp(id, 'out', o.hostname, { sendPassword: sendPasswordFor(b), hub: b.hub, leaf: b.leaf, leafDepth: b.leafDepth });
@@ -386,9 +416,12 @@ export class TslinkNode {
       this.log.error({ event: 'REHASH_FAILED', reason: (err as Error).message }, `rehash failed: ${(err as Error).message}; keeping the running configuration`);
       return;
     }
+    // New captures redact the new secrets and the old ones (a link may still use a rotated secret).
+    const captureSecrets = [...new Set([...this.captureSecrets, ...(await captureSecretsFromConfig(next))])];
     const old = this.config;
     this.config = next;
     this.secrets = secrets;
+    this.captureSecrets = captureSecrets;
     for (const l of [...this.engine.links.values()]) {
       if (l.phase !== 'linked' && l.phase !== 'handshake') continue;
       const name = l.server?.name ?? l.eauthName;
@@ -415,7 +448,50 @@ export class TslinkNode {
     for (const st of [...this.conns.values()]) st.conn.destroy(reason);
     for (const s of [...this.openSockets, ...this.rawSockets]) s.destroy();
     await closed;
+    await Promise.all([...this.captureClosing]);
     this.log.info({ event: 'NODE_STOPPED', reason }, 'tslink stopped');
+  }
+
+  // ------------------------------------------------------------ capture
+  private captureOptions(): ConstructorParameters<typeof LinkCapture>[0] {
+    return { secrets: this.captureSecrets, log: this.log };
+  }
+
+  /** The files one link is recorded to: its block's `capture`, and one file in --capture-dir. */
+  private captureTargets(block: LinkConfig | undefined, id: string, dir: 'in' | 'out', address: string): CaptureTarget[] {
+    const note = `link ${block?.name ?? '(no link block)'} (${id}, ${dir === 'out' ? 'to' : 'from'} ${address})`;
+    const out: CaptureTarget[] = [];
+    if (block?.capture) out.push({ path: block.capture, note });
+    if (this.opts.captureDir) out.push({ path: captureDirPath(this.opts.captureDir, block?.name ?? id), note });
+    return out;
+  }
+
+  private setCapture(st: ConnState, cap: LinkCapture): void {
+    st.capture = cap;
+    st.conn.capture = (dir, line) => cap.record(dir, line);
+  }
+
+  /** An incoming connection's link block is known (or known to be missing): open its capture files. */
+  private resolveCapture(id: string, st: ConnState, block: LinkConfig | undefined): void {
+    const cap = st.capture;
+    if (!cap?.buffering) return;
+    const targets = this.captureTargets(block, id, 'in', st.conn.address);
+    if (targets.length) { cap.open(targets); return; }
+    cap.discard();
+    st.capture = undefined;
+    st.conn.capture = null;
+  }
+
+  private closeCapture(id: string, st: ConnState, reason: string): void {
+    const cap = st.capture;
+    if (!cap) return;
+    // Closed before it named itself: only --capture-dir records it (under the connection id).
+    if (cap.buffering) this.resolveCapture(id, st, undefined);
+    if (!st.capture) return;
+    st.capture = undefined;
+    const p = cap.close(reason === 'Connection closed' ? 'connection closed by peer' : `connection closed: ${reason}`);
+    this.captureClosing.add(p);
+    void p.finally(() => this.captureClosing.delete(p));
   }
 
   digest(): string { return stateDigest(this.engine.net, this.engine.tkl, this.engine.now()); }

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it, after } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,8 @@ describe('cli', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('start: logs NODE_STARTED (JSON on a pipe), exits 0 within 5 s of SIGTERM after NODE_STOPPED', async (t) => {
-    const args = [BIN, 'start', '--data-dir', join(dir, 'data')];
+    const captureDir = join(dir, 'captures');
+    const args = [BIN, 'start', '--data-dir', join(dir, 'data'), '--capture-dir', captureDir];
     // The embedded default config listens on 127.0.0.1:6901; if that is taken here, use a config file on a free port.
     if (!(await portFree(6901))) {
       const conf = join(dir, 'start.conf');
@@ -88,6 +89,9 @@ describe('cli', () => {
       }
       const started = records.find((r) => r.event === 'NODE_STARTED')!;
       assert.equal(typeof started.certfp, 'string');
+      // --capture-dir: announced, and the directory exists (mode 0700) before any link.
+      assert.ok(records.some((r) => r.event === 'CAPTURE_DIR' && r.path === captureDir), JSON.stringify(records));
+      assert.equal(statSync(captureDir).mode & 0o777, 0o700);
       const t0 = Date.now();
       child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
@@ -101,6 +105,18 @@ describe('cli', () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('start: a bad option or a missing value is a usage error (exit 2), nothing is started', () => {
+    for (const args of [['--capture-dir'], ['--config'], ['--bogus'], ['extra-arg']]) {
+      const r = spawnSync(process.execPath, [BIN, 'start', ...args], { encoding: 'utf8', timeout: 30_000, cwd: dir });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /usage: tslink start \[--config FILE\] \[--data-dir DIR\] \[--capture-dir DIR\]/);
+      assert.doesNotMatch(r.stdout, /NODE_STARTED/);
+    }
+    const help = spawnSync(process.execPath, [BIN, 'start', '--help'], { encoding: 'utf8', timeout: 30_000, cwd: dir });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /usage: tslink start/);
   });
 
   it('check-config link.conf.example exits 0', () => {

@@ -188,13 +188,13 @@ export class Harness {
   }
 
   /** Build (from config TEXT), construct and start a node. */
-  async startNode(spec: Omit<NodeSpec, 'dataDir'> & { dataDir?: string }, opts: { start?: boolean } = {}): Promise<TestNode> {
+  async startNode(spec: Omit<NodeSpec, 'dataDir'> & { dataDir?: string }, opts: { start?: boolean; captureDir?: string } = {}): Promise<TestNode> {
     const full: NodeSpec = { ...spec, dataDir: spec.dataDir ?? join(this.dir, `data-${spec.id.name}`) };
     const text = configText(full);
     const res = parseConfigText(text, `${spec.id.name}.conf`);
     if (!res.config) throw new Error(`config for ${spec.id.name} invalid:\n${res.errors.map((e) => e.text).join('\n')}\n${text}`);
     const log = new LogSink();
-    const node = new TslinkNode(res.config, { logger: createLogger({ destination: log, level: 'debug' }) });
+    const node = new TslinkNode(res.config, { logger: createLogger({ destination: log, level: 'debug' }), captureDir: opts.captureDir });
     this.nodes.add(node);
     if (opts.start !== false) await node.start();
     return { node, log, spec: full, config: res.config, port: spec.port };
