@@ -6,7 +6,9 @@ const HELP = `tslink — UnrealIRCd-compatible server-to-server linking node
 usage: tslink <command> [options]
 
 commands:
-  start [--config FILE]        run the node (embedded loopback-only default config without --config)
+  start [--config FILE] [--data-dir DIR] [--capture-dir DIR]
+                               run the node (embedded loopback-only default config without --config);
+                               SIGTERM stops it cleanly, SIGHUP re-reads the config
   check-config [FILE]          validate a configuration file; exits non-zero with file:line errors
   replay FILE [--json]         replay a capture offline and print the resulting network
          [--until LINE] [--digest] [--state] [--as hub|leaf]

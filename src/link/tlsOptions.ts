@@ -157,6 +157,7 @@ export function connectLink(cfg: ClientTlsConfig, timeoutMs = 10_000): Promise<t
   return new Promise((resolve, reject) => {
     let settled = false;
     const socket = tls.connect(buildClientTlsOptions(cfg));
+    socket.setNoDelay(true);
     const timer = setTimeout(() => done(new Error(`TLS connect to ${cfg.host}:${cfg.port} timed out`)), timeoutMs);
     function done(err: Error | null): void {
       if (settled) return;

@@ -395,7 +395,7 @@ export class TslinkNode {
       if (targets.length) this.setCapture(st, new LinkCapture(this.captureOptions(), targets));
       if (o.tls) st.peerCert = peerCertificateOf(socket as tls.TLSSocket);
       if (b.hmacSecretFile) this.newHmac(st, b, 'client');
-      this.engine.linkUp(id, 'out', o.hostname, { sendPassword: sendPasswordFor(b), hub: b.hub, leaf: b.leaf, leafDepth: b.leafDepth });
+      this.engine.linkUp(id, 'out', o.hostname, { sendPassword: sendPasswordFor(b), hub: b.hub, leaf: b.leaf, leafDepth: b.leafDepth }, b.name);
       this.pump();
     } catch (err) {
       this.log.warn({ event: 'LINK_CONNECT_FAILED', peer: b.name, reason: (err as Error).message }, `connect to ${b.name} failed: ${(err as Error).message}`);

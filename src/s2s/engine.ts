@@ -148,8 +148,9 @@ export class Engine {
 
   // ---------------------------------------------------------------- inputs
   /** A transport connected. Outgoing links start the handshake. */
-  linkUp(id: LinkId, direction: 'in' | 'out', address = '', policy?: LinkPolicy): Link {
+  linkUp(id: LinkId, direction: 'in' | 'out', address = '', policy?: LinkPolicy, displayName?: string): Link {
     const link = new Link(id, direction, address);
+    if (displayName) link.displayName = displayName;
     if (policy) link.policy = policy;
     this.links.set(id, link);
     if (direction === 'out') startHandshake(this, link);

@@ -40,5 +40,7 @@ export class Link {
   constructor(readonly id: LinkId, readonly direction: 'in' | 'out', readonly address = '') {}
 
   has(cap: string): boolean { return this.caps.has(cap); }
-  get name(): string { return this.server?.name ?? this.eauthName ?? this.id; }
+  /** The link block name we dialled (outgoing links), shown until the peer names itself. */
+  displayName: string | null = null;
+  get name(): string { return this.server?.name ?? this.eauthName ?? this.displayName ?? this.id; }
 }
