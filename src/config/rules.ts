@@ -8,6 +8,7 @@ import type { MessageSink } from './messages.ts';
 import { childPointer, type PositionTable } from './positions.ts';
 import type { RawDocument, RawLink, RawListen } from './schema.ts';
 import type { SourcePos } from './types.ts';
+import { parseRule } from './connectionRule.ts';
 
 /** The class every link uses unless it names another; it always exists. */
 export const DEFAULT_CLASS_NAME = 'servers';
@@ -18,6 +19,7 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   doc.listen.forEach((listen, i) => ctx.checkListen(listen, i));
   ctx.checkDuplicates();
   ctx.checkSet();
+  doc['deny-link'].forEach((d, i) => ctx.checkDenyLink(d.rule, i, d.pos));
 }
 
 class RuleContext {
@@ -29,6 +31,15 @@ class RuleContext {
     private readonly sink: MessageSink,
   ) {
     this.hasPlaintextLoopbackLink = doc.link.some((link) => link.options?.['plaintext-loopback'] === true);
+  }
+
+  checkDenyLink(rule: unknown, index: number, pos: SourcePos): void {
+    if (typeof rule !== 'string') return; // the schema reports it
+    try {
+      parseRule(rule);
+    } catch (err) {
+      this.sink.error(this.posOf(childPointer('/deny-link', index), ['rule'], pos), `bad connection rule: ${(err as Error).message}`, 'deny link');
+    }
   }
 
   checkLink(link: RawLink, index: number): void {

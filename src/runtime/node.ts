@@ -10,6 +10,7 @@ import type { Link } from '../s2s/link.ts';
 import type { Effect } from '../s2s/effects.ts';
 import { LinkConn, type LinkConnLimits } from './linkConn.ts';
 import type { Logger } from './logger.ts';
+import { deniedBy } from './denyLink.ts';
 import { authorizeLink, findLink, isLoopback, sendPasswordFor } from './authorize.ts';
 import { buildServerTlsOptions, capturePeerCertificate, connectLink, peerCertificateOf } from '../link/tlsOptions.ts';
 import { generateSelfSigned, writeKeyAndCert, certFingerprint, spkiFingerprint } from '../link/certs.ts';
@@ -102,6 +103,13 @@ export class TslinkNode {
         if (st?.capture?.buffering) this.resolveCapture(req.link, st, res.ok ? res.block : findLink(this.config, req.name));
         // A refusal is logged once, as the engine's LINK_DENIED for the closing link, with its reason.
         if (!res.ok) return res;
+        if (res.block) {
+          const cls = this.config.classes[res.block.className];
+          const inClass = [...this.engine.links.values()].filter((l) => l.phase === 'linked' && l.server && findLink(this.config, l.server.name)?.className === res.block!.className).length;
+          if (cls && inClass >= cls.maxClients) return { ok: false, reason: 'Full class' };
+        }
+        const deny = deniedBy(this.config.denyLink, this.engine.net, req.name, false);
+        if (deny) return { ok: false, reason: `Disallowed by connection rule: ${deny.reason ?? deny.rule}` };
         const { block, ...policy } = res;
         // An incoming connection learns its link block (and so its class: sendq, recvq, pingfreq) only now.
         if (st && block && !st.block) st.conn.setLimits(this.limitsFor(block));
@@ -373,6 +381,12 @@ export class TslinkNode {
   async connect(b: LinkConfig): Promise<void> {
     const key = casefold(b.name);
     if (this.stopping || this.dialing.has(key) || this.engine.net.serversByName.has(key) || !b.outgoing) return;
+    const deny = deniedBy(this.config.denyLink, this.engine.net, b.name, b.outgoing.autoconnect);
+    if (deny) {
+      this.log.info({ event: 'LINK_DENIED', peer: b.name, linkBlock: b.name, reason: `Disallowed by connection rule: ${deny.reason ?? deny.rule}` }, `not connecting to ${b.name}: deny link rule`);
+      this.scheduleReconnect(b);
+      return;
+    }
     this.dialing.add(key);
     const o = b.outgoing;
     try {

@@ -350,7 +350,7 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
     assert.deepEqual(result.errors, []);
     assert.deepEqual(result.config?.denyLink, [{ mask: '*.bad', rule: 'connected(x.*)', reason: 'no', type: 'all', pos: { file: 'link.conf', line: 1 } }]);
     assert.equal(result.warnings[0].text, 'link.conf:2: deny version { } is not supported by tslink; ignored');
-    assert.equal(onlyError(load('deny link { mask *; rule "x"; type sometimes; }')).text, 'link.conf:1: deny link: "type" must be all or auto');
+    assert.equal(onlyError(load('deny link { mask *; rule "connected(x)"; type sometimes; }')).text, 'link.conf:1: deny link: "type" must be all or auto');
   });
 
   it('warns (does not fail) on unknown top-level blocks, with file:line', () => {
