@@ -83,7 +83,7 @@ export class TslinkNode {
     this.log = opts.logger;
     this.engine = this.makeEngine();
     this.throttle = new ConnectThrottle({ limit: 10, windowMs: 10_000 });
-    this.halfOpen = new HalfOpenLimiter({ perIp: config.set.handshakeLimits.perIp, total: config.set.handshakeLimits.total });
+    this.halfOpen = new HalfOpenLimiter({ perIp: Math.min(config.set.handshakeLimits.perIp, config.set.handshakeLimits.total), total: config.set.handshakeLimits.total });
   }
 
   private makeEngine(): Engine {
@@ -197,7 +197,7 @@ export class TslinkNode {
     const loopback = !!l.file || (l.ip !== undefined && isLoopback(l.ip));
     const onSocket = (socket: net.Socket | tls.TLSSocket, isTls: boolean) => this.accept(socket, isTls, loopback);
     const server = l.tls
-      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem }), (s) => onSocket(s, true))
+      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, handshakeTimeoutMs: Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000 }), (s) => onSocket(s, true))
       : net.createServer((s) => onSocket(s, false));
     if (l.tls) {
       // Half-open TLS handshakes are capped before any TLS work is done.
@@ -216,7 +216,12 @@ export class TslinkNode {
         this.pendingSlots.set(key, release);
         raw.once('close', () => { release(); if (this.pendingSlots.get(key) === release) this.pendingSlots.delete(key); });
       });
-      (server as tls.Server).on('tlsClientError', (err, s) => { this.log.info({ event: 'LINK_DENIED', address: s?.remoteAddress, reason: `TLS: ${err.message}` }, 'TLS handshake failed'); });
+      // With a listener here Node no longer destroys the socket itself (a handshake timeout
+      // would leave a half-open connection holding its slot forever): destroy it explicitly.
+      (server as tls.Server).on('tlsClientError', (err, s) => {
+        this.log.info({ event: 'LINK_DENIED', address: s?.remoteAddress, reason: `TLS: ${err.message}` }, 'TLS handshake failed');
+        s?.destroy();
+      });
     }
     this.servers.push(server);
     return new Promise((resolve, reject) => {
@@ -226,8 +231,10 @@ export class TslinkNode {
         if (a && typeof a === 'object') this.ports.push({ host: a.address, port: a.port });
         resolve();
       };
-      if (l.file) server.listen(l.file, done);
-      else server.listen(l.port ?? 0, l.ip === '*' ? undefined : l.ip, done);
+      // A deep accept queue: a burst of connects is accepted (and then capped/timed out by us)
+      // instead of silently waiting in the kernel.
+      if (l.file) server.listen({ path: l.file, backlog: 4096 }, done);
+      else server.listen({ port: l.port ?? 0, host: l.ip === '*' ? undefined : l.ip, backlog: 4096 }, done);
     });
   }
 
