@@ -21,6 +21,13 @@ export const SLICE_LINES = 200;
  */
 export const SLICE_MS = 8;
 const SLICE_CHECK = 16;
+/**
+ * Unprocessed bytes read ahead of the engine before the socket is paused (also bounded by the
+ * class recvq). A burst arrives faster than it is processed; reading it all at once would only
+ * hold it in memory twice (line strings waiting here, then promoted by the GC), so the rest
+ * waits in the kernel's socket buffer until the backlog is down to half of this.
+ */
+export const READ_AHEAD = 64 * 1024;
 /** Bytes a link may send before SERVER is accepted (UnrealIRCd's handshake-data-flood is 4 KB). */
 export const HANDSHAKE_FLOOD = 16 * 1024;
 
@@ -55,6 +62,7 @@ export class LinkConn {
   }
 
   setLimits(l: LinkConnLimits): void { this.limits = l; }
+  private get readAhead(): number { return Math.min(this.limits.recvQ, READ_AHEAD); }
   get sendQLimit(): number { return this.limits.sendQ; }
 
   markRegistered(): void {
@@ -69,8 +77,8 @@ export class LinkConn {
       this.pending.push(line);
       this.pendingBytes += line.length;
     }
-    // Backpressure: stop reading while the unprocessed backlog is over the receive queue.
-    if (this.pendingBytes > this.limits.recvQ && !this.paused) { this.paused = true; this.socket.pause(); }
+    // Backpressure: stop reading while the unprocessed backlog is over the read-ahead bound.
+    if (this.pendingBytes > this.readAhead && !this.paused) { this.paused = true; this.socket.pause(); }
     this.schedule();
   }
 
@@ -99,7 +107,7 @@ export class LinkConn {
     }
     if (this.pendingHead >= this.pending.length) { this.pending = []; this.pendingHead = 0; }
     else if (this.pendingHead > 4096) { this.pending = this.pending.slice(this.pendingHead); this.pendingHead = 0; }
-    if (this.paused && this.pendingBytes < this.limits.recvQ / 2 && !this.closed) { this.paused = false; this.socket.resume(); }
+    if (this.paused && this.pendingBytes < this.readAhead / 2 && !this.closed) { this.paused = false; this.socket.resume(); }
     if (this.pendingHead < this.pending.length) this.schedule();
   }
 

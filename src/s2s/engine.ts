@@ -3,7 +3,7 @@
 // (lines to send per link, closes, logs, TKL persistence) collected until drain().
 import { casefold } from '../wire/casemap.ts';
 import { BIGLINE_COMMANDS, BIGLINES_MAX, BODY_MAX, MAX_PARAMS_SERVER } from '../wire/limits.ts';
-import { cutAtBreak, parseLine, serializeTags, splitTagsAndBody, type Message, type Tags } from '../wire/message.ts';
+import { cutAtBreak, parseFrom, type Message, type Tags } from '../wire/message.ts';
 import { Network } from '../state/network.ts';
 import type { LinkId, Server, User } from '../state/model.ts';
 import { TklTable } from '../tkl/tklTable.ts';
@@ -60,6 +60,9 @@ export interface Ctx {
 
 export const PROTOCOL = 6100;
 
+/** What drain() returns when nothing is queued (shared: callers only read it). */
+const NO_EFFECTS: Effect[] = Object.freeze([]) as unknown as Effect[];
+
 export class Engine {
   readonly net: Network;
   readonly tkl = new TklTable();
@@ -85,7 +88,13 @@ export class Engine {
   get me(): Server { return this.net.me; }
 
   // ---------------------------------------------------------------- effects
-  drain(): Effect[] { const o = this.out; this.out = []; return o; }
+  /** The effects queued since the last drain (a new array each time, unless there are none). */
+  drain(): Effect[] {
+    const o = this.out;
+    if (o.length === 0) return NO_EFFECTS;
+    this.out = [];
+    return o;
+  }
   log(level: LogLevel, event: string, msg: string, link?: Link | null): void {
     this.out.push({ kind: 'log', level, event, msg, link: link?.id });
   }
@@ -204,17 +213,28 @@ export class Engine {
 
   private dispatch(link: Link | null, raw: string): void {
     const line = cutAtBreak(raw);
-    const { tags: rawTags, body } = splitTagsAndBody(line);
+    // The tag section (relayed as is) and where the body starts (splitTagsAndBody(), without copying the body).
+    let rawTags: string | null = null;
+    let bodyStart = 0;
+    if (line.charCodeAt(0) === 64 /* @ */) {
+      const sp = line.indexOf(' ');
+      if (sp < 0) { rawTags = line.slice(1); bodyStart = line.length; } else {
+        rawTags = line.slice(1, sp);
+        bodyStart = sp;
+        while (bodyStart < line.length && line.charCodeAt(bodyStart) === 32) bodyStart++;
+      }
+    }
+    const bodyLength = line.length - bodyStart;
     // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
-    let msg = parseLine(rawTags === null ? line : body, MAX_PARAMS_SERVER);
+    let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
     if (!msg) return; // empty line / only a prefix: silently ignored
     const spec = COMMANDS.get(msg.command);
-    if (body.length > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) {
+    if (bodyLength > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) {
       msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
     }
     if (spec?.maxParams && msg.params.length > spec.maxParams) {
-      msg = parseLine(rawTags === null ? line : body, spec.maxParams) ?? msg;
-      if (body.length > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
+      msg = parseFrom(line, bodyStart, spec.maxParams) ?? msg;
+      if (bodyLength > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
     }
     if (link && link.phase === 'handshake') {
       if (spec?.handshake) { spec.handler(this, { link, src: { kind: 'server', server: this.me }, msg, rawTags }); return; }

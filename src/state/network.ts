@@ -3,6 +3,7 @@ import { casefold } from '../wire/casemap.ts';
 import type { Channel, LinkId, Membership, Server, User } from './model.ts';
 import type { LetterSet } from './letters.ts';
 import { SmallMap } from './smallMap.ts';
+import { appendChannel } from './user.ts';
 
 export class Network {
   readonly me: Server;
@@ -76,9 +77,10 @@ export class Network {
     return this.usersByNick.get(casefold(nick));
   }
 
-  addUser(u: User): void {
+  /** `nickKey`: casefold(u.nick) when the caller has it already. */
+  addUser(u: User, nickKey = casefold(u.nick)): void {
     this.usersByUid.set(u.uid, u);
-    this.usersByNick.set(casefold(u.nick), u);
+    this.usersByNick.set(nickKey, u);
     u.server.users.add(u);
   }
 
@@ -115,11 +117,18 @@ export class Network {
   }
 
   join(u: User, ch: Channel): Membership {
-    let m = ch.members.get(u);
-    if (m) return m;
-    m = new MembershipEntry(u, ch);
+    const m = ch.members.get(u);
+    return m ?? this.joinNew(u, ch, '');
+  }
+
+  /**
+   * Join a user known not to be a member (ch.members.get(u) was just undefined), holding the
+   * member modes `letters` (distinct letters from "qaohv"): no second lookup.
+   */
+  joinNew(u: User, ch: Channel, letters: string): Membership {
+    const m = newMembership(u, ch, letters);
     ch.members.set(u, m);
-    u.channels.set(ch, m); // not there yet: ch.members and u.channels mirror each other
+    appendChannel(u, ch, m); // not there yet: ch.members and u.channels mirror each other
     return m;
   }
 
@@ -158,10 +167,14 @@ const NO_ENTRIES: readonly [string, string][] = [];
  * allocated only when used. A network has hundreds of thousands of these.
  */
 export class MembershipEntry implements Membership, LetterSet {
-  private letters = '';
-  private _md: Map<string, string> | null = null;
-  private _mdship: Map<string, string> | null = null;
-  constructor(public user: User, public channel: Channel) {}
+  // Instances come from newMembership() (an object literal, for V8's pretenuring: see newUser()).
+  declare user: User;
+  declare channel: Channel;
+  /** Member mode letters, distinct. */
+  declare private letters: string;
+  /** MD of the "member" and "membership" objects, allocated on first use (rare). */
+  declare private mdx: { member: Map<string, string> | null; membership: Map<string, string> | null } | null;
+  private constructor() { throw new Error('use newMembership()'); }
   get modes(): LetterSet { return this; }
   has(l: string): boolean { return this.letters.includes(l); }
   add(l: string): this { if (l.length === 1 && !this.letters.includes(l)) this.letters += l; return this; }
@@ -174,11 +187,15 @@ export class MembershipEntry implements Membership, LetterSet {
   clear(): void { this.letters = ''; }
   get size(): number { return this.letters.length; }
   [Symbol.iterator](): Iterator<string> { return this.letters[Symbol.iterator](); }
-  get md(): Map<string, string> { return (this._md ??= new Map()); }
-  get mdship(): Map<string, string> { return (this._mdship ??= new Map()); }
-  get mdCount(): number { return (this._md?.size ?? 0) + (this._mdship?.size ?? 0); }
+  get md(): Map<string, string> { const x = (this.mdx ??= { member: null, membership: null }); return (x.member ??= new Map()); }
+  get mdship(): Map<string, string> { const x = (this.mdx ??= { member: null, membership: null }); return (x.membership ??= new Map()); }
+  get mdCount(): number { return this.mdx === null ? 0 : (this.mdx.member?.size ?? 0) + (this.mdx.membership?.size ?? 0); }
   mdEntries(which: 'member' | 'membership'): Iterable<[string, string]> {
-    const m = which === 'member' ? this._md : this._mdship;
+    const m = this.mdx === null ? null : which === 'member' ? this.mdx.member : this.mdx.membership;
     return m ?? NO_ENTRIES;
   }
+}
+
+export function newMembership(user: User, channel: Channel, letters: string): MembershipEntry {
+  return { __proto__: MembershipEntry.prototype, user, channel, letters, mdx: null } as unknown as MembershipEntry;
 }

@@ -100,10 +100,15 @@ export function serializeTags(tags: Tags): string {
  * `maxParams` glues everything past that many params into the last one.
  */
 export function parseLine(raw: string, maxParams = 30): Message | null {
-  let line = raw;
-  const cut = firstBreak(line);
-  if (cut >= 0) line = line.slice(0, cut);
-  let i = 0;
+  return parseFrom(cutAtBreak(raw), 0, maxParams);
+}
+
+/**
+ * parseLine() of line.slice(start) for a line already cut at its first break (no CR, LF or
+ * NUL): the engine parses the body after the tag section without copying it out.
+ */
+export function parseFrom(line: string, start: number, maxParams = 30): Message | null {
+  let i = start;
   const n = line.length;
   while (i < n && line.charCodeAt(i) === 32) i++;
   let tags: Tags | undefined;
@@ -158,11 +163,11 @@ export function cutAtBreak(s: string): string {
 }
 
 function firstBreak(s: string): number {
-  let best = -1;
-  for (const ch of ['\r', '\n', '\0']) {
-    const k = s.indexOf(ch);
-    if (k >= 0 && (best < 0 || k < best)) best = k;
-  }
+  let best = s.indexOf('\n');
+  let k = s.indexOf('\r');
+  if (k >= 0 && (best < 0 || k < best)) best = k;
+  k = s.indexOf('\0');
+  if (k >= 0 && (best < 0 || k < best)) best = k;
   return best;
 }
 
@@ -202,9 +207,23 @@ export function splitTagsAndBody(raw: string): { tags: string | null; body: stri
 /**
  * A copy of `s` that does not keep the line it was cut from alive. V8 represents a slice
  * of 13+ characters as a view into its parent string, so a stored field would pin its whole
- * line (hundreds of bytes per user); concatenating and re-slicing flattens it into its own
- * storage. Use for every field the state keeps.
+ * line (hundreds of bytes per user). Concatenating two pieces and reading a character makes
+ * a flat copy held by a cons string with an empty second half, which the next scavenge
+ * replaces by the flat copy itself: the field ends up as a plain string of its own, with no
+ * view object in front of it. Use for every field the state keeps.
  */
 export function own(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  return s.length < 13 ? s : flat(s[0] + s.slice(1));
+}
+
+/** Where flat() stores what it reads, so the read cannot be optimised away. */
+let flattenSink = 0;
+
+/**
+ * `s` after making it flat: reading a character of a concatenation makes V8 copy its pieces into
+ * one string (which the next scavenge substitutes for the concatenation itself).
+ */
+export function flat(s: string): string {
+  flattenSink = s.charCodeAt(0);
+  return s;
 }

@@ -6,13 +6,25 @@ import { own } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Ctx, Engine } from '../engine.ts';
 import type { Channel, ListMode, User } from '../../state/model.ts';
-import { LOCAL_CHANMODES, SJOIN_LIST_PREFIX, SJOIN_PREFIX_TO_MODE } from '../chanmodes.ts';
+import { LOCAL_CHANMODES, SJOIN_LIST_PREFIX } from '../chanmodes.ts';
 import { MAX_LIST_ENTRIES, applyModeChanges, mergeParam, normalizeParam, parseModeChanges } from '../channelModes.ts';
 import { validChannelName, parseTs } from '../validate.ts';
 
 const SPLIT = 500;
 
 interface Item { kind: 'member'; user: User; prefixes: string }
+
+/** SJOIN member prefix (char code) → member mode; '' when not a prefix. */
+function prefixMode(c: number): string {
+  switch (c) {
+    case 42: return 'q'; // *
+    case 126: return 'a'; // ~
+    case 64: return 'o'; // @
+    case 37: return 'h'; // %
+    case 43: return 'v'; // +
+    default: return '';
+  }
+}
 /** raw: the item as received without SJSBY info; rawSjsby: as received (with its "<setat,setby>" if it had one). */
 interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: number; raw: string; rawSjsby: string }
 
@@ -45,44 +57,67 @@ export const SJOIN: CommandSpec = {
     const members: Item[] = [];
     const relaying = e.hasOtherLinks(ctx.link);
     const lists: ListItem[] = [];
-    for (const raw of buffer.split(' ')) {
-      if (!raw) continue;
-      let it = raw;
-      let setBy = server.name, setAt = now;
-      if (sjsby && it[0] === '<') {
-        // sjoin.c: "<setat,setby>" before the item; a malformed one drops the item.
-        const close = it.indexOf('>');
-        const comma = close > 0 ? it.slice(0, close).indexOf(',') : -1;
-        if (close < 0 || comma < 0) continue;
-        setAt = parseInt(it.slice(1, comma), 10) || 0;
-        setBy = it.slice(comma + 1, close);
-        it = it.slice(close + 1);
-      }
-      const lm = SJOIN_LIST_PREFIX[it[0]];
-      if (lm) {
-        const mask = it.slice(1);
-        // Non-extban masks need both '!' and '@' and may not start with '!' (sjoin.c).
-        if (!mask || (!mask.startsWith('~') && (!mask.includes('!') || !mask.includes('@') || mask.startsWith('!')))) continue;
-        lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: raw });
+    const byUid = e.net.usersByUid;
+    const linkId = ctx.link ? ctx.link.id : null;
+    const statuses = mode !== 'ours-win';
+    const n = buffer.length;
+    // Items are separated by single spaces (empty items skipped, as split(' ') would).
+    for (let pos = 0, end = 0; pos < n; pos = end + 1) {
+      end = buffer.indexOf(' ', pos);
+      if (end < 0) end = n;
+      if (end === pos) continue;
+      const c0 = buffer.charCodeAt(pos);
+      if (c0 === 60 /* < */ || c0 === 38 /* & */ || c0 === 34 /* " */ || c0 === 39 /* ' */) {
+        // A list item (or an SJSBY-prefixed item): the general path.
+        const raw = buffer.slice(pos, end);
+        let it = raw;
+        let setBy = server.name, setAt = now;
+        if (sjsby && it[0] === '<') {
+          // sjoin.c: "<setat,setby>" before the item; a malformed one drops the item.
+          const close = it.indexOf('>');
+          const comma = close > 0 ? it.slice(0, close).indexOf(',') : -1;
+          if (close < 0 || comma < 0) continue;
+          setAt = parseInt(it.slice(1, comma), 10) || 0;
+          setBy = it.slice(comma + 1, close);
+          it = it.slice(close + 1);
+        }
+        const lm = SJOIN_LIST_PREFIX[it[0]];
+        if (lm) {
+          const mask = it.slice(1);
+          // Non-extban masks need both '!' and '@' and may not start with '!' (sjoin.c).
+          if (!mask || (!mask.startsWith('~') && (!mask.includes('!') || !mask.includes('@') || mask.startsWith('!')))) continue;
+          lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: raw });
+          continue;
+        }
+        joinMember(it, 0, it.length);
         continue;
       }
-      let i = 0;
-      while (i < it.length && SJOIN_PREFIX_TO_MODE[it[i]] !== undefined) i++;
-      const prefixes = i ? it.slice(0, i) : '';
-      const id = i ? it.slice(i) : it;
-      const user = id ? (e.net.usersByUid.get(id) ?? e.net.user(id)) : undefined;
-      if (!user) continue; // unknown members are skipped silently
-      const dir = user.server.link;
-      if (dir !== (ctx.link ? ctx.link.id : null)) {
-        if (!ch.members.has(user) && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
-        continue;
+      joinMember(buffer, pos, end);
+    }
+
+    /** The member item s[from, to): [*~@%+]*<uid|nick>. */
+    function joinMember(s: string, from: number, to: number): void {
+      let i = from;
+      let letters = '';
+      for (; i < to; i++) {
+        const m = prefixMode(s.charCodeAt(i));
+        if (m === '') break;
+        if (statuses && !letters.includes(m)) letters += m;
+      }
+      if (i === to) return; // no id
+      const id = s.slice(i, to);
+      const user = byUid.get(id) ?? e.net.userByNick(id);
+      if (!user) return; // unknown members are skipped silently
+      let mem = ch!.members.get(user);
+      if (user.server.link !== linkId) {
+        if (!mem && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch!.name} ${user.nick} :Fake direction`);
+        return;
       }
       // Members are always joined; statuses per the TS outcome (an existing member keeps
       // exactly its statuses on an equal TS; a newer SJOIN brings none).
-      const already = ch.members.has(user);
-      const mem = already ? ch.members.get(user)! : e.net.join(user, ch);
-      if (mode !== 'ours-win' && !(mode === 'merge' && already)) for (let k = 0; k < prefixes.length; k++) mem.modes.add(SJOIN_PREFIX_TO_MODE[prefixes[k]]);
-      if (relaying) members.push({ kind: 'member', user, prefixes });
+      if (!mem) mem = e.net.joinNew(user, ch!, letters);
+      else if (mode === 'theirs-win') for (let k = 0; k < letters.length; k++) mem.modes.add(letters[k]);
+      if (relaying) members.push({ kind: 'member', user, prefixes: i > from ? s.slice(from, i) : '' });
     }
 
     // Modes.
@@ -107,10 +142,13 @@ export const SJOIN: CommandSpec = {
 
     // Lists.
     if (mode !== 'ours-win') {
+      // The items of one SJOIN usually share their setter: one copy of it for all of them.
+      let setBy = '', ownSetBy = '';
       for (const l of lists) {
         const list = ch.lists[l.mode];
         if (list.has(l.mask) || list.size >= MAX_LIST_ENTRIES) continue;
-        list.set(own(l.mask), { setBy: own(l.setBy), setAt: l.setAt });
+        if (l.setBy !== setBy) { setBy = l.setBy; ownSetBy = own(setBy); }
+        list.set(own(l.mask), { setBy: ownSetBy, setAt: l.setAt });
       }
     }
 

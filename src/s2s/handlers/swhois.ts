@@ -16,9 +16,9 @@ export const SWHOIS: CommandSpec = {
       const prio = Number(prioStr) || 0;
       if (op === '+') {
         if (!text) return;
+        // The list is replaced, never edited (users without SWHOIS share one empty list).
         if (!u.swhois.some((s) => s.tag === tag && s.text === text)) {
-          u.swhois.push({ tag, prio, text: text.slice(0, SWHOISLEN) });
-          u.swhois.sort((a, b) => a.prio - b.prio);
+          u.swhois = [...u.swhois, { tag, prio, text: text.slice(0, SWHOISLEN) }].sort((a, b) => a.prio - b.prio);
         }
       } else {
         u.swhois = u.swhois.filter((s) => !(s.tag === tag && (text === '*' || s.text === text)));
@@ -29,7 +29,7 @@ export const SWHOIS: CommandSpec = {
     const text = p[1];
     const tag = sourceName(ctx.src);
     if (!text) u.swhois = u.swhois.filter((s) => s.tag !== tag);
-    else if (!u.swhois.some((s) => s.tag === tag && s.text === text)) u.swhois.push({ tag, prio: 0, text: text.slice(0, SWHOISLEN) });
+    else if (!u.swhois.some((s) => s.tag === tag && s.text === text)) u.swhois = [...u.swhois, { tag, prio: 0, text: text.slice(0, SWHOISLEN) }];
     e.relay(ctx, e.relayBody(ctx, [u.uid, text]));
   },
 };

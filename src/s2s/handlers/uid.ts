@@ -1,13 +1,13 @@
 // :<sid> UID <nick> <hop> <ts> <ident> <host> <uid> <account> <umodes> <virthost> <cloakedhost> <ip> :<realname>
 // Introduces a user (commands.md UID); nick collisions: conflicts.md §1.
 import type { CommandSpec } from '../commandTable.ts';
-import type { User } from '../../state/model.ts';
-import { Letters } from '../../state/letters.ts';
-import { SmallMap, intern } from '../../state/smallMap.ts';
+import { intern, type MapLike } from '../../state/smallMap.ts';
+import { newUser, umodeLetters } from '../../state/user.ts';
 import { validHost, validIdent, validIpField, validNick, validUid, parseTs } from '../validate.ts';
 import { decideCollision, fromSideName, sideName } from '../collisions.ts';
 import { uidLine, uidTags } from '../userWire.ts';
-import { own, parseTags } from '../../wire/message.ts';
+import { own, unescapeTagValue } from '../../wire/message.ts';
+import { casefold } from '../../wire/casemap.ts';
 import { HOSTLEN, REALLEN, USERLEN } from '../../wire/limits.ts';
 
 export const UID: CommandSpec = {
@@ -43,7 +43,8 @@ export const UID: CommandSpec = {
       return;
     }
     const ts = parseTs(tsStr) ?? e.now();
-    const existing = e.net.userByNick(nick);
+    const nickKey = casefold(nick);
+    const existing = e.net.usersByNick.get(nickKey);
     if (existing) {
       const out = decideCollision(existing, ts, { ident, realHost: host }, link, true);
       const newSide = fromSideName(server), oldSide = sideName(e, existing);
@@ -61,24 +62,45 @@ export const UID: CommandSpec = {
       e.killUser(existing, `Nick collision: ${oldSide} <- ${newSide}`, e.me.sid, null);
       e.log('info', 'NICK_COLLISION', `UID ${nick}: new ${uid} won over ${existing.uid}`, link);
     }
-    const u: User = {
-      uid: own(uid), nick: own(nick), ts,
-      ident: own(ident.slice(0, USERLEN)), realHost: own(host.slice(0, HOSTLEN)),
+    // The text fields are copied into one string of the user's own (newUser()).
+    const u = newUser(
+      own(uid), own(nick), ts,
+      ident.slice(0, USERLEN), host.slice(0, HOSTLEN),
       // With VHP the field carries the displayed host even when there is no vhost (then it is the
       // real host): that means "no virtual host" here, as a '*' would from a non-VHP peer.
-      vhost: virthost === '*' || virthost === host ? '' : own(virthost),
-      cloak: cloak === '*' ? '' : own(cloak),
-      ip: own(ip),
-      account: account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : own(account),
-      umodes: new Letters(umodes.replace(/^\+/, '').replace(/[^A-Za-z]|s/g, '')),
-      realname: own(realname.slice(0, REALLEN * 4)),
-      server, away: null, swhois: [], md: new SmallMap(), channels: new SmallMap(),
-    };
-    if (ctx.rawTags) {
-      const tags = parseTags(ctx.rawTags);
-      for (const k of Object.keys(tags)) if (k.startsWith('s2s-md/') && tags[k] !== '') u.md.set(intern(k.slice(7)), own(tags[k]));
-    }
-    e.net.addUser(u);
+      virthost === '*' || virthost === host ? '' : virthost,
+      cloak === '*' ? '' : cloak,
+      ip,
+      account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : account,
+      intern(umodeLetters(umodes)),
+      realname.slice(0, REALLEN * 4),
+      server,
+    );
+    if (ctx.rawTags) earlyMd(u.md, ctx.rawTags);
+    e.net.addUser(u, nickKey);
     if (e.hasOtherLinks(link)) e.broadcast(link, (l) => uidLine(u, l), uidTags(u));
   },
 };
+
+/**
+ * The s2s-md/<key>=<value> tags of a UID line into the user's MD: what parseTags() and a walk over
+ * its keys would give (a repeated tag keeps its first position and its last value; an empty value
+ * sets nothing), without building the tag object.
+ */
+function earlyMd(md: MapLike<string, string>, raw: string): void {
+  let keys: string[] | null = null, values: string[] | null = null;
+  for (let pos = 0, end = 0; pos < raw.length; pos = end + 1) {
+    end = raw.indexOf(';', pos);
+    if (end < 0) end = raw.length;
+    if (!raw.startsWith('s2s-md/', pos)) continue;
+    const eq = raw.indexOf('=', pos);
+    const key = eq < 0 || eq > end ? raw.slice(pos, end) : raw.slice(pos, eq);
+    const value = eq < 0 || eq > end ? '' : unescapeTagValue(raw.slice(eq + 1, end));
+    if (keys === null || values === null) { keys = [key]; values = [value]; continue; }
+    const k = keys.indexOf(key);
+    if (k >= 0) values[k] = value;
+    else { keys.push(key); values.push(value); }
+  }
+  if (keys === null || values === null) return;
+  for (let k = 0; k < keys.length; k++) if (values[k] !== '') md.set(intern(keys[k].slice(7)), own(values[k]));
+}

@@ -1,0 +1,210 @@
+// The User record the engine creates (handlers/uid.ts): one object per user, lean because a
+// network has tens of thousands. The user modes live in a string on the user itself (`umodes`
+// is the user seen through the LetterSet interface, as MembershipEntry does for member modes);
+// the seldom-read text fields share one string; the MD map is a flat store (smallMap.ts) and the
+// channel map a list of memberships, both held in fields of the user and reached through small
+// views made on access (`u.md`, `u.channels`); users without SWHOIS share one empty list.
+import type { Channel, Membership, Server, Swhois, User } from './model.ts';
+import type { LetterSet } from './letters.ts';
+import { flat } from '../wire/message.ts';
+import {
+  EMPTY_STORE, storeDelete, storeEntries, storeIndex, storeKeys, storeSet, storeValues,
+  type MapLike, type Store,
+} from './smallMap.ts';
+
+/** The SWHOIS list of every user that has none. Frozen: SWHOIS replaces the list, never edits it. */
+export const NO_SWHOIS: Swhois[] = Object.freeze([]) as unknown as Swhois[];
+
+export class UserEntry implements User, LetterSet {
+  // Instances come from newUser() (an object literal; see there), never from a constructor.
+  declare uid: string;
+  declare nick: string;
+  declare ts: number;
+  /** ident, realHost, vhost, cloak, ip, account and realname, in that order, NUL-separated (see pack()). */
+  declare private info: string;
+  /** The user mode letters, distinct. */
+  declare private letters: string;
+  declare server: Server;
+  declare away: string | null;
+  declare swhois: Swhois[];
+  /** MD store [key, value, ...]. */
+  declare mdStore: Store;
+  /** The user's memberships (mirrors the channels' member maps; see ChanStore). */
+  declare chanStore: ChanStore;
+  private constructor() { throw new Error('use newUser()'); }
+
+  get ident(): string { return field(this.info, IDENT); }
+  set ident(v: string) { this.info = withField(this.info, IDENT, v); }
+  get realHost(): string { return field(this.info, HOST); }
+  set realHost(v: string) { this.info = withField(this.info, HOST, v); }
+  get vhost(): string { return field(this.info, VHOST); }
+  set vhost(v: string) { this.info = withField(this.info, VHOST, v); }
+  get cloak(): string { return field(this.info, CLOAK); }
+  set cloak(v: string) { this.info = withField(this.info, CLOAK, v); }
+  get ip(): string { return field(this.info, IP); }
+  set ip(v: string) { this.info = withField(this.info, IP, v); }
+  get account(): string { return field(this.info, ACCOUNT); }
+  set account(v: string) { this.info = withField(this.info, ACCOUNT, v); }
+  get realname(): string { return field(this.info, REALNAME); }
+  set realname(v: string) { this.info = withField(this.info, REALNAME, v); }
+
+  get md(): MapLike<string, string> { return new UserMd(this); }
+  get channels(): MapLike<Channel, Membership> { return new UserChannels(this); }
+
+  get umodes(): LetterSet { return this; }
+  has(l: string): boolean { return this.letters.includes(l); }
+  add(l: string): this { if (l.length === 1 && !this.letters.includes(l)) this.letters += l; return this; }
+  delete(l: string): boolean {
+    const i = this.letters.indexOf(l);
+    if (i < 0 || l.length !== 1) return false;
+    this.letters = this.letters.slice(0, i) + this.letters.slice(i + 1);
+    return true;
+  }
+  clear(): void { this.letters = ''; }
+  get size(): number { return this.letters.length; }
+  [Symbol.iterator](): Iterator<string> { return this.letters[Symbol.iterator](); }
+}
+
+/**
+ * A new user. Made as an object literal on purpose: V8 tracks where literals are allocated and,
+ * seeing that nearly all users it allocates survive, allocates them directly in the old
+ * generation (allocation-site pretenuring) instead of copying each one twice through the young
+ * generation; a class constructor call gets no such treatment. The same goes for memberships.
+ */
+export function newUser(uid: string, nick: string, ts: number, ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, umodes: string, realname: string, server: Server): UserEntry {
+  return {
+    __proto__: UserEntry.prototype,
+    uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes, server,
+    away: null, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanStore: NO_CHANNELS,
+  } as unknown as UserEntry;
+}
+
+// The text fields a user keeps but seldom reads (ident, hosts, ip, account, realname) share one
+// string: one string header and one field instead of seven, and a copy that holds nothing of the
+// line they came from. Fields never contain NUL (a line ends at its first NUL), so NUL separates
+// them; reading one slices it out.
+const IDENT = 0, HOST = 1, VHOST = 2, CLOAK = 3, IP = 4, ACCOUNT = 5, REALNAME = 6;
+
+function pack(ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, realname: string): string {
+  return flat(noNul(ident) + '\0' + noNul(realHost) + '\0' + noNul(vhost) + '\0' + noNul(cloak) + '\0' + noNul(ip) + '\0' + noNul(account) + '\0' + noNul(realname));
+}
+
+/** A value up to its first NUL (what a line could have carried). */
+function noNul(v: string): string {
+  const k = v.indexOf('\0');
+  return k < 0 ? v : v.slice(0, k);
+}
+
+function field(info: string, k: number): string {
+  if (k === REALNAME) return info.slice(info.lastIndexOf('\0') + 1);
+  let start = 0;
+  for (let i = 0; i < k; i++) start = info.indexOf('\0', start) + 1;
+  return info.slice(start, info.indexOf('\0', start));
+}
+
+function withField(info: string, k: number, v: string): string {
+  const f = info.split('\0');
+  f[k] = v;
+  return pack(f[IDENT], f[HOST], f[VHOST], f[CLOAK], f[IP], f[ACCOUNT], f[REALNAME]);
+}
+
+/** `u.md`: a view of the user's MD store. */
+class UserMd implements MapLike<string, string> {
+  constructor(private readonly u: UserEntry) {}
+  get size(): number { return this.u.mdStore.length >> 1; }
+  get(key: string): string | undefined { const a = this.u.mdStore, i = storeIndex(a, key); return i < 0 ? undefined : (a[i + 1] as string); }
+  has(key: string): boolean { return storeIndex(this.u.mdStore, key) >= 0; }
+  set(key: string, value: string): this { this.u.mdStore = storeSet(this.u.mdStore, key, value); return this; }
+  delete(key: string): boolean {
+    const b = storeDelete(this.u.mdStore, key);
+    if (b === null) return false;
+    this.u.mdStore = b;
+    return true;
+  }
+  clear(): void { this.u.mdStore = EMPTY_STORE; }
+  keys(): IterableIterator<string> { return storeKeys<string>(this.u.mdStore); }
+  values(): IterableIterator<string> { return storeValues<string>(this.u.mdStore); }
+  entries(): IterableIterator<[string, string]> { return storeEntries<string, string>(this.u.mdStore); }
+  [Symbol.iterator](): IterableIterator<[string, string]> { return this.entries(); }
+}
+
+/**
+ * A user's channel store: its memberships in join order (each knows its channel), then unused
+ * slots (undefined) kept for the next joins. Joins fill a free slot in place or move to a larger
+ * array (about half as large again); a part makes a new array without the membership, so an
+ * iterator that started on the old one is not disturbed. A user joins its channels one SJOIN at
+ * a time, so growing in steps keeps most of those joins from leaving a dead array behind.
+ */
+export type ChanStore = (Membership | undefined)[];
+const NO_CHANNELS: ChanStore = Object.freeze([]) as unknown as ChanStore;
+
+function chanCount(a: ChanStore): number {
+  let n = a.length;
+  while (n > 0 && a[n - 1] === undefined) n--;
+  return n;
+}
+
+function chanIndex(a: ChanStore, ch: Channel): number {
+  for (let i = 0; i < a.length; i++) {
+    const m = a[i];
+    if (m === undefined) break;
+    if (m.channel === ch) return i;
+  }
+  return -1;
+}
+
+function chanAppend(u: UserEntry, m: Membership): void {
+  const a = u.chanStore, n = chanCount(a);
+  if (n < a.length) { a[n] = m; return; }
+  const b: ChanStore = new Array(n + Math.max(2, n >> 1));
+  for (let k = 0; k < n; k++) b[k] = a[k];
+  b[n] = m;
+  u.chanStore = b;
+}
+
+/** `u.channels`: a view of the user's channel store (a membership's key is its channel). */
+class UserChannels implements MapLike<Channel, Membership> {
+  constructor(private readonly u: UserEntry) {}
+  get size(): number { return chanCount(this.u.chanStore); }
+  get(key: Channel): Membership | undefined { const i = chanIndex(this.u.chanStore, key); return i < 0 ? undefined : this.u.chanStore[i]; }
+  has(key: Channel): boolean { return chanIndex(this.u.chanStore, key) >= 0; }
+  /** `value` is the membership of this user in `key` (value.channel === key). */
+  set(key: Channel, value: Membership): this {
+    const i = chanIndex(this.u.chanStore, key);
+    if (i >= 0) this.u.chanStore[i] = value;
+    else chanAppend(this.u, value);
+    return this;
+  }
+  delete(key: Channel): boolean {
+    const a = this.u.chanStore, i = chanIndex(a, key);
+    if (i < 0) return false;
+    const n = chanCount(a);
+    const b: ChanStore = new Array(n - 1);
+    for (let k = 0, j = 0; k < n; k++) if (k !== i) b[j++] = a[k];
+    this.u.chanStore = n === 1 ? NO_CHANNELS : b;
+    return true;
+  }
+  clear(): void { this.u.chanStore = NO_CHANNELS; }
+  *keys(): IterableIterator<Channel> { const a = this.u.chanStore; for (let i = 0; i < a.length && a[i] !== undefined; i++) yield a[i]!.channel; }
+  *values(): IterableIterator<Membership> { const a = this.u.chanStore; for (let i = 0; i < a.length && a[i] !== undefined; i++) yield a[i]!; }
+  *entries(): IterableIterator<[Channel, Membership]> { const a = this.u.chanStore; for (let i = 0; i < a.length && a[i] !== undefined; i++) yield [a[i]!.channel, a[i]!]; }
+  [Symbol.iterator](): IterableIterator<[Channel, Membership]> { return this.entries(); }
+}
+
+/** Add a user's membership of `ch` to its channel mirror; the caller knows the channel is not there. */
+export function appendChannel(u: User, ch: Channel, m: Membership): void {
+  if (u instanceof UserEntry) chanAppend(u, m);
+  else u.channels.set(ch, m);
+}
+
+/** The user modes of a UID's umodes field: its letters except 's', each once, in order of first appearance. */
+export function umodeLetters(field: string): string {
+  let out = '';
+  for (let i = 0; i < field.length; i++) {
+    const c = field.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) || c === 115 /* s */) continue;
+    const l = field[i];
+    if (!out.includes(l)) out += l;
+  }
+  return out;
+}
