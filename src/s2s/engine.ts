@@ -287,10 +287,12 @@ export class Engine {
     const at = key.indexOf('@');
     if (at > 0) key = key.slice(0, at); // nick@server
     const server = this.net.serversBySid.get(key) ?? (key.includes('.') ? this.net.serversByName.get(casefold(key)) : undefined);
-    const found: Source | null = server ? { kind: 'server', server } : (() => {
+    let found: Source | null = null;
+    if (server) found = { kind: 'server', server };
+    else {
       const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(casefold(key));
-      return user ? { kind: 'user' as const, user } : null;
-    })();
+      if (user) found = { kind: 'user', user };
+    }
     if (!found) {
       if (link) {
         // src/parse.c remove_unknown(): SID-like or dotted → SQUIT, else KILL as ghost.

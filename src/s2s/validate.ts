@@ -5,8 +5,16 @@ export function validSid(s: string): boolean {
   return /^[0-9][0-9A-Z]{2}$/.test(s);
 }
 
+/** /^[0-9][0-9A-Z]{5,11}$/ (as a loop: this runs for every UID of a burst). */
 export function validUid(s: string): boolean {
-  return /^[0-9][0-9A-Z]{5,11}$/.test(s);
+  if (s.length < 6 || s.length > 12) return false;
+  const c0 = s.charCodeAt(0);
+  if (c0 < 48 || c0 > 57) return false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) return false;
+  }
+  return true;
 }
 
 export function validServerName(s: string): boolean {
@@ -32,11 +40,29 @@ export function validNick(s: string): boolean {
 
 /** valid_host(): letters, digits, and . - : _ / (IPv6 and cloaks included). */
 export function validHost(s: string): boolean {
-  return s.length > 0 && s.length <= HOSTLEN && /^[A-Za-z0-9.\-:_/]+$/.test(s);
+  if (s.length === 0 || s.length > HOSTLEN) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 45 && c <= 58) || c === 95) continue; // a-z A-Z - . / 0-9 : _
+    return false;
+  }
+  return true;
 }
 
+/** 1-12 characters, none of them white space (as /\s/ has it), '@', '!' or ':'. */
 export function validIdent(s: string): boolean {
-  return s.length > 0 && s.length <= 12 && /^[^\s@!:]+$/.test(s);
+  if (s.length === 0 || s.length > 12) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 64 || c === 33 || c === 58 || isSpace(c)) return false;
+  }
+  return true;
+}
+
+/** The characters /\s/ matches. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** UID ip field: '*' or base64 of 4 or 16 bytes (8 or 24 characters, '==' padded). */
@@ -60,7 +86,14 @@ export function validChannelName(s: string): boolean {
   return true;
 }
 
+/** An integer /^-?\d+$/ as a number, else null. */
 export function parseTs(s: string | undefined): number | null {
-  if (s === undefined || !/^-?\d+$/.test(s)) return null;
+  if (s === undefined) return null;
+  let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (i >= s.length) return null;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
   return Number(s);
 }

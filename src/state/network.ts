@@ -166,14 +166,16 @@ const NO_ENTRIES: readonly [string, string][] = [];
  * itself (`modes` is the entry seen through the LetterSet interface) and the MD maps are
  * allocated only when used. A network has hundreds of thousands of these.
  */
+/** Member and membership MD, for the few memberships that have any (kept off the entries). */
+interface MemberMd { member: Map<string, string> | null; membership: Map<string, string> | null }
+const MEMBER_MD = new WeakMap<MembershipEntry, MemberMd>();
+
 export class MembershipEntry implements Membership, LetterSet {
   // Instances come from newMembership() (an object literal, for V8's pretenuring: see newUser()).
   declare user: User;
   declare channel: Channel;
   /** Member mode letters, distinct. */
   declare private letters: string;
-  /** MD of the "member" and "membership" objects, allocated on first use (rare). */
-  declare private mdx: { member: Map<string, string> | null; membership: Map<string, string> | null } | null;
   private constructor() { throw new Error('use newMembership()'); }
   get modes(): LetterSet { return this; }
   has(l: string): boolean { return this.letters.includes(l); }
@@ -187,15 +189,21 @@ export class MembershipEntry implements Membership, LetterSet {
   clear(): void { this.letters = ''; }
   get size(): number { return this.letters.length; }
   [Symbol.iterator](): Iterator<string> { return this.letters[Symbol.iterator](); }
-  get md(): Map<string, string> { const x = (this.mdx ??= { member: null, membership: null }); return (x.member ??= new Map()); }
-  get mdship(): Map<string, string> { const x = (this.mdx ??= { member: null, membership: null }); return (x.membership ??= new Map()); }
-  get mdCount(): number { return this.mdx === null ? 0 : (this.mdx.member?.size ?? 0) + (this.mdx.membership?.size ?? 0); }
+  private mdPair(): MemberMd {
+    let x = MEMBER_MD.get(this);
+    if (x === undefined) { x = { member: null, membership: null }; MEMBER_MD.set(this, x); }
+    return x;
+  }
+  get md(): Map<string, string> { const x = this.mdPair(); return (x.member ??= new Map()); }
+  get mdship(): Map<string, string> { const x = this.mdPair(); return (x.membership ??= new Map()); }
+  get mdCount(): number { const x = MEMBER_MD.get(this); return x === undefined ? 0 : (x.member?.size ?? 0) + (x.membership?.size ?? 0); }
   mdEntries(which: 'member' | 'membership'): Iterable<[string, string]> {
-    const m = this.mdx === null ? null : which === 'member' ? this.mdx.member : this.mdx.membership;
+    const x = MEMBER_MD.get(this);
+    const m = x === undefined ? null : which === 'member' ? x.member : x.membership;
     return m ?? NO_ENTRIES;
   }
 }
 
 export function newMembership(user: User, channel: Channel, letters: string): MembershipEntry {
-  return { __proto__: MembershipEntry.prototype, user, channel, letters, mdx: null } as unknown as MembershipEntry;
+  return { __proto__: MembershipEntry.prototype, user, channel, letters } as unknown as MembershipEntry;
 }

@@ -6,7 +6,6 @@
 // views made on access (`u.md`, `u.channels`); users without SWHOIS share one empty list.
 import type { Channel, Membership, Server, Swhois, User } from './model.ts';
 import type { LetterSet } from './letters.ts';
-import { flat } from '../wire/message.ts';
 import {
   EMPTY_STORE, storeDelete, storeEntries, storeIndex, storeKeys, storeSet, storeValues,
   type MapLike, type Store,
@@ -86,7 +85,8 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
 const IDENT = 0, HOST = 1, VHOST = 2, CLOAK = 3, IP = 4, ACCOUNT = 5, REALNAME = 6;
 
 function pack(ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, realname: string): string {
-  return flat(noNul(ident) + '\0' + noNul(realHost) + '\0' + noNul(vhost) + '\0' + noNul(cloak) + '\0' + noNul(ip) + '\0' + noNul(account) + '\0' + noNul(realname));
+  // join() writes the result in one go: a flat string of its own, no intermediate concatenations.
+  return [noNul(ident), noNul(realHost), noNul(vhost), noNul(cloak), noNul(ip), noNul(account), noNul(realname)].join('\0');
 }
 
 /** A value up to its first NUL (what a line could have carried). */

@@ -130,30 +130,63 @@ export function parseFrom(line: string, start: number, maxParams = 30): Message 
   if (i >= n) return null;
   let sp = line.indexOf(' ', i);
   if (sp < 0) sp = n;
-  const command = line.slice(i, sp).toUpperCase();
+  const command = commandAt(line, i, sp);
   i = sp;
-  const params: string[] = [];
+  // Collected in a scratch array, then copied out at their exact count.
+  const p = SCRATCH;
+  let k = 0;
   while (i < n) {
     while (i < n && line.charCodeAt(i) === 32) i++;
     if (i >= n) break;
-    if (line.charCodeAt(i) === 58 /* : */) { params.push(line.slice(i + 1)); break; }
-    if (params.length === maxParams - 1) {
+    if (line.charCodeAt(i) === 58 /* : */) { p[k++] = line.slice(i + 1); break; }
+    if (k === maxParams - 1) {
       // Glue the remainder into the last param, as UnrealIRCd does for commands
       // registered with fewer params.
       let rest = line.slice(i);
       if (rest.charCodeAt(0) === 58) rest = rest.slice(1);
-      params.push(rest.replace(/ +$/, ''));
+      p[k++] = rest.replace(/ +$/, '');
       break;
     }
     let e = line.indexOf(' ', i);
     if (e < 0) e = n;
-    params.push(line.slice(i, e));
+    p[k++] = line.slice(i, e);
     i = e;
   }
+  const params = k === 0 ? [] : p.slice(0, k);
   const msg: Message = { command, params };
   if (tags) msg.tags = tags;
   if (source !== undefined) msg.source = source;
   return msg;
+}
+
+/**
+ * Scratch space for parseFrom()'s params (at most maxParams of them). Never handed out:
+ * parseFrom() copies what it collected (it may keep the last line's params alive meanwhile).
+ */
+const SCRATCH: string[] = [];
+
+/** Commands S2S traffic is made of: parsed as these constants instead of a new string per line. */
+const KNOWN_COMMANDS = [
+  'UID', 'SJOIN', 'MD', 'AWAY', 'TOPIC', 'TKL', 'EOS', 'SID', 'SINFO', 'NETINFO', 'PRIVMSG', 'NOTICE', 'TAGMSG',
+  'MODE', 'NICK', 'QUIT', 'KILL', 'PART', 'KICK', 'JOIN', 'INVITE', 'PING', 'PONG', 'UMODE2', 'SWHOIS', 'MLOCK',
+  'SETHOST', 'SETIDENT', 'SETNAME', 'CHGHOST', 'CHGIDENT', 'CHGNAME', 'SVSMODE', 'SVS2MODE', 'SVSNICK', 'SVSKILL',
+  'SVSLOGIN', 'SVSJOIN', 'SVSPART', 'SQLINE', 'UNSQLINE', 'SQUIT', 'SERVER', 'PROTOCTL', 'PASS', 'ERROR', 'SMOD',
+  'SDESC', 'SLOG', 'SENDUMODE', 'SMO', 'SENDSNO', 'WALLOPS', 'GLOBOPS', 'SASL', 'REPUTATION',
+];
+/** Known commands by (length, first character). */
+const COMMANDS_BY_HEAD = new Map<number, string[]>();
+for (const c of KNOWN_COMMANDS) {
+  const k = c.length * 256 + c.charCodeAt(0);
+  const list = COMMANDS_BY_HEAD.get(k);
+  if (list) list.push(c); else COMMANDS_BY_HEAD.set(k, [c]);
+}
+
+/** line.slice(i, sp).toUpperCase(), without a new string when it is a known command as is. */
+function commandAt(line: string, i: number, sp: number): string {
+  const c0 = line.charCodeAt(i);
+  const list = c0 < 256 ? COMMANDS_BY_HEAD.get((sp - i) * 256 + c0) : undefined;
+  if (list !== undefined) for (let k = 0; k < list.length; k++) if (line.startsWith(list[k], i)) return list[k];
+  return line.slice(i, sp).toUpperCase();
 }
 
 /** The line up to its first CR, LF or NUL (where UnrealIRCd ends a line). */

@@ -11,6 +11,6 @@ export const AWAY: CommandSpec = {
     const msg = ctx.msg.params[0];
     if (msg === undefined || msg === '') { u.away = null; e.relay(ctx, `:${u.uid} AWAY`); return; }
     u.away = own(msg.slice(0, AWAYLEN));
-    e.relay(ctx, `:${u.uid} AWAY :${u.away}`);
+    if (e.hasOtherLinks(ctx.link)) e.relay(ctx, `:${u.uid} AWAY :${u.away}`);
   },
 };

@@ -52,11 +52,11 @@ export const MD: CommandSpec = {
     if (!t) return;
     if (value === undefined) {
       if (!t.map.delete(key)) return;
-      e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key}`);
+      if (e.hasOtherLinks(ctx.link)) e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key}`);
       return;
     }
     if (!t.map.has(key) && t.map.size >= MAX_MD_KEYS) { e.log('warn', 'MD_LIMIT', `MD ${type} ${obj}: key limit reached, ${key} dropped`, ctx.link); return; }
     t.map.set(intern(key), own(value));
-    e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key} :${value}`);
+    if (e.hasOtherLinks(ctx.link)) e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${t.id} ${key} :${value}`);
   },
 };

@@ -66,6 +66,8 @@ export const SJOIN: CommandSpec = {
       end = buffer.indexOf(' ', pos);
       if (end < 0) end = n;
       if (end === pos) continue;
+      // The member item is s[from, to): [*~@%+]*<uid|nick>.
+      let s = buffer, from = pos, to = end;
       const c0 = buffer.charCodeAt(pos);
       if (c0 === 60 /* < */ || c0 === 38 /* & */ || c0 === 34 /* " */ || c0 === 39 /* ' */) {
         // A list item (or an SJSBY-prefixed item): the general path.
@@ -89,14 +91,8 @@ export const SJOIN: CommandSpec = {
           lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: raw });
           continue;
         }
-        joinMember(it, 0, it.length);
-        continue;
+        s = it; from = 0; to = it.length;
       }
-      joinMember(buffer, pos, end);
-    }
-
-    /** The member item s[from, to): [*~@%+]*<uid|nick>. */
-    function joinMember(s: string, from: number, to: number): void {
       let i = from;
       let letters = '';
       for (; i < to; i++) {
@@ -104,18 +100,18 @@ export const SJOIN: CommandSpec = {
         if (m === '') break;
         if (statuses && !letters.includes(m)) letters += m;
       }
-      if (i === to) return; // no id
+      if (i === to) continue; // no id
       const id = s.slice(i, to);
       const user = byUid.get(id) ?? e.net.userByNick(id);
-      if (!user) return; // unknown members are skipped silently
-      let mem = ch!.members.get(user);
+      if (!user) continue; // unknown members are skipped silently
+      let mem = ch.members.get(user);
       if (user.server.link !== linkId) {
-        if (!mem && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch!.name} ${user.nick} :Fake direction`);
-        return;
+        if (!mem && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
+        continue;
       }
       // Members are always joined; statuses per the TS outcome (an existing member keeps
       // exactly its statuses on an equal TS; a newer SJOIN brings none).
-      if (!mem) mem = e.net.joinNew(user, ch!, letters);
+      if (!mem) mem = e.net.joinNew(user, ch, letters);
       else if (mode === 'theirs-win') for (let k = 0; k < letters.length; k++) mem.modes.add(letters[k]);
       if (relaying) members.push({ kind: 'member', user, prefixes: i > from ? s.slice(from, i) : '' });
     }

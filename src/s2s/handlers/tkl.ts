@@ -15,7 +15,7 @@ export const TKL: CommandSpec = {
       const res = e.tkl.add(parsed.entry, e.now());
       if (res.kind === 'unchanged') return;
       e.emit({ kind: 'tkl', op: 'add', entry: res.entry });
-      e.broadcast(ctx.link, `:${srcName} ${formatTkl('+', res.entry)}`);
+      if (e.hasOtherLinks(ctx.link)) e.broadcast(ctx.link, `:${srcName} ${formatTkl('+', res.entry)}`);
       return;
     }
     const gone = e.tkl.remove(tklKey(parsed.key));

@@ -1,6 +1,8 @@
 // :<sid> UID <nick> <hop> <ts> <ident> <host> <uid> <account> <umodes> <virthost> <cloakedhost> <ip> :<realname>
 // Introduces a user (commands.md UID); nick collisions: conflicts.md §1.
 import type { CommandSpec } from '../commandTable.ts';
+import type { Engine } from '../engine.ts';
+import type { Link } from '../link.ts';
 import { intern, type MapLike } from '../../state/smallMap.ts';
 import { newUser, umodeLetters } from '../../state/user.ts';
 import { validHost, validIdent, validIpField, validNick, validUid, parseTs } from '../validate.ts';
@@ -17,26 +19,25 @@ export const UID: CommandSpec = {
     if (ctx.src.kind !== 'server') return;
     const server = ctx.src.server;
     const [nick, , tsStr, ident, host, uid, account, umodes, virthost, cloak, ip, realname] = msg.params;
-    const back = (line: string) => { if (link) e.send(link, line); };
     if (!validNick(nick)) {
-      back(`:${e.me.name} 432 ${server.name} ${nick} :Nickname is unavailable: Illegal nick name`);
-      back(`:${e.me.sid} KILL ${nick} :Bad nick`);
+      back(e, link, `:${e.me.name} 432 ${server.name} ${nick} :Nickname is unavailable: Illegal nick name`);
+      back(e, link, `:${e.me.sid} KILL ${nick} :Bad nick`);
       e.log('warn', 'BAD_NICK', `Server ${server.name} introduced user with bad nick ${nick}`, link);
       return;
     }
     if (!validUid(uid) || !uid.startsWith(server.sid)) {
-      back(`:${e.me.sid} KILL ${uid} :Bad UID`);
+      back(e, link, `:${e.me.sid} KILL ${uid} :Bad UID`);
       e.log('error', 'BAD_UID', `Server link ${server.name} (${server.sid}) used bad UID ${uid} in UID command.`, link);
       return;
     }
-    if (!validHost(host)) { back(`:${e.me.sid} KILL ${uid} :Bad hostname`); return; }
-    if (virthost !== '*' && !validHost(virthost)) { back(`:${e.me.sid} KILL ${uid} :Bad virtual host`); return; }
+    if (!validHost(host)) { back(e, link, `:${e.me.sid} KILL ${uid} :Bad hostname`); return; }
+    if (virthost !== '*' && !validHost(virthost)) { back(e, link, `:${e.me.sid} KILL ${uid} :Bad virtual host`); return; }
     if (!validIpField(ip)) {
-      back(`:${e.me.sid} KILL ${uid} :Bad IP in UID command`);
+      back(e, link, `:${e.me.sid} KILL ${uid} :Bad IP in UID command`);
       e.log('error', 'BAD_IP', `Server link ${server.name} (${server.sid}) introduced user ${nick} with bad IP: ${ip}.`, link);
       return;
     }
-    if (!validIdent(ident)) { back(`:${e.me.sid} KILL ${uid} :Bad username`); return; }
+    if (!validIdent(ident)) { back(e, link, `:${e.me.sid} KILL ${uid} :Bad username`); return; }
     if (e.net.usersByUid.has(uid)) {
       // UnrealIRCd does not detect a reused UID; tslink refuses it so its indexes stay consistent.
       e.log('error', 'DUPLICATE_UID', `Server ${server.name} introduced ${nick} with UID ${uid} that is already in use; ignored`, link);
@@ -49,12 +50,12 @@ export const UID: CommandSpec = {
       const out = decideCollision(existing, ts, { ident, realHost: host }, link, true);
       const newSide = fromSideName(server), oldSide = sideName(e, existing);
       if (out === 'existing-won') {
-        back(`:${e.me.sid} KILL ${uid} :Nick collision: ${newSide} <- ${oldSide}`);
+        back(e, link, `:${e.me.sid} KILL ${uid} :Nick collision: ${newSide} <- ${oldSide}`);
         e.log('info', 'NICK_COLLISION', `UID ${nick}: existing ${existing.uid} won over ${uid}`, link);
         return;
       }
       if (out === 'both') {
-        back(`:${e.me.sid} KILL ${uid} :Nick collision: ${oldSide} <-> ${newSide}`);
+        back(e, link, `:${e.me.sid} KILL ${uid} :Nick collision: ${oldSide} <-> ${newSide}`);
         e.killUser(existing, `Nick collision: ${oldSide} <-> ${newSide}`, e.me.sid, null);
         e.log('info', 'NICK_COLLISION', `UID ${nick}: equal TS, both ${existing.uid} and ${uid} killed`, link);
         return;
@@ -82,12 +83,19 @@ export const UID: CommandSpec = {
   },
 };
 
+/** A reply toward the link the UID came from (none for a local UID). */
+function back(e: Engine, link: Link | null, line: string): void {
+  if (link) e.send(link, line);
+}
+
 /**
  * The s2s-md/<key>=<value> tags of a UID line into the user's MD: what parseTags() and a walk over
  * its keys would give (a repeated tag keeps its first position and its last value; an empty value
  * sets nothing), without building the tag object.
  */
 function earlyMd(md: MapLike<string, string>, raw: string): void {
+  // The first tag in locals; lists only from a second distinct tag on (rare).
+  let key0: string | null = null, value0 = '';
   let keys: string[] | null = null, values: string[] | null = null;
   for (let pos = 0, end = 0; pos < raw.length; pos = end + 1) {
     end = raw.indexOf(';', pos);
@@ -96,11 +104,13 @@ function earlyMd(md: MapLike<string, string>, raw: string): void {
     const eq = raw.indexOf('=', pos);
     const key = eq < 0 || eq > end ? raw.slice(pos, end) : raw.slice(pos, eq);
     const value = eq < 0 || eq > end ? '' : unescapeTagValue(raw.slice(eq + 1, end));
+    if (key0 === null || key0 === key) { key0 = key; value0 = value; continue; }
     if (keys === null || values === null) { keys = [key]; values = [value]; continue; }
     const k = keys.indexOf(key);
     if (k >= 0) values[k] = value;
     else { keys.push(key); values.push(value); }
   }
+  if (key0 !== null && value0 !== '') md.set(intern(key0.slice(7)), own(value0));
   if (keys === null || values === null) return;
   for (let k = 0; k < keys.length; k++) if (values[k] !== '') md.set(intern(keys[k].slice(7)), own(values[k]));
 }
