@@ -66,7 +66,10 @@ export function checkInvariants(net: Network): string[] {
   for (const u of net.usersByUid.values()) {
     if (net.serversBySid.get(u.server.sid) !== u.server) bad.push(`user ${u.uid} on dead server ${u.server.sid}`);
     if (net.userByNick(u.nick) !== u) bad.push(`user ${u.uid} nick ${u.nick} not indexed`);
-    for (const c of u.channels.keys()) if (net.channel(c.name) !== c) bad.push(`user ${u.uid} in dead channel ${c.name}`);
+    for (const [c, m] of u.channels) {
+      if (net.channel(c.name) !== c) bad.push(`user ${u.uid} in dead channel ${c.name}`);
+      else if (c.members.get(u) !== m) bad.push(`user ${u.uid} lists a membership of ${c.name} the channel does not hold`);
+    }
   }
   if (net.usersByNick.size !== net.usersByUid.size) bad.push(`nick index ${net.usersByNick.size} != uid index ${net.usersByUid.size}`);
   for (const s of net.serversBySid.values()) {

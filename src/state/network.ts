@@ -3,7 +3,7 @@ import { casefold } from '../wire/casemap.ts';
 import type { Channel, LinkId, Membership, Server, User } from './model.ts';
 import type { LetterSet } from './letters.ts';
 import { SmallMap } from './smallMap.ts';
-import { appendChannel } from './user.ts';
+import { appendChannel, removeChannel, type ChanLink } from './user.ts';
 
 export class Network {
   readonly me: Server;
@@ -134,8 +134,9 @@ export class Network {
 
   /** Remove a membership; destroys the channel if it is left empty and not +P. Returns true if destroyed. */
   part(u: User, ch: Channel): boolean {
+    const m = ch.members.get(u);
     ch.members.delete(u);
-    u.channels.delete(ch);
+    removeChannel(u, ch, m);
     return this.destroyIfEmpty(ch);
   }
 
@@ -170,12 +171,14 @@ const NO_ENTRIES: readonly [string, string][] = [];
 interface MemberMd { member: Map<string, string> | null; membership: Map<string, string> | null }
 const MEMBER_MD = new WeakMap<MembershipEntry, MemberMd>();
 
-export class MembershipEntry implements Membership, LetterSet {
+export class MembershipEntry implements Membership, LetterSet, ChanLink {
   // Instances come from newMembership() (an object literal, for V8's pretenuring: see newUser()).
   declare user: User;
   declare channel: Channel;
   /** Member mode letters, distinct. */
   declare private letters: string;
+  /** The user's next membership (the user's channel list: see ChanLink in user.ts). */
+  declare uNext: ChanLink | null;
   private constructor() { throw new Error('use newMembership()'); }
   get modes(): LetterSet { return this; }
   has(l: string): boolean { return this.letters.includes(l); }
@@ -205,5 +208,5 @@ export class MembershipEntry implements Membership, LetterSet {
 }
 
 export function newMembership(user: User, channel: Channel, letters: string): MembershipEntry {
-  return { __proto__: MembershipEntry.prototype, user, channel, letters } as unknown as MembershipEntry;
+  return { __proto__: MembershipEntry.prototype, user, channel, letters, uNext: null } as unknown as MembershipEntry;
 }

@@ -28,8 +28,9 @@ export class UserEntry implements User, LetterSet {
   declare swhois: Swhois[];
   /** MD store [key, value, ...]. */
   declare mdStore: Store;
-  /** The user's memberships (mirrors the channels' member maps; see ChanStore). */
-  declare chanStore: ChanStore;
+  /** The user's memberships, first and last of a list (mirrors the channels' member maps; see ChanLink). */
+  declare chanHead: ChanLink | null;
+  declare chanTail: ChanLink | null;
   private constructor() { throw new Error('use newUser()'); }
 
   get ident(): string { return field(this.info, IDENT); }
@@ -74,7 +75,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
   return {
     __proto__: UserEntry.prototype,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes, server,
-    away: null, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanStore: NO_CHANNELS,
+    away: null, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanHead: null, chanTail: null,
   } as unknown as UserEntry;
 }
 
@@ -129,72 +130,72 @@ class UserMd implements MapLike<string, string> {
 }
 
 /**
- * A user's channel store: its memberships in join order (each knows its channel), then unused
- * slots (undefined) kept for the next joins. Joins fill a free slot in place or move to a larger
- * array (about half as large again); a part makes a new array without the membership, so an
- * iterator that started on the old one is not disturbed. A user joins its channels one SJOIN at
- * a time, so growing in steps keeps most of those joins from leaving a dead array behind.
+ * A user's channels: its memberships in join order, as a singly linked list threaded through the
+ * memberships themselves (`uNext`), with the user holding the first and last. Joining appends in
+ * place: no array per user to allocate, grow and copy (a burst joins each user to its channels one
+ * SJOIN at a time). Users have few channels, so a removal walks the list (as UnrealIRCd walks its
+ * own per-user channel list); a removed membership keeps its `uNext`, so an iterator that stands on
+ * it still goes on to the memberships after it.
  */
-export type ChanStore = (Membership | undefined)[];
-const NO_CHANNELS: ChanStore = Object.freeze([]) as unknown as ChanStore;
+export interface ChanLink extends Membership { uNext: ChanLink | null }
 
-function chanCount(a: ChanStore): number {
-  let n = a.length;
-  while (n > 0 && a[n - 1] === undefined) n--;
-  return n;
-}
-
-function chanIndex(a: ChanStore, ch: Channel): number {
-  for (let i = 0; i < a.length; i++) {
-    const m = a[i];
-    if (m === undefined) break;
-    if (m.channel === ch) return i;
+function chanRemove(u: UserEntry, m: ChanLink): boolean {
+  let prev: ChanLink | null = null;
+  for (let x = u.chanHead; x !== null; prev = x, x = x.uNext) {
+    if (x !== m) continue;
+    if (prev === null) u.chanHead = x.uNext; else prev.uNext = x.uNext;
+    if (u.chanTail === x) u.chanTail = prev;
+    return true;
   }
-  return -1;
+  return false;
 }
 
-function chanAppend(u: UserEntry, m: Membership): void {
-  const a = u.chanStore, n = chanCount(a);
-  if (n < a.length) { a[n] = m; return; }
-  const b: ChanStore = new Array(n + Math.max(2, n >> 1));
-  for (let k = 0; k < n; k++) b[k] = a[k];
-  b[n] = m;
-  u.chanStore = b;
+function chanFind(u: UserEntry, ch: Channel): ChanLink | null {
+  for (let x = u.chanHead; x !== null; x = x.uNext) if (x.channel === ch) return x;
+  return null;
 }
 
-/** `u.channels`: a view of the user's channel store (a membership's key is its channel). */
+function chanAppend(u: UserEntry, m: ChanLink): void {
+  m.uNext = null;
+  if (u.chanTail === null) u.chanHead = m; else u.chanTail.uNext = m;
+  u.chanTail = m;
+}
+
+/** `u.channels`: a view of the user's channel list (a membership's key is its channel). */
 class UserChannels implements MapLike<Channel, Membership> {
   constructor(private readonly u: UserEntry) {}
-  get size(): number { return chanCount(this.u.chanStore); }
-  get(key: Channel): Membership | undefined { const i = chanIndex(this.u.chanStore, key); return i < 0 ? undefined : this.u.chanStore[i]; }
-  has(key: Channel): boolean { return chanIndex(this.u.chanStore, key) >= 0; }
-  /** `value` is the membership of this user in `key` (value.channel === key). */
+  get size(): number { let n = 0; for (let x = this.u.chanHead; x !== null; x = x.uNext) n++; return n; }
+  get(key: Channel): Membership | undefined { return chanFind(this.u, key) ?? undefined; }
+  has(key: Channel): boolean { return chanFind(this.u, key) !== null; }
+  /** `value` is the membership of this user in `key` (value.channel === key), made by Network. */
   set(key: Channel, value: Membership): this {
-    const i = chanIndex(this.u.chanStore, key);
-    if (i >= 0) this.u.chanStore[i] = value;
-    else chanAppend(this.u, value);
+    const old = chanFind(this.u, key);
+    if (old === value) return this;
+    if (old !== null) chanRemove(this.u, old);
+    chanAppend(this.u, value as ChanLink);
     return this;
   }
   delete(key: Channel): boolean {
-    const a = this.u.chanStore, i = chanIndex(a, key);
-    if (i < 0) return false;
-    const n = chanCount(a);
-    const b: ChanStore = new Array(n - 1);
-    for (let k = 0, j = 0; k < n; k++) if (k !== i) b[j++] = a[k];
-    this.u.chanStore = n === 1 ? NO_CHANNELS : b;
-    return true;
+    const m = chanFind(this.u, key);
+    return m !== null && chanRemove(this.u, m);
   }
-  clear(): void { this.u.chanStore = NO_CHANNELS; }
-  *keys(): IterableIterator<Channel> { const a = this.u.chanStore; for (let i = 0; i < a.length && a[i] !== undefined; i++) yield a[i]!.channel; }
-  *values(): IterableIterator<Membership> { const a = this.u.chanStore; for (let i = 0; i < a.length && a[i] !== undefined; i++) yield a[i]!; }
-  *entries(): IterableIterator<[Channel, Membership]> { const a = this.u.chanStore; for (let i = 0; i < a.length && a[i] !== undefined; i++) yield [a[i]!.channel, a[i]!]; }
+  clear(): void { this.u.chanHead = null; this.u.chanTail = null; }
+  *keys(): IterableIterator<Channel> { for (let x = this.u.chanHead; x !== null; x = x.uNext) yield x.channel; }
+  *values(): IterableIterator<Membership> { for (let x = this.u.chanHead; x !== null; x = x.uNext) yield x; }
+  *entries(): IterableIterator<[Channel, Membership]> { for (let x = this.u.chanHead; x !== null; x = x.uNext) yield [x.channel, x]; }
   [Symbol.iterator](): IterableIterator<[Channel, Membership]> { return this.entries(); }
 }
 
-/** Add a user's membership of `ch` to its channel mirror; the caller knows the channel is not there. */
+/** Add a user's membership of `ch` (made by Network, so a ChanLink) to its channel list; the caller knows it is not there. */
 export function appendChannel(u: User, ch: Channel, m: Membership): void {
-  if (u instanceof UserEntry) chanAppend(u, m);
+  if (u instanceof UserEntry) chanAppend(u, m as ChanLink);
   else u.channels.set(ch, m);
+}
+
+/** Remove a user's membership from its channel list. */
+export function removeChannel(u: User, ch: Channel, m: Membership | undefined): void {
+  if (u instanceof UserEntry) { if (m !== undefined) chanRemove(u, m as ChanLink); }
+  else u.channels.delete(ch);
 }
 
 /** The user modes of a UID's umodes field: its letters except 's', each once, in order of first appearance. */
