@@ -310,7 +310,7 @@ export class TslinkNode {
         for (const ef of effects) this.apply(ef);
       }
     } finally {
-      if (--this.pumpDepth === 0) this.closing.clear();
+      if (--this.pumpDepth === 0 && this.closing.size > 0) this.closing.clear();
     }
   }
 
