@@ -28,9 +28,8 @@ export class UserEntry implements User, LetterSet {
   declare swhois: Swhois[];
   /** MD store [key, value, ...]. */
   declare mdStore: Store;
-  /** The user's memberships, first and last of a list (mirrors the channels' member maps; see ChanLink). */
+  /** The user's memberships, the first of a list (mirrors the channels' member maps; see ChanLink). */
   declare chanHead: ChanLink | null;
-  declare chanTail: ChanLink | null;
   private constructor() { throw new Error('use newUser()'); }
 
   get ident(): string { return field(this.info, IDENT); }
@@ -75,7 +74,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
   return {
     __proto__: UserEntry.prototype,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes, server,
-    away: null, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanHead: null, chanTail: null,
+    away: null, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanHead: null,
   } as unknown as UserEntry;
 }
 
@@ -130,12 +129,12 @@ class UserMd implements MapLike<string, string> {
 }
 
 /**
- * A user's channels: its memberships in join order, as a singly linked list threaded through the
- * memberships themselves (`uNext`), with the user holding the first and last. Joining appends in
- * place: no array per user to allocate, grow and copy (a burst joins each user to its channels one
- * SJOIN at a time). Users have few channels, so a removal walks the list (as UnrealIRCd walks its
- * own per-user channel list); a removed membership keeps its `uNext`, so an iterator that stands on
- * it still goes on to the memberships after it.
+ * A user's channels: its memberships, newest first (as UnrealIRCd keeps them), as a singly linked
+ * list threaded through the memberships themselves (`uNext`), the user holding the first. Joining
+ * prepends in place: no array per user to allocate, grow and copy, and nothing but the user itself
+ * to touch. Users have few channels, so a removal walks the list (as UnrealIRCd walks its own
+ * per-user channel list); a removed membership keeps its `uNext`, so an iterator that stands on it
+ * still goes on to the memberships after it.
  */
 export interface ChanLink extends Membership { uNext: ChanLink | null }
 
@@ -144,7 +143,6 @@ function chanRemove(u: UserEntry, m: ChanLink): boolean {
   for (let x = u.chanHead; x !== null; prev = x, x = x.uNext) {
     if (x !== m) continue;
     if (prev === null) u.chanHead = x.uNext; else prev.uNext = x.uNext;
-    if (u.chanTail === x) u.chanTail = prev;
     return true;
   }
   return false;
@@ -155,10 +153,9 @@ function chanFind(u: UserEntry, ch: Channel): ChanLink | null {
   return null;
 }
 
-function chanAppend(u: UserEntry, m: ChanLink): void {
-  m.uNext = null;
-  if (u.chanTail === null) u.chanHead = m; else u.chanTail.uNext = m;
-  u.chanTail = m;
+function chanAdd(u: UserEntry, m: ChanLink): void {
+  m.uNext = u.chanHead;
+  u.chanHead = m;
 }
 
 /** `u.channels`: a view of the user's channel list (a membership's key is its channel). */
@@ -172,23 +169,23 @@ class UserChannels implements MapLike<Channel, Membership> {
     const old = chanFind(this.u, key);
     if (old === value) return this;
     if (old !== null) chanRemove(this.u, old);
-    chanAppend(this.u, value as ChanLink);
+    chanAdd(this.u, value as ChanLink);
     return this;
   }
   delete(key: Channel): boolean {
     const m = chanFind(this.u, key);
     return m !== null && chanRemove(this.u, m);
   }
-  clear(): void { this.u.chanHead = null; this.u.chanTail = null; }
+  clear(): void { this.u.chanHead = null; }
   *keys(): IterableIterator<Channel> { for (let x = this.u.chanHead; x !== null; x = x.uNext) yield x.channel; }
   *values(): IterableIterator<Membership> { for (let x = this.u.chanHead; x !== null; x = x.uNext) yield x; }
   *entries(): IterableIterator<[Channel, Membership]> { for (let x = this.u.chanHead; x !== null; x = x.uNext) yield [x.channel, x]; }
   [Symbol.iterator](): IterableIterator<[Channel, Membership]> { return this.entries(); }
 }
 
-/** Add a user's membership of `ch` (made by Network, so a ChanLink) to its channel list; the caller knows it is not there. */
+/** Add a user's membership of `ch` (made by Network, so a ChanLink) to its channel list, first; the caller knows it is not there. */
 export function appendChannel(u: User, ch: Channel, m: Membership): void {
-  if (u instanceof UserEntry) chanAppend(u, m as ChanLink);
+  if (u instanceof UserEntry) chanAdd(u, m as ChanLink);
   else u.channels.set(ch, m);
 }
 
