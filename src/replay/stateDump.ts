@@ -21,6 +21,7 @@ import { isLive, type TklEntry } from '../tkl/types.ts';
 import { displayText } from '../wire/message.ts';
 import { channelModeString } from '../s2s/channelWire.ts';
 import { modeSort } from '../s2s/userWire.ts';
+import { memberMdCount, memberMdEntries } from '../state/membership.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -41,9 +42,9 @@ const byName = (a: JsonObject, b: JsonObject) => cmp(String(a.name), String(b.na
 
 /** Member modes in rank order, as UnrealIRCd shows a membership "level". */
 const LEVEL_ORDER = 'qaohv';
-function level(modes: { has(l: string): boolean }): string {
+function level(modes: string): string {
   let s = '';
-  for (const m of LEVEL_ORDER) if (modes.has(m)) s += m;
+  for (const m of LEVEL_ORDER) if (modes.includes(m)) s += m;
   return s;
 }
 
@@ -185,10 +186,11 @@ function channelObject(ch: Channel): JsonObject {
   if (ch.md.size) extra.md = mdObject(ch.md);
   const memberMd: JsonObject = {};
   for (const m of [...ch.members.values()].sort((a, b) => cmp(a.user.uid, b.user.uid))) {
-    if (m.md.size || m.mdship.size) {
+    if (memberMdCount(m)) {
       const x: JsonObject = {};
-      if (m.md.size) x.member = mdObject(m.md);
-      if (m.mdship.size) x.membership = mdObject(m.mdship);
+      const md = new Map<string, string>(memberMdEntries(m, 'member')), mdship = new Map<string, string>(memberMdEntries(m, 'membership'));
+      if (md.size) x.member = mdObject(md);
+      if (mdship.size) x.membership = mdObject(mdship);
       memberMd[m.user.uid] = x;
     }
   }

@@ -9,6 +9,7 @@ import { sjoinLines } from './channelWire.ts';
 import { formatTkl } from '../tkl/tklWire.ts';
 import { isLive } from '../tkl/types.ts';
 import { PROTOCOL } from './engine.ts';
+import { memberMdCount, memberMdEntries } from '../state/membership.ts';
 
 export function sendBurst(e: Engine, link: Link): void {
   const me = e.me;
@@ -39,9 +40,9 @@ export function sendBurst(e: Engine, link: Link): void {
   }
   for (const ch of e.net.channels.values()) {
     for (const m of ch.members.values()) {
-      if (!m.mdCount) continue;
-      for (const [k, v] of m.mdEntries('member')) e.send(link, `:${me.sid} MD member ${ch.name}:${m.user.uid} ${k} :${v}`);
-      for (const [k, v] of m.mdEntries('membership')) e.send(link, `:${me.sid} MD membership ${m.user.uid}:${ch.name} ${k} :${v}`);
+      if (!memberMdCount(m)) continue;
+      for (const [k, v] of memberMdEntries(m, 'member')) e.send(link, `:${me.sid} MD member ${ch.name}:${m.user.uid} ${k} :${v}`);
+      for (const [k, v] of memberMdEntries(m, 'membership')) e.send(link, `:${me.sid} MD membership ${m.user.uid}:${ch.name} ${k} :${v}`);
     }
   }
   const now = e.now();

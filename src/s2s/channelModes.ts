@@ -3,6 +3,7 @@ import type { Channel, ListMode } from '../state/model.ts';
 import type { Network } from '../state/network.ts';
 import type { ChanModeGroups } from './chanmodes.ts';
 import { KEYLEN } from '../wire/limits.ts';
+import { addMemberMode, delMemberMode } from '../state/membership.ts';
 
 export interface ModeChange { dir: '+' | '-'; mode: string; param?: string }
 
@@ -39,8 +40,7 @@ export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[
       const u = param !== undefined ? net.user(param) : undefined;
       const mem = u ? ch.members.get(u) : undefined;
       if (!mem) continue;
-      if (dir === '+') { if (mem.modes.has(m)) continue; mem.modes.add(m); }
-      else { if (!mem.modes.has(m)) continue; mem.modes.delete(m); }
+      if (!(dir === '+' ? addMemberMode(mem, m) : delMemberMode(mem, m))) continue;
       applied.push(c);
       continue;
     }

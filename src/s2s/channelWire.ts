@@ -20,7 +20,7 @@ export function sjoinLines(e: Engine, ch: Channel, link: Link): string[] {
   const items: string[] = [];
   for (const m of ch.members.values()) {
     let p = '';
-    for (const mm of 'qaohv') if (m.modes.has(mm)) p += MODE_TO_SJOIN_PREFIX[mm];
+    for (const mm of 'qaohv') if (m.modes.includes(mm)) p += MODE_TO_SJOIN_PREFIX[mm];
     items.push(p + m.user.uid);
   }
   const sjsby = link.has('SJSBY');

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Network } from './network.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
 import { isLive } from '../tkl/types.ts';
+import { memberMdCount, memberMdEntries } from './membership.ts';
 
 const sortedMap = (m: Iterable<[string, string]>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -20,7 +21,7 @@ export function canonicalState(net: Network, tkl?: TklTable, now?: number): unkn
     c.name.toLowerCase(), c.name, c.ts, sortedMap(c.modes),
     (['b', 'e', 'I'] as const).map((l) => [...c.lists[l]].map(([m, e]) => `${m}\0${e.setBy}\0${e.setAt}`).sort()),
     c.topic ? [c.topic.text, c.topic.setBy, c.topic.ts] : null,
-    [...c.members.values()].map((m) => `${m.user.uid}\0${[...m.modes].sort().join('')}\0${m.mdCount ? JSON.stringify(sortedMap(new Map(m.mdEntries('member')))) + '\0' + JSON.stringify(sortedMap(new Map(m.mdEntries('membership')))) : '[]\0[]'}`).sort(),
+    [...c.members.values()].map((m) => `${m.user.uid}\0${[...m.modes].sort().join('')}\0${memberMdCount(m) ? JSON.stringify(sortedMap(new Map(memberMdEntries(m, 'member')))) + '\0' + JSON.stringify(sortedMap(new Map(memberMdEntries(m, 'membership')))) : '[]\0[]'}`).sort(),
     sortedMap(c.md), c.mlock,
   ]).sort((a, b) => cmp(a[0] as string, b[0] as string));
   const bans = tkl
@@ -44,7 +45,7 @@ export function stateCounts(net: Network, tkl: TklTable, now: number): StateCoun
   for (const u of net.usersByUid.values()) md += u.md.size;
   for (const c of net.channels.values()) {
     md += c.md.size;
-    for (const m of c.members.values()) md += m.mdCount;
+    for (const m of c.members.values()) md += memberMdCount(m);
   }
   const t = tkl.countsByType(now);
   const sorted: Record<string, number> = {};

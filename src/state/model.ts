@@ -65,19 +65,14 @@ export interface Channel {
   mlock: string | null;
 }
 
+/** A plain record (see membership.ts for its operations and MD). */
 export interface Membership {
   user: User;
   channel: Channel;
-  /** Member modes held, as letters from "qaohv". */
-  readonly modes: LetterSet;
-  /** MD on the "member" object (#chan:uid); allocated on first use. */
-  readonly md: Map<string, string>;
-  /** MD on the "membership" object (uid:#chan); allocated on first use. */
-  readonly mdship: Map<string, string>;
-  /** Number of MD pairs on both objects, without allocating. */
-  readonly mdCount: number;
-  /** MD entries without allocating (empty when none). */
-  mdEntries(which: 'member' | 'membership'): Iterable<[string, string]>;
+  /** Member modes held: distinct letters from "qaohv". */
+  modes: string;
+  /** The user's next (earlier) membership: the user's channel list (see user.ts). */
+  uNext: Membership | null;
 }
 
 export type ListMode = 'b' | 'e' | 'I';

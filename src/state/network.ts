@@ -1,9 +1,9 @@
 // The network model with its indexes and the primitive changes every handler uses.
 import { casefold } from '../wire/casemap.ts';
 import type { Channel, LinkId, Membership, Server, User } from './model.ts';
-import type { LetterSet } from './letters.ts';
 import { SmallMap } from './smallMap.ts';
-import { appendChannel, removeChannel, type ChanLink } from './user.ts';
+import { appendChannel, removeChannel } from './user.ts';
+import { newMembership } from './membership.ts';
 
 export class Network {
   readonly me: Server;
@@ -158,55 +158,4 @@ export class Network {
 
 function newServer(sid: string, name: string, info: string, hops: number, uplink: Server | null, link: LinkId | null): Server {
   return { sid, name, info, hops, uplink, link, ulined: false, synced: false, children: new Set(), users: new Set(), md: new Map() };
-}
-
-const NO_ENTRIES: readonly [string, string][] = [];
-
-/**
- * A membership, lean by default: the member mode letters live in a string on the entry
- * itself (`modes` is the entry seen through the LetterSet interface) and the MD maps are
- * allocated only when used. A network has hundreds of thousands of these.
- */
-/** Member and membership MD, for the few memberships that have any (kept off the entries). */
-interface MemberMd { member: Map<string, string> | null; membership: Map<string, string> | null }
-const MEMBER_MD = new WeakMap<MembershipEntry, MemberMd>();
-
-export class MembershipEntry implements Membership, LetterSet, ChanLink {
-  // Instances come from newMembership() (an object literal, for V8's pretenuring: see newUser()).
-  declare user: User;
-  declare channel: Channel;
-  /** Member mode letters, distinct. */
-  declare private letters: string;
-  /** The user's next membership (the user's channel list: see ChanLink in user.ts). */
-  declare uNext: ChanLink | null;
-  private constructor() { throw new Error('use newMembership()'); }
-  get modes(): LetterSet { return this; }
-  has(l: string): boolean { return this.letters.includes(l); }
-  add(l: string): this { if (l.length === 1 && !this.letters.includes(l)) this.letters += l; return this; }
-  delete(l: string): boolean {
-    const i = this.letters.indexOf(l);
-    if (i < 0 || l.length !== 1) return false;
-    this.letters = this.letters.slice(0, i) + this.letters.slice(i + 1);
-    return true;
-  }
-  clear(): void { this.letters = ''; }
-  get size(): number { return this.letters.length; }
-  [Symbol.iterator](): Iterator<string> { return this.letters[Symbol.iterator](); }
-  private mdPair(): MemberMd {
-    let x = MEMBER_MD.get(this);
-    if (x === undefined) { x = { member: null, membership: null }; MEMBER_MD.set(this, x); }
-    return x;
-  }
-  get md(): Map<string, string> { const x = this.mdPair(); return (x.member ??= new Map()); }
-  get mdship(): Map<string, string> { const x = this.mdPair(); return (x.membership ??= new Map()); }
-  get mdCount(): number { const x = MEMBER_MD.get(this); return x === undefined ? 0 : (x.member?.size ?? 0) + (x.membership?.size ?? 0); }
-  mdEntries(which: 'member' | 'membership'): Iterable<[string, string]> {
-    const x = MEMBER_MD.get(this);
-    const m = x === undefined ? null : which === 'member' ? x.member : x.membership;
-    return m ?? NO_ENTRIES;
-  }
-}
-
-export function newMembership(user: User, channel: Channel, letters: string): MembershipEntry {
-  return { __proto__: MembershipEntry.prototype, user, channel, letters, uNext: null } as unknown as MembershipEntry;
 }

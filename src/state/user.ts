@@ -1,6 +1,6 @@
 // The User record the engine creates (handlers/uid.ts): one object per user, lean because a
 // network has tens of thousands. The user modes live in a string on the user itself (`umodes`
-// is the user seen through the LetterSet interface, as MembershipEntry does for member modes);
+// is the user seen through the LetterSet interface);
 // the seldom-read text fields share one string; the MD map is a flat store (smallMap.ts) and the
 // channel map a list of memberships, both held in fields of the user and reached through small
 // views made on access (`u.md`, `u.channels`); users without SWHOIS share one empty list.
@@ -28,8 +28,8 @@ export class UserEntry implements User, LetterSet {
   declare swhois: Swhois[];
   /** MD store [key, value, ...]. */
   declare mdStore: Store;
-  /** The user's memberships, the first of a list (mirrors the channels' member maps; see ChanLink). */
-  declare chanHead: ChanLink | null;
+  /** The user's memberships, the first of a list (mirrors the channels' member maps; see chanAdd()). */
+  declare chanHead: Membership | null;
   private constructor() { throw new Error('use newUser()'); }
 
   get ident(): string { return field(this.info, IDENT); }
@@ -136,10 +136,8 @@ class UserMd implements MapLike<string, string> {
  * per-user channel list); a removed membership keeps its `uNext`, so an iterator that stands on it
  * still goes on to the memberships after it.
  */
-export interface ChanLink extends Membership { uNext: ChanLink | null }
-
-function chanRemove(u: UserEntry, m: ChanLink): boolean {
-  let prev: ChanLink | null = null;
+function chanRemove(u: UserEntry, m: Membership): boolean {
+  let prev: Membership | null = null;
   for (let x = u.chanHead; x !== null; prev = x, x = x.uNext) {
     if (x !== m) continue;
     if (prev === null) u.chanHead = x.uNext; else prev.uNext = x.uNext;
@@ -148,12 +146,12 @@ function chanRemove(u: UserEntry, m: ChanLink): boolean {
   return false;
 }
 
-function chanFind(u: UserEntry, ch: Channel): ChanLink | null {
+function chanFind(u: UserEntry, ch: Channel): Membership | null {
   for (let x = u.chanHead; x !== null; x = x.uNext) if (x.channel === ch) return x;
   return null;
 }
 
-function chanAdd(u: UserEntry, m: ChanLink): void {
+function chanAdd(u: UserEntry, m: Membership): void {
   m.uNext = u.chanHead;
   u.chanHead = m;
 }
@@ -169,7 +167,7 @@ class UserChannels implements MapLike<Channel, Membership> {
     const old = chanFind(this.u, key);
     if (old === value) return this;
     if (old !== null) chanRemove(this.u, old);
-    chanAdd(this.u, value as ChanLink);
+    chanAdd(this.u, value);
     return this;
   }
   delete(key: Channel): boolean {
@@ -183,15 +181,15 @@ class UserChannels implements MapLike<Channel, Membership> {
   [Symbol.iterator](): IterableIterator<[Channel, Membership]> { return this.entries(); }
 }
 
-/** Add a user's membership of `ch` (made by Network, so a ChanLink) to its channel list, first; the caller knows it is not there. */
+/** Add a user's membership of `ch`  to its channel list, first; the caller knows it is not there. */
 export function appendChannel(u: User, ch: Channel, m: Membership): void {
-  if (u instanceof UserEntry) chanAdd(u, m as ChanLink);
+  if (u instanceof UserEntry) chanAdd(u, m);
   else u.channels.set(ch, m);
 }
 
 /** Remove a user's membership from its channel list. */
 export function removeChannel(u: User, ch: Channel, m: Membership | undefined): void {
-  if (u instanceof UserEntry) { if (m !== undefined) chanRemove(u, m as ChanLink); }
+  if (u instanceof UserEntry) { if (m !== undefined) chanRemove(u, m); }
   else u.channels.delete(ch);
 }
 

@@ -68,7 +68,7 @@ for (const f of files) {
           got[displayText(ch.name)] = {
             ts: ch.ts,
             modes: channelModeString(ch),
-            members: [...ch.members.values()].map((m) => NAMES_PREFIX.filter(([l]) => m.modes.has(l)).map(([, p]) => p).join('') + displayText(m.user.nick)).sort(),
+            members: [...ch.members.values()].map((m) => NAMES_PREFIX.filter(([l]) => m.modes.includes(l)).map(([, p]) => p).join('') + displayText(m.user.nick)).sort(),
             bans: [...ch.lists.b.keys()].sort(),
             excepts: [...ch.lists.e.keys()].sort(),
             invex: [...ch.lists.I.keys()].sort(),

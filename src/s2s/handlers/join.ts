@@ -2,6 +2,7 @@
 // (":<uid> JOIN #a,#b" or "JOIN 0") is handled like a join and relayed as SJOIN/PART.
 import type { CommandSpec } from '../commandTable.ts';
 import { validChannelName } from '../validate.ts';
+import { addMemberMode } from '../../state/membership.ts';
 
 export const JOIN: CommandSpec = {
   minParams: 1, from: 'user',
@@ -22,7 +23,7 @@ export const JOIN: CommandSpec = {
       const created = !ch;
       if (!ch) ch = e.net.createChannel(name, e.now());
       const m = e.net.join(u, ch);
-      if (created) m.modes.add('o');
+      if (created) addMemberMode(m, 'o');
       e.relay(ctx, `:${u.server.sid} SJOIN ${ch.ts} ${ch.name} :${created ? '@' : ''}${u.uid}`);
     }
   },

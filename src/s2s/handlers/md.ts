@@ -8,6 +8,7 @@ import { intern, type MapLike } from '../../state/smallMap.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import { sourceId } from '../engine.ts';
+import { memberMd } from '../../state/membership.ts';
 
 /** Hard cap on keys per object so no peer can grow an object without bound. */
 export const MAX_MD_KEYS = 64;
@@ -31,13 +32,13 @@ function target(e: Engine, type: string, obj: string): { map: MapLike<string, st
       const c = obj.lastIndexOf(':');
       const ch = e.net.channel(obj.slice(0, c)), u = e.net.user(obj.slice(c + 1));
       const m = ch && u ? ch.members.get(u) : undefined;
-      return m ? { map: m.md, id: `${ch!.name}:${u!.uid}` } : null;
+      return m ? { map: memberMd(m, 'member'), id: `${ch!.name}:${u!.uid}` } : null;
     }
     case 'membership': {
       const c = obj.indexOf(':');
       const u = e.net.user(obj.slice(0, c)), ch = e.net.channel(obj.slice(c + 1));
       const m = ch && u ? ch.members.get(u) : undefined;
-      return m ? { map: m.mdship, id: `${u!.uid}:${ch!.name}` } : null;
+      return m ? { map: memberMd(m, 'membership'), id: `${u!.uid}:${ch!.name}` } : null;
     }
     default:
       return null;

@@ -9,6 +9,7 @@ import type { Channel, ListMode, User } from '../../state/model.ts';
 import { LOCAL_CHANMODES, SJOIN_LIST_PREFIX } from '../chanmodes.ts';
 import { MAX_LIST_ENTRIES, applyModeChanges, mergeParam, normalizeParam, parseModeChanges } from '../channelModes.ts';
 import { validChannelName, parseTs } from '../validate.ts';
+import { addMemberMode } from '../../state/membership.ts';
 
 const SPLIT = 500;
 
@@ -112,7 +113,7 @@ export const SJOIN: CommandSpec = {
       // Members are always joined; statuses per the TS outcome (an existing member keeps
       // exactly its statuses on an equal TS; a newer SJOIN brings none).
       if (!mem) mem = e.net.joinNew(user, ch, letters);
-      else if (mode === 'theirs-win') for (let k = 0; k < letters.length; k++) mem.modes.add(letters[k]);
+      else if (mode === 'theirs-win') for (let k = 0; k < letters.length; k++) addMemberMode(mem, letters[k]);
       if (relaying) members.push({ kind: 'member', user, prefixes: i > from ? s.slice(from, i) : '' });
     }
 
@@ -158,7 +159,7 @@ export const SJOIN: CommandSpec = {
 function removeOurs(ch: Channel, ts: number): void {
   ch.modes.clear();
   ch.lists.b.clear(); ch.lists.e.clear(); ch.lists.I.clear();
-  for (const m of ch.members.values()) m.modes.clear();
+  for (const m of ch.members.values()) m.modes = '';
   ch.mlock = null;
   ch.ts = ts;
 }

@@ -13,6 +13,7 @@ import { MAXMODEPARAMS, NICKLEN } from '../../wire/limits.ts';
 import { validNick, parseTs } from '../validate.ts';
 // Iterative glob matcher: a regex built from a ban mask backtracks exponentially on masks like *a*a*a*...
 import { matchMask } from '../mask.ts';
+import { delMemberMode } from '../../state/membership.ts';
 
 function svsOk(e: Engine, ctx: Ctx): boolean {
   if (ctx.src.kind === 'server') return true;
@@ -79,7 +80,7 @@ function svsmodeChannel(e: Engine, ctx: Ctx): void {
     } else if ('qaohv'.includes(m)) {
       if (dir !== '-') continue;
       for (const mem of ch.members.values()) {
-        if (mem.modes.delete(m)) removed.push({ mode: m, param: mem.user.nick });
+        if (delMemberMode(mem, m)) removed.push({ mode: m, param: mem.user.nick });
       }
     }
   }
