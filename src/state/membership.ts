@@ -5,7 +5,7 @@
 import type { Channel, Membership, User } from './model.ts';
 
 export function newMembership(user: User, channel: Channel, modes: string): Membership {
-  return { user, channel, modes, uNext: null };
+  return { user, channel, modes, uNext: null, slot: 0 };
 }
 
 /** Give `m` the member mode `l` (one of "qaohv"); false when it had it already. */

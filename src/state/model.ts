@@ -1,5 +1,6 @@
 import type { MapLike } from './smallMap.ts';
 import type { LetterSet } from './letters.ts';
+import type { MemberMap } from './members.ts';
 // The network state: servers (a tree), users, channels, memberships. One place,
 // O(1) lookups by SID, server name, UID, casemapped nick and casemapped channel name.
 // All strings are byte strings (see wire/message.ts).
@@ -46,6 +47,8 @@ export interface User {
   realname: string;
   server: Server;
   away: string | null;
+  /** The engine-wide number of the last SJOIN line that joined this user to a channel it created (see Network.joinUnlessMarked). */
+  sjoinMark?: number;
   swhois: Swhois[];
   md: MapLike<string, string>;
   channels: MapLike<Channel, Membership>;
@@ -60,7 +63,7 @@ export interface Channel {
   modes: MapLike<string, string>;
   lists: { b: MapLike<string, ListEntry>; e: MapLike<string, ListEntry>; I: MapLike<string, ListEntry> };
   topic: { text: string; setBy: string; ts: number } | null;
-  members: Map<User, Membership>;
+  members: MemberMap;
   md: MapLike<string, string>;
   mlock: string | null;
 }
@@ -73,6 +76,8 @@ export interface Membership {
   modes: string;
   /** The user's next (earlier) membership: the user's channel list (see user.ts). */
   uNext: Membership | null;
+  /** Its place in the channel's member array (see members.ts). */
+  slot: number;
 }
 
 export type ListMode = 'b' | 'e' | 'I';

@@ -4,6 +4,7 @@ import type { Channel, LinkId, Membership, Server, User } from './model.ts';
 import { SmallMap } from './smallMap.ts';
 import { appendChannel, removeChannel } from './user.ts';
 import { newMembership } from './membership.ts';
+import { MemberMap } from './members.ts';
 
 export class Network {
   readonly me: Server;
@@ -110,7 +111,7 @@ export class Network {
     const ch: Channel = {
       name, ts, modes: new SmallMap(),
       lists: { b: new SmallMap(), e: new SmallMap(), I: new SmallMap() },
-      topic: null, members: new Map(), md: new SmallMap(), mlock: null,
+      topic: null, members: new MemberMap(), md: new SmallMap(), mlock: null,
     };
     this.channels.set(casefold(name), ch);
     return ch;
@@ -127,9 +128,21 @@ export class Network {
    */
   joinNew(u: User, ch: Channel, letters: string): Membership {
     const m = newMembership(u, ch, letters);
-    ch.members.set(u, m);
+    ch.members.add(m);
     appendChannel(u, ch, m); // not there yet: ch.members and u.channels mirror each other
     return m;
+  }
+
+  /**
+   * For a channel that the SJOIN line numbered `line` (engine-wide, increasing) created: join `u`
+   * with `letters` unless this line joined it already, without searching the channel. Returns the
+   * membership that line gave it earlier, or null when it joined now.
+   */
+  joinUnlessMarked(u: User, ch: Channel, letters: string, line: number): Membership | null {
+    if (u.sjoinMark === line) { const m = ch.members.get(u); if (m !== undefined) return m; }
+    u.sjoinMark = line;
+    this.joinNew(u, ch, letters);
+    return null;
   }
 
   /** Remove a membership; destroys the channel if it is left empty and not +P. Returns true if destroyed. */

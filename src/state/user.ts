@@ -25,6 +25,7 @@ export class UserEntry implements User, LetterSet {
   declare private letters: string;
   declare server: Server;
   declare away: string | null;
+  declare sjoinMark: number;
   declare swhois: Swhois[];
   /** MD store [key, value, ...]. */
   declare mdStore: Store;
@@ -74,7 +75,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
   return {
     __proto__: UserEntry.prototype,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes, server,
-    away: null, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanHead: null,
+    away: null, sjoinMark: 0, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanHead: null,
   } as unknown as UserEntry;
 }
 

@@ -12,6 +12,8 @@ import { validChannelName, parseTs } from '../validate.ts';
 import { addMemberMode } from '../../state/membership.ts';
 
 const SPLIT = 500;
+/** Numbers the SJOIN lines that create a channel, across engines (see Network.joinUnlessMarked). */
+let sjoinSerial = 0;
 
 interface Item { kind: 'member'; user: User; prefixes: string }
 
@@ -61,6 +63,7 @@ export const SJOIN: CommandSpec = {
     const byUid = e.net.usersByUid;
     const linkId = ctx.link ? ctx.link.id : null;
     const statuses = mode !== 'ours-win';
+    const serial = created ? ++sjoinSerial : 0;
     const n = buffer.length;
     // Items are separated by single spaces (empty items skipped, as split(' ') would).
     for (let pos = 0, end = 0; pos < n; pos = end + 1) {
@@ -105,15 +108,16 @@ export const SJOIN: CommandSpec = {
       const id = s.slice(i, to);
       const user = byUid.get(id) ?? e.net.userByNick(id);
       if (!user) continue; // unknown members are skipped silently
-      let mem = ch.members.get(user);
       if (user.server.link !== linkId) {
-        if (!mem && ctx.link) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
+        if (ctx.link && !ch.members.has(user)) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
         continue;
       }
       // Members are always joined; statuses per the TS outcome (an existing member keeps
-      // exactly its statuses on an equal TS; a newer SJOIN brings none).
-      if (!mem) mem = e.net.joinNew(user, ch, letters);
-      else if (mode === 'theirs-win') for (let k = 0; k < letters.length; k++) addMemberMode(mem, letters[k]);
+      // exactly its statuses on an equal TS; a newer SJOIN brings none). A channel this line
+      // created holds only members it named (and theirs wins): a repeated one is found by its mark.
+      const mem = created ? e.net.joinUnlessMarked(user, ch, letters, serial) : ch.members.get(user);
+      if (mem === undefined) e.net.joinNew(user, ch, letters);
+      else if (mem !== null && mode === 'theirs-win') for (let k = 0; k < letters.length; k++) addMemberMode(mem, letters[k]);
       if (relaying) members.push({ kind: 'member', user, prefixes: i > from ? s.slice(from, i) : '' });
     }
 
