@@ -4,13 +4,14 @@ import type { Channel, LinkId, Membership, Server, User } from './model.ts';
 import { SmallMap } from './smallMap.ts';
 import { appendChannel, removeChannel } from './user.ts';
 import { newMembership } from './membership.ts';
+import { UidIndex } from './uidIndex.ts';
 import { MemberMap } from './members.ts';
 
 export class Network {
   readonly me: Server;
   readonly serversBySid = new Map<string, Server>();
   readonly serversByName = new Map<string, Server>();
-  readonly usersByUid = new Map<string, User>();
+  readonly usersByUid = new UidIndex();
   readonly usersByNick = new Map<string, User>();
   readonly channels = new Map<string, Channel>();
 

@@ -105,8 +105,7 @@ export const SJOIN: CommandSpec = {
         if (statuses && !letters.includes(m)) letters += m;
       }
       if (i === to) continue; // no id
-      const id = s.slice(i, to);
-      const user = byUid.get(id) ?? e.net.userByNick(id);
+      const user = byUid.getRange(s, i, to) ?? e.net.userByNick(s.slice(i, to));
       if (!user) continue; // unknown members are skipped silently
       if (user.server.link !== linkId) {
         if (ctx.link && !ch.members.has(user)) e.send(ctx.link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
