@@ -1,15 +1,12 @@
 // The User record the engine creates (handlers/uid.ts): one object per user, lean because a
 // network has tens of thousands. The user modes live in a string on the user itself (`umodes`
-// is the user seen through the LetterSet interface);
-// the seldom-read text fields share one string; the MD map is a flat store (smallMap.ts) and the
-// channel map a list of memberships, both held in fields of the user and reached through small
-// views made on access (`u.md`, `u.channels`); users without SWHOIS share one empty list.
+// is the user seen through the LetterSet interface); the seldom-read text fields share one
+// string, and so do the MD pairs; the channel map is a list threaded through the memberships; MD
+// and channels are reached through small views made on access (`u.md`, `u.channels`); users
+// without SWHOIS share one empty list.
 import type { Channel, Membership, Server, Swhois, User } from './model.ts';
 import type { LetterSet } from './letters.ts';
-import {
-  EMPTY_STORE, storeDelete, storeEntries, storeIndex, storeKeys, storeSet, storeValues,
-  type MapLike, type Store,
-} from './smallMap.ts';
+import type { MapLike } from './smallMap.ts';
 
 /** The SWHOIS list of every user that has none. Frozen: SWHOIS replaces the list, never edits it. */
 export const NO_SWHOIS: Swhois[] = Object.freeze([]) as unknown as Swhois[];
@@ -27,8 +24,8 @@ export class UserEntry implements User, LetterSet {
   declare away: string | null;
   declare sjoinMark: number;
   declare swhois: Swhois[];
-  /** MD store [key, value, ...]. */
-  declare mdStore: Store;
+  /** MD pairs packed in one string (see UserMd). */
+  declare mdPacked: string;
   /** The user's memberships, the first of a list (mirrors the channels' member maps; see chanAdd()). */
   declare chanHead: Membership | null;
   private constructor() { throw new Error('use newUser()'); }
@@ -75,7 +72,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
   return {
     __proto__: UserEntry.prototype,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes, server,
-    away: null, sjoinMark: 0, swhois: NO_SWHOIS, mdStore: EMPTY_STORE, chanHead: null,
+    away: null, sjoinMark: 0, swhois: NO_SWHOIS, mdPacked: '', chanHead: null,
   } as unknown as UserEntry;
 }
 
@@ -109,23 +106,72 @@ function withField(info: string, k: number, v: string): string {
   return pack(f[IDENT], f[HOST], f[VHOST], f[CLOAK], f[IP], f[ACCOUNT], f[REALNAME]);
 }
 
-/** `u.md`: a view of the user's MD store. */
+/**
+ * The user's MD as one string: key NUL value NUL key NUL value ... ('' when there is none). Users
+ * carry one or two MD pairs (creationtime, and a few more with services), so one string per user
+ * replaces an array, its backing store and a string per value; reading a key scans the string.
+ * Keys and values hold no NUL (a line ends at its first NUL; noNul() cuts local values).
+ */
+function mdParts(packed: string): string[] { return packed === '' ? [] : packed.split('\0'); }
+function mdPack(parts: string[]): string { return parts.length === 0 ? '' : parts.join('\0'); }
+
+/** Where key's value starts in `packed` (-1 when the key is absent). */
+function mdValueAt(packed: string, key: string): number {
+  if (packed === '') return -1;
+  for (let k = 0; ;) {
+    const e = packed.indexOf('\0', k);
+    if (e < 0) return -1;
+    if (e - k === key.length && packed.startsWith(key, k)) return e + 1;
+    const v = packed.indexOf('\0', e + 1);
+    if (v < 0) return -1;
+    k = v + 1;
+  }
+}
+
+function mdValueEnd(packed: string, at: number): number {
+  const e = packed.indexOf('\0', at);
+  return e < 0 ? packed.length : e;
+}
+
+/** `u.md`: a view of the user's packed MD. */
 class UserMd implements MapLike<string, string> {
   constructor(private readonly u: UserEntry) {}
-  get size(): number { return this.u.mdStore.length >> 1; }
-  get(key: string): string | undefined { const a = this.u.mdStore, i = storeIndex(a, key); return i < 0 ? undefined : (a[i + 1] as string); }
-  has(key: string): boolean { return storeIndex(this.u.mdStore, key) >= 0; }
-  set(key: string, value: string): this { this.u.mdStore = storeSet(this.u.mdStore, key, value); return this; }
-  delete(key: string): boolean {
-    const b = storeDelete(this.u.mdStore, key);
-    if (b === null) return false;
-    this.u.mdStore = b;
-    return true;
+  get size(): number {
+    const p = this.u.mdPacked;
+    if (p === '') return 0;
+    let n = 1;
+    for (let i = p.indexOf('\0'); i >= 0; i = p.indexOf('\0', i + 1)) n++;
+    return n >> 1;
   }
-  clear(): void { this.u.mdStore = EMPTY_STORE; }
-  keys(): IterableIterator<string> { return storeKeys<string>(this.u.mdStore); }
-  values(): IterableIterator<string> { return storeValues<string>(this.u.mdStore); }
-  entries(): IterableIterator<[string, string]> { return storeEntries<string, string>(this.u.mdStore); }
+  get(key: string): string | undefined {
+    const p = this.u.mdPacked, at = mdValueAt(p, key);
+    return at < 0 ? undefined : p.slice(at, mdValueEnd(p, at));
+  }
+  has(key: string): boolean { return mdValueAt(this.u.mdPacked, key) >= 0; }
+  set(key: string, value: string): this {
+    const p = this.u.mdPacked;
+    key = noNul(key); value = noNul(value);
+    const at = mdValueAt(p, key);
+    if (at < 0) { this.u.mdPacked = p === '' ? [key, value].join('\0') : [p, key, value].join('\0'); return this; }
+    const end = mdValueEnd(p, at);
+    if (end - at === value.length && p.startsWith(value, at)) return this; // the same value again
+    this.u.mdPacked = [p.slice(0, at), value, p.slice(end)].join('');
+    return this;
+  }
+  delete(key: string): boolean {
+    const parts = mdParts(this.u.mdPacked);
+    for (let i = 0; i < parts.length; i += 2) {
+      if (parts[i] !== key) continue;
+      parts.splice(i, 2);
+      this.u.mdPacked = mdPack(parts);
+      return true;
+    }
+    return false;
+  }
+  clear(): void { this.u.mdPacked = ''; }
+  *keys(): IterableIterator<string> { const a = mdParts(this.u.mdPacked); for (let i = 0; i < a.length; i += 2) yield a[i]; }
+  *values(): IterableIterator<string> { const a = mdParts(this.u.mdPacked); for (let i = 0; i < a.length; i += 2) yield a[i + 1]; }
+  *entries(): IterableIterator<[string, string]> { const a = mdParts(this.u.mdPacked); for (let i = 0; i < a.length; i += 2) yield [a[i], a[i + 1]]; }
   [Symbol.iterator](): IterableIterator<[string, string]> { return this.entries(); }
 }
 
