@@ -65,6 +65,8 @@ export interface ConnFacts {
   linkName?: string;
   /** The peer certificate captured during the TLS handshake (a client socket forgets it afterwards). */
   peerCert?: DetailedPeerCertificate;
+  /** The outcome of checking `password` against `hash` if it was checked already (asynchronously, by the node). */
+  passwordVerdict?: (password: string, hash: string) => boolean | undefined;
 }
 
 export function authorizeLink(config: TslinkConfig, req: AuthRequest, conn: ConnFacts | undefined): AuthResult & { block?: LinkConfig } {
@@ -85,8 +87,9 @@ export function authorizeLink(config: TslinkConfig, req: AuthRequest, conn: Conn
     }
   }
   if (block.passwordHash) {
-    const r = checkPasswordSync(req.password ?? '', block.passwordHash);
-    if (!r.ok) return { ok: false, reason: AUTH_FAILED };
+    const pw = req.password ?? '';
+    const ok = conn.passwordVerdict?.(pw, block.passwordHash) ?? checkPasswordSync(pw, block.passwordHash).ok;
+    if (!ok) return { ok: false, reason: AUTH_FAILED };
   }
   return { ok: true, hub: block.hub, leaf: block.leaf, leafDepth: block.leafDepth, ulined: config.ulines.some((u) => casefold(u) === casefold(block.name)), sendPassword: sendPasswordFor(block), block };
 }

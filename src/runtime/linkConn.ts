@@ -38,12 +38,22 @@ export class LinkConn {
   private pendingBytes = 0;
   private scheduled = false;
   private paused = false;
+  /** A gate promise is pending: lines wait (see `gate`). */
+  private waiting = false;
+  /** The line at the head of the queue has been through the gate already. */
+  private gatePassed = false;
   closed = false;
   lastRecv = Date.now();
   registered = false;
   private preRegBytes = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private hsTimer: NodeJS.Timeout | null = null;
+  /**
+   * Before registration, each line is shown to the gate before onLine; when it returns a promise,
+   * that line and all after it wait until the promise settles (e.g. a password being checked off
+   * the event loop). Bytes keep being read meanwhile, within the read-ahead bound.
+   */
+  gate: ((line: string) => Promise<unknown> | null) | null = null;
   /** Called with each line; the owner runs the engine and pumps effects. */
   onLine: (line: string) => void = () => {};
   /** Called when the connection must be dropped for a local reason (flood, timeouts, sendq). */
@@ -83,7 +93,7 @@ export class LinkConn {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.closed) return;
+    if (this.scheduled || this.closed || this.waiting) return;
     this.scheduled = true;
     setImmediate(() => this.slice());
   }
@@ -94,6 +104,16 @@ export class LinkConn {
     const start = performance.now();
     while (this.pendingHead < this.pending.length && n < SLICE_LINES && !this.closed) {
       if (n > 0 && n % SLICE_CHECK === 0 && performance.now() - start >= SLICE_MS) break;
+      if (!this.registered && this.gate !== null && !this.gatePassed) {
+        const wait = this.gate(this.pending[this.pendingHead]);
+        if (wait !== null) {
+          this.waiting = true;
+          const go = (): void => { this.waiting = false; this.gatePassed = true; this.schedule(); };
+          wait.then(go, go);
+          return;
+        }
+      }
+      this.gatePassed = false;
       const line = this.pending[this.pendingHead++];
       this.pendingBytes -= line.length;
       n++;

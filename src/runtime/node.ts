@@ -21,6 +21,8 @@ import { stateDigest } from '../state/digest.ts';
 import { casefold } from '../wire/casemap.ts';
 import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
 import { LinkCapture, captureDirPath, type CaptureTarget } from './linkCapture.ts';
+import { checkPassword } from '../link/passwords.ts';
+import { parseLine } from '../wire/message.ts';
 
 interface ConnState {
   conn: LinkConn;
@@ -37,6 +39,9 @@ interface ConnState {
   peerName?: string;
   /** Recording of this connection's traffic (link block `capture`, or --capture-dir). */
   capture?: LinkCapture;
+  /** Before registration: the peer's PASS, and the result of checking it against a link block's hash. */
+  password?: string;
+  passCheck?: { password: string; hash: string; ok: boolean };
 }
 
 /** What the log line of a closing link should say (the engine has forgotten the link by then). */
@@ -97,7 +102,7 @@ export class TslinkNode {
       authorize: (req) => {
         const st = this.conns.get(req.link);
         if (st) st.peerName = req.name;
-        const res = authorizeLink(this.config, req, st ? { socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name, peerCert: st.peerCert } : undefined);
+        const res = authorizeLink(this.config, req, st ? { socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name, peerCert: st.peerCert, passwordVerdict: (pw, hash) => (st.passCheck && st.passCheck.password === pw && st.passCheck.hash === hash ? st.passCheck.ok : undefined) } : undefined);
         // An incoming connection's capture learns where it goes now (a refused one too: the
         // handshake and our ERROR are what explains a refusal).
         if (st?.capture?.buffering) this.resolveCapture(req.link, st, res.ok ? res.block : findLink(this.config, req.name));
@@ -286,9 +291,11 @@ export class TslinkNode {
         // SERVER accepted: the handshake limits (timeout, flood, half-open slot) end here.
         conn.markRegistered();
         st.release?.();
+        st.password = undefined; st.passCheck = undefined;
       }
       this.pump();
     };
+    conn.gate = (line) => this.passwordGate(st, line);
     conn.onFault = (reason) => { const l = this.engine.links.get(id); if (l) this.engine.exitLink(l, reason); else conn.destroy(reason); this.pump(); };
     conn.onClosed = (reason) => {
       st.release?.();
@@ -312,6 +319,32 @@ export class TslinkNode {
     } finally {
       if (--this.pumpDepth === 0 && this.closing.size > 0) this.closing.clear();
     }
+  }
+
+  /**
+   * The link's PASS is checked against the link block's scrypt hash before the engine authorizes
+   * the link (at PROTOCTL EAUTH= or SERVER, whichever names the peer first), asynchronously: the
+   * ~100 ms of scrypt run off the event loop while this link's lines wait; the engine's authorize
+   * callback then reads the verdict (authorizeLink's passwordVerdict).
+   */
+  private passwordGate(st: ConnState, line: string): Promise<void> | null {
+    const msg = parseLine(line);
+    if (!msg) return null;
+    let name: string | undefined;
+    if (msg.command === 'PASS') { st.password = msg.params[0] ?? ''; return null; }
+    if (msg.command === 'SERVER') name = msg.params[0];
+    else if (msg.command === 'PROTOCTL') {
+      const tok = msg.params.find((p) => p.startsWith('EAUTH='));
+      if (tok) name = tok.slice(6).split(',')[0];
+    }
+    if (name === undefined || st.password === undefined) return null;
+    const hash = findLink(this.config, name)?.passwordHash;
+    const password = st.password;
+    if (!hash || (st.passCheck && st.passCheck.hash === hash && st.passCheck.password === password)) return null;
+    return checkPassword(password, hash).then(
+      (r) => { st.passCheck = { password, hash, ok: r.ok }; },
+      () => { st.passCheck = { password, hash, ok: false }; },
+    );
   }
 
   private describe(id: string): { peer?: string; address?: string; linkBlock?: string } {
