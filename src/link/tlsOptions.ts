@@ -66,6 +66,8 @@ export interface ClientTlsConfig {
   ciphers?: string;
   /** How the server's certificate must be verified (link block of the outgoing link). */
   policy: PeerPolicy;
+  /** Local address to connect from (link::outgoing::bind-ip). */
+  localAddress?: string;
 }
 
 export const ERR_PEER_VERIFY = 'ERR_TSLINK_PEER_VERIFY';
@@ -99,6 +101,8 @@ export function buildClientTlsOptions(cfg: ClientTlsConfig): tls.ConnectionOptio
   const sni = cfg.servername ?? cfg.host;
   if (sni && net.isIP(sni) === 0) opts.servername = sni;
   if (cfg.ciphers) opts.ciphers = cfg.ciphers;
+  // tls.connect() hands its options to net.Socket#connect(), which binds localAddress first.
+  if (cfg.localAddress) (opts as tls.ConnectionOptions & { localAddress?: string }).localAddress = cfg.localAddress;
   return opts;
 }
 

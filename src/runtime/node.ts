@@ -163,7 +163,12 @@ export class TslinkNode {
     this.secrets = await this.readSecrets(this.config);
     this.captureSecrets = await captureSecretsFromConfig(this.config);
     if (this.opts.captureDir) mkdirSync(this.opts.captureDir, { recursive: true, mode: 0o700 });
-    for (const l of this.config.listen) await this.listen(l);
+    for (const l of this.config.listen) {
+      // tslink has no client side (yet): a port for clients only is not opened at all, rather
+      // than opened as a server port the operator did not ask for.
+      if (l.clientsOnly) { this.log.warn({ event: 'LISTEN_SKIPPED', ip: l.ip, port: l.port, file: l.file }, `listen ${l.file ?? `${l.ip}:${l.port}`} is clientsonly: not opened (tslink accepts only server links)`); continue; }
+      await this.listen(l);
+    }
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
     this.scheduleAutoconnect();
     this.log.info({ event: 'NODE_STARTED', name: this.config.me.name, sid: this.config.me.sid, listen: this.ports, certfp: certFingerprint(this.certPem), spkifp: spkiFingerprint(this.certPem) }, `tslink ${this.config.me.name} (${this.config.me.sid}) started`);
@@ -432,10 +437,10 @@ export class TslinkNode {
     try {
       let socket: net.Socket | tls.TLSSocket;
       if (o.tls) {
-        socket = await connectLink({ host: o.hostname, port: o.port, keyPem: this.keyPem, certPem: this.certPem, policy: { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca: b.verify.ca ? readFileSync(b.verify.ca, 'utf8') : undefined, expectedName: b.name } }, this.config.set.serverLinking.connectTimeout * 1000);
+        socket = await connectLink({ host: o.hostname, port: o.port, localAddress: o.bindIp, keyPem: this.keyPem, certPem: this.certPem, policy: { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca: b.verify.ca ? readFileSync(b.verify.ca, 'utf8') : undefined, expectedName: b.name } }, this.config.set.serverLinking.connectTimeout * 1000);
       } else {
         socket = await new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect({ host: o.hostname, port: o.port }, () => resolve(s));
+          const s = net.connect({ host: o.hostname, port: o.port, localAddress: o.bindIp }, () => resolve(s));
           s.once('error', reject);
           s.setTimeout(this.config.set.serverLinking.connectTimeout * 1000, () => s.destroy(new Error('Connection timeout')));
         });

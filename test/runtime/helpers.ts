@@ -92,6 +92,10 @@ export interface LinkSpec {
   peer: Identity;
   /** Outgoing port (omit for incoming-only). */
   port?: number;
+  /** outgoing::bind-ip. */
+  bindIp?: string;
+  /** incoming masks (default 127.0.0.1 and ::1). */
+  incomingMask?: string[];
   autoconnect?: boolean;
   /** Secret file for HMAC (require-hmac yes). */
   secretFile?: string;
@@ -124,8 +128,8 @@ export function configText(spec: NodeSpec): string {
     const spkifp = l.spkifp ?? [l.peer.spkifp];
     const pins = [...certfp.map((c) => `certfp ${q(c)};`), ...spkifp.map((s) => `spkifp ${q(s)};`)].join(' ');
     return `link ${l.peer.name} {
-	incoming { mask 127.0.0.1; mask ::1; }
-${l.port !== undefined ? `	outgoing { hostname 127.0.0.1; port ${l.port}; options { tls; ${l.autoconnect ? 'autoconnect;' : ''} } }\n` : ''}	password ${q(l.passwordHash ?? '*')};
+	incoming { ${(l.incomingMask ?? ['127.0.0.1', '::1']).map((m) => `mask ${m};`).join(' ')} }
+${l.port !== undefined ? `	outgoing { hostname 127.0.0.1; port ${l.port}; ${l.bindIp ? `bind-ip ${l.bindIp}; ` : ''}options { tls; ${l.autoconnect ? 'autoconnect;' : ''} } }\n` : ''}	password ${q(l.passwordHash ?? '*')};
 	verify { ${pins} }
 ${l.secretFile ? `	hmac-secret-file ${q(l.secretFile)};\n	require-hmac ${l.requireHmac === false ? 'no' : 'yes'};\n` : ''}	class ${l.className ?? 'servers'};
 ${l.hub === false ? '' : '	hub *;\n'}${l.extra ?? ''}
