@@ -17,6 +17,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The V8 flags the node runs with: those of `npm start` (package.json), so the figures are the
+ * node's as operators start it; BENCH_NODE_FLAGS replaces them.
+ */
+function nodeFlags(): string[] {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /^node((?: --\S+)*) bin\/tslink\.js\b/.exec(start);
+  return m ? m[1].split(' ').filter(Boolean) : [];
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
@@ -36,7 +47,7 @@ class servers { pingfreq 600; connfreq 15; maxclients 10; sendq 200M; recvq 64M;
 link hub.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(hubKc.certPem)}"; } hub *; class servers; }
 set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
 `);
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...nodeFlags(), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn' } });
   await new Promise((r) => setTimeout(r, 300));
   // Wait until the port accepts connections.
   for (let i = 0; i < 100; i++) {
@@ -76,7 +87,7 @@ set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
   let ms = -1;
   try { ms = Number((await done) - t0) / 1e6; } catch (err) { console.log(`tls ingest FAILED: ${(err as Error).message}`); }
   const rss1 = rssKb(child.pid!);
-  console.log(`tls ingest: first byte → PONG ${ms.toFixed(0)} ms for ${(payload.length / 1e6).toFixed(1)} MB (${Math.round(burst.length / (ms / 1000)).toLocaleString('en')} lines/s); node RSS ${Math.round(rss0 / 1024)} → ${Math.round(rss1 / 1024)} MB (growth ${((rss1 - rss0) / 1024).toFixed(1)} MB); server cert pinned: ${peerOk}`);
+  console.log(`tls ingest: first byte → PONG ${ms.toFixed(0)} ms for ${(payload.length / 1e6).toFixed(1)} MB (${Math.round(burst.length / (ms / 1000)).toLocaleString('en')} lines/s); node RSS ${Math.round(rss0 / 1024)} → ${Math.round(rss1 / 1024)} MB (growth ${((rss1 - rss0) / 1024).toFixed(1)} MB); server cert pinned: ${peerOk}; node flags: ${nodeFlags().join(' ') || 'none'}`);
   console.log(`  targets: first byte → PONG < 1100 ms (UnrealIRCd 6.1.8.1: 1420 ms plaintext); RSS growth < 80 MB (UnrealIRCd: ~81 MB)`);
   sock.destroy();
   child.kill('SIGTERM');
