@@ -71,8 +71,10 @@ export class UserEntry implements User, LetterSet {
 export function newUser(uid: string, nick: string, ts: number, ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, umodes: string, realname: string, server: Server): UserEntry {
   return {
     __proto__: UserEntry.prototype,
-    uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes, server,
-    away: null, sjoinMark: 0, swhois: NO_SWHOIS, mdPacked: '', chanHead: null,
+    // First the fields an SJOIN member touches (next to the object's header: one cache line).
+    server, chanHead: null, sjoinMark: 0,
+    uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes,
+    away: null, swhois: NO_SWHOIS, mdPacked: '',
   } as unknown as UserEntry;
 }
 
