@@ -4,7 +4,7 @@
 // compares the key with a stored string (one more memory read on every hit, and a burst's SJOIN
 // lines look up hundreds of thousands of members). getRange() looks up part of a line (an SJOIN
 // item) without cutting it out. Any other UID (peers may use 6 to 12 characters) goes to a plain
-// Map. Iteration: per SID in SID order, each in join order; then the others.
+// Map. Iteration: per SID in order of the SID's first user, each in join order; then the others.
 import type { User } from './model.ts';
 
 /** Base-36 value of s[from, to) ([0-9A-Z] only; the caller checked). */
@@ -29,6 +29,8 @@ function canonical(s: string, from: number, to: number): boolean {
 export class UidIndex {
   /** By SID number (base 36 of the SID; under 10·36² since a SID starts with a digit). */
   private readonly bySid: (Map<number, User> | undefined)[] = new Array(10 * 36 * 36).fill(undefined);
+  /** The same maps by SID number, for iteration (a network has few servers; bySid has 12,960 slots). */
+  private readonly live = new Map<number, Map<number, User>>();
   private readonly other = new Map<string, User>();
   private n = 0;
 
@@ -53,7 +55,7 @@ export class UidIndex {
     }
     const sid = base36(uid, 0, 3);
     let m = this.bySid[sid];
-    if (m === undefined) this.bySid[sid] = m = new Map();
+    if (m === undefined) { this.bySid[sid] = m = new Map(); this.live.set(sid, m); }
     const k = base36(uid, 3, 9), before = m.size;
     m.set(k, u);
     if (m.size !== before) this.n++;
@@ -66,14 +68,14 @@ export class UidIndex {
     else {
       const sid = base36(uid, 0, 3), m = this.bySid[sid];
       gone = m !== undefined && m.delete(base36(uid, 3, 9));
-      if (gone && m!.size === 0) this.bySid[sid] = undefined;
+      if (gone && m!.size === 0) { this.bySid[sid] = undefined; this.live.delete(sid); }
     }
     if (gone) this.n--;
     return gone;
   }
 
   *values(): IterableIterator<User> {
-    for (const m of this.bySid.slice()) if (m !== undefined) yield* m.values();
+    for (const m of [...this.live.values()]) yield* m.values();
     yield* this.other.values();
   }
   *keys(): IterableIterator<string> { for (const u of this.values()) yield u.uid; }
