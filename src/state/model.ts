@@ -1,6 +1,7 @@
 import type { MapLike } from './smallMap.ts';
 import type { LetterSet } from './letters.ts';
 import type { MemberMap } from './members.ts';
+import type { ServerUsers } from './serverUsers.ts';
 // The network state: servers (a tree), users, channels, memberships. One place,
 // O(1) lookups by SID, server name, UID, casemapped nick and casemapped channel name.
 // All strings are byte strings (see wire/message.ts).
@@ -19,7 +20,7 @@ export interface Server {
   ulined: boolean;
   synced: boolean;
   children: Set<Server>;
-  users: Set<User>;
+  users: ServerUsers;
   md: Map<string, string>;
   /** SINFO / PROTOCTL facts: boot time, protocol, umodes, chanmodes, nickchars, software. */
   sinfo?: { boot: string; protocol: string; umodes: string; chanmodes: string; nickchars: string; software: string };
@@ -49,6 +50,8 @@ export interface User {
   away: string | null;
   /** The engine-wide number of the last SJOIN line that joined this user to a channel it created (see Network.joinUnlessMarked). */
   sjoinMark?: number;
+  /** Its place in its server's user list, -1 when none (see serverUsers.ts). */
+  serverSlot?: number;
   swhois: Swhois[];
   md: MapLike<string, string>;
   channels: MapLike<Channel, Membership>;

@@ -5,6 +5,7 @@ import { SmallMap } from './smallMap.ts';
 import { appendChannel, removeChannel } from './user.ts';
 import { newMembership } from './membership.ts';
 import { UidIndex } from './uidIndex.ts';
+import { ServerUsers } from './serverUsers.ts';
 import { MemberMap } from './members.ts';
 
 export class Network {
@@ -171,5 +172,5 @@ export class Network {
 }
 
 function newServer(sid: string, name: string, info: string, hops: number, uplink: Server | null, link: LinkId | null): Server {
-  return { sid, name, info, hops, uplink, link, ulined: false, synced: false, children: new Set(), users: new Set(), md: new Map() };
+  return { sid, name, info, hops, uplink, link, ulined: false, synced: false, children: new Set(), users: new ServerUsers(), md: new Map() };
 }

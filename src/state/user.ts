@@ -23,6 +23,7 @@ export class UserEntry implements User, LetterSet {
   declare server: Server;
   declare away: string | null;
   declare sjoinMark: number;
+  declare serverSlot: number;
   declare swhois: Swhois[];
   /** MD pairs packed in one string (see UserMd). */
   declare mdPacked: string;
@@ -72,7 +73,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
   return {
     __proto__: UserEntry.prototype,
     // First the fields an SJOIN member touches (next to the object's header: one cache line).
-    server, chanHead: null, sjoinMark: 0,
+    server, chanHead: null, sjoinMark: 0, serverSlot: -1,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes,
     away: null, swhois: NO_SWHOIS, mdPacked: '',
   } as unknown as UserEntry;

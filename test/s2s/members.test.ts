@@ -8,6 +8,7 @@ import { Network } from '../../src/state/network.ts';
 import { newUser } from '../../src/state/user.ts';
 import { checkInvariants } from '../../src/state/digest.ts';
 import type { User } from '../../src/state/model.ts';
+import { ServerUsers } from '../../src/state/serverUsers.ts';
 import { hub, linkLeaf, uid, T0, drainSent } from './harness.ts';
 
 const TC = 1795305735;
@@ -80,5 +81,24 @@ describe('channel member store', () => {
     assert.equal(a.channels.size, 2);
     assert.deepEqual(checkInvariants(e.net), []);
     drainSent(e);
+  });
+});
+
+describe('server user list', () => {
+  it('agrees with a Set under random add/delete, and iterating while deleting visits each user once', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(29)), { maxLength: 300 }), (ops) => {
+      const us = Array.from({ length: 30 }, (_, i) => ({ uid: `0AA${i}` }) as User);
+      const list = new ServerUsers(), model = new Set<User>();
+      for (const [add, k] of ops) {
+        if (add) { list.add(us[k]); model.add(us[k]); } else assert.equal(list.delete(us[k]), model.delete(us[k]));
+        assert.equal(list.size, model.size);
+      }
+      for (const u of us) assert.equal(list.has(u), model.has(u));
+      const seen: User[] = [];
+      for (const u of list) { seen.push(u); list.delete(u); }
+      assert.deepEqual(new Set(seen), model);
+      assert.equal(seen.length, model.size);
+      assert.equal(list.size, 0);
+    }), { numRuns: 200 });
   });
 });
