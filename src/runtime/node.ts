@@ -47,6 +47,9 @@ interface ConnState {
 /** What the log line of a closing link should say (the engine has forgotten the link by then). */
 interface ClosingInfo { reason: string; peer?: string; address?: string; linkBlock?: string }
 
+/** How often sequential autoconnect looks for the next link block to dial. */
+const AUTO_TICK_MS = 500;
+
 export interface NodeOptions {
   logger: Logger;
   /** Record every link to `DIR/<link block name or connection id>-<timestamp>.txt` (tslink start --capture-dir). */
@@ -62,6 +65,12 @@ export class TslinkNode {
   private seq = 0;
   private backoffs = new Map<string, Backoff>();
   private dialing = new Set<string>();
+  /** Outgoing links attached but not synced yet (their peer has not sent EOS). */
+  private syncingOut = new Set<string>();
+  /** Sequential autoconnect: the link block tried last, and when each block may be tried again. */
+  private lastAuto: string | null = null;
+  private autoHold = new Map<string, number>();
+  private autoTimer: NodeJS.Timeout | null = null;
   private timers = new Set<NodeJS.Timeout>();
   /** Every raw socket accepted on a TLS listener (including ones still in the TLS handshake), for stop(). */
   private rawSockets = new Set<net.Socket>();
@@ -304,6 +313,7 @@ export class TslinkNode {
     conn.onFault = (reason) => { const l = this.engine.links.get(id); if (l) this.engine.exitLink(l, reason); else conn.destroy(reason); this.pump(); };
     conn.onClosed = (reason) => {
       st.release?.();
+      this.syncingOut.delete(id);
       // Still in `conns` while the engine lets go of it, so the log line can name the peer.
       if (this.engine.links.has(id)) { this.engine.linkDown(id, reason); this.pump(); }
       this.conns.delete(id);
@@ -393,6 +403,10 @@ export class TslinkNode {
         const st = this.conns.get(ef.link);
         st?.conn.markRegistered();
         if (st?.block) this.backoffs.get(casefold(st.block.name))?.reset();
+        if (this.syncingOut.delete(ef.link)) {
+          if (this.config.set.serverLinking.autoconnectStrategy === 'sequential-fallback') this.lastAuto = null;
+          if (this.sequential) queueMicrotask(() => this.autoTick());
+        }
         this.log.info({ event: 'LINK_SYNCED', link: ef.link, peer: ef.server }, `${ef.server} finished its burst`);
         return;
       }
@@ -402,8 +416,36 @@ export class TslinkNode {
   }
 
   // ------------------------------------------------------------ outgoing
+  private get sequential(): boolean { return this.config.set.serverLinking.autoconnectStrategy !== 'parallel'; }
+
+  /**
+   * set::server-linking::autoconnect-strategy, as UnrealIRCd's server.c has it. parallel: every
+   * autoconnect block is dialled on its own (and redialled with its backoff). sequential (the
+   * default) and sequential-fallback: one outgoing link at a time; while one is connecting or has
+   * not finished its burst, no other is dialled; the next is the first block after the one tried
+   * last (round the list) that is not linked and not held back by its backoff. sequential-fallback
+   * starts from the top of the list again once a link finished its burst, so the first block is
+   * preferred whenever it is reachable.
+   */
   private scheduleAutoconnect(): void {
-    for (const b of this.config.links) if (b.outgoing?.autoconnect) this.connectSoon(b, 0);
+    if (!this.sequential) { for (const b of this.config.links) if (b.outgoing?.autoconnect) this.connectSoon(b, 0); return; }
+    if (!this.autoTimer) { this.autoTimer = setInterval(() => this.autoTick(), AUTO_TICK_MS); this.autoTimer.unref(); }
+    this.autoTick();
+  }
+
+  private autoTick(): void {
+    if (this.stopping || !this.sequential || this.dialing.size > 0 || this.syncingOut.size > 0) return;
+    const list = this.config.links;
+    const i = this.lastAuto === null ? -1 : list.findIndex((b) => casefold(b.name) === this.lastAuto);
+    const order = i < 0 ? list : [...list.slice(i + 1), ...list.slice(0, i + 1)];
+    const now = Date.now();
+    const b = order.find((x) => {
+      const key = casefold(x.name);
+      return !!x.outgoing?.autoconnect && (this.autoHold.get(key) ?? 0) <= now && !this.engine.net.serversByName.has(key) && !this.dialing.has(key);
+    });
+    if (!b) return;
+    this.lastAuto = casefold(b.name);
+    void this.connect(b);
   }
 
   private connectSoon(b: LinkConfig, delayMs: number): void {
@@ -418,7 +460,8 @@ export class TslinkNode {
     let bo = this.backoffs.get(key);
     if (!bo) { bo = createBackoff({ minMs: 500, baseMs: 1000, maxMs: (this.config.classes[b.className]?.connFreq ?? 15) * 1000 }); this.backoffs.set(key, bo); }
     const d = Math.round(bo.next());
-    this.log.info({ event: 'LINK_RECONNECT', peer: b.name, delayMs: d }, `reconnecting to ${b.name} in ${d} ms`);
+    this.log.info({ event: 'LINK_RECONNECT', peer: b.name, delayMs: d }, `reconnecting to ${b.name} in ${d} ms${this.sequential ? ' at the earliest (sequential autoconnect)' : ''}`);
+    if (this.sequential) { this.autoHold.set(key, Date.now() + d); return; }
     this.connectSoon(b, d);
   }
 
@@ -449,6 +492,7 @@ export class TslinkNode {
       socket.on('error', () => {});
       const id = `out#${++this.seq}:${b.name}`;
       const st = this.attach(id, socket, o.hostname, o.tls, isLoopback(o.hostname), b);
+      this.syncingOut.add(id);
       st.peerName = b.name;
       const targets = this.captureTargets(b, id, 'out', o.hostname);
       if (targets.length) this.setCapture(st, new LinkCapture(this.captureOptions(), targets));
@@ -487,13 +531,15 @@ export class TslinkNode {
       if (name && findLink(old, name) && !findLink(next, name)) { this.engine.exitLink(l, 'Link block removed (rehash)'); }
     }
     this.pump();
-    for (const b of next.links) if (b.outgoing?.autoconnect && !findLink(old, b.name)) this.connectSoon(b, 0);
+    if (this.sequential) this.scheduleAutoconnect();
+    else for (const b of next.links) if (b.outgoing?.autoconnect && !findLink(old, b.name)) this.connectSoon(b, 0);
     this.log.info({ event: 'REHASH', links: next.links.length }, 'configuration reloaded');
   }
 
   async stop(reason = 'Server shutting down'): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
+    if (this.autoTimer) { clearInterval(this.autoTimer); this.autoTimer = null; }
     for (const l of [...this.engine.links.values()]) {
       if (l.phase === 'linked') this.engine.send(l, `:${this.config.me.sid} SQUIT ${this.config.me.name} :${reason}`);
       this.engine.exitLink(l as Link, reason);
