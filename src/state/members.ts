@@ -57,8 +57,10 @@ export class MemberMap implements MapLike<User, Membership> {
     return true;
   }
 
-  private remove(m: Membership): void {
+  /** Remove a membership this map holds (as get() returned it). */
+  remove(m: Membership): void {
     const l = this.list;
+    if (l[m.slot] !== m) return;
     const last = l.pop()!;
     if (last !== m) { l[m.slot] = last; last.slot = m.slot; }
     if (this.index !== null) this.index.delete(m.user);

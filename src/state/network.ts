@@ -54,7 +54,7 @@ export class Network {
         continue;
       }
       stack.pop();
-      for (const u of [...top.x.users]) { users.push(u); this.removeUser(u); }
+      for (const u of top.x.users) { users.push(u); this.removeUser(u); }
       servers.push(top.x);
     }
     for (const x of servers) {
@@ -150,7 +150,7 @@ export class Network {
   /** Remove a membership; destroys the channel if it is left empty and not +P. Returns true if destroyed. */
   part(u: User, ch: Channel): boolean {
     const m = ch.members.get(u);
-    ch.members.delete(u);
+    if (m !== undefined) ch.members.remove(m); // one lookup, not a second one in delete()
     removeChannel(u, ch, m);
     return this.destroyIfEmpty(ch);
   }
