@@ -52,6 +52,9 @@ export interface User {
   sjoinMark?: number;
   /** Its place in its server's user list, -1 when none (see serverUsers.ts). */
   serverSlot?: number;
+  /** The user's UID as two small integers, set by the UID index that holds it (see uidIndex.ts). */
+  uidKeyHi?: number;
+  uidKeyLo?: number;
   swhois: Swhois[];
   md: MapLike<string, string>;
   channels: MapLike<Channel, Membership>;

@@ -1,11 +1,19 @@
-// Users by UID, with the operations of a Map<string, User>. A UID of UnrealIRCd's usual form (a
-// SID [0-9][0-9A-Z]{2} and six characters [0-9A-Z]) is kept under its SID, keyed by the number the
-// six characters spell in base 36: a lookup then compares numbers, where a string-keyed table
-// compares the key with a stored string (one more memory read on every hit, and a burst's SJOIN
-// lines look up hundreds of thousands of members). getRange() looks up part of a line (an SJOIN
-// item) without cutting it out. Any other UID (peers may use 6 to 12 characters) goes to a plain
-// Map. Iteration: per SID in order of the SID's first user, each in join order; then the others.
+// Users by UID, with the operations of a Map<string, User>.
+//
+// A burst's SJOIN lines look up hundreds of thousands of members in a random order, so what a
+// lookup costs is mostly memory misses. A string-keyed Map (or V8's Map with any key) walks a
+// bucket, then one or more chained entries, each a dependent miss, before it reaches the user. Here
+// a UID of UnrealIRCd's usual form (a SID [0-9][0-9A-Z]{2} and six characters [0-9A-Z]) becomes
+// two small integers, and the table is an open-addressed array of the users themselves (linear
+// probing, at most half full): a lookup reads one slot and then the user, whose own `uidKeyHi` /
+// `uidKeyLo` fields (set here on insertion) confirm the hit — and the caller wanted the user's
+// fields next anyway. getRange() looks up part of a line (an SJOIN item) without cutting it out.
+// Any other UID (peers may use 6 to 12 characters) goes to a plain Map.
+// Iteration order: the table's, then the others (not insertion order).
 import type { User } from './model.ts';
+
+/** What the table stores on each user it holds. */
+interface Keyed { uidKeyHi?: number; uidKeyLo?: number }
 
 /** Base-36 value of s[from, to) ([0-9A-Z] only; the caller checked). */
 function base36(s: string, from: number, to: number): number {
@@ -26,57 +34,105 @@ function canonical(s: string, from: number, to: number): boolean {
   return true;
 }
 
-export class UidIndex {
-  /** By SID number (base 36 of the SID; under 10·36² since a SID starts with a digit). */
-  private readonly bySid: (Map<number, User> | undefined)[] = new Array(10 * 36 * 36).fill(undefined);
-  /** The same maps by SID number, for iteration (a network has few servers; bySid has 12,960 slots). */
-  private readonly live = new Map<number, Map<number, User>>();
-  private readonly other = new Map<string, User>();
-  private n = 0;
+// The two halves of a canonical UID: SID and the first two characters (under 10·36²·36² <
+// 2^26), the last four characters (under 36^4 < 2^21). Both are small integers.
+function keyHi(s: string, from: number): number { return base36(s, from, from + 5); }
+function keyLo(s: string, from: number): number { return base36(s, from + 5, from + 9); }
 
-  get size(): number { return this.n; }
+function slotOf(hi: number, lo: number, mask: number): number {
+  return (Math.imul(hi ^ Math.imul(lo, 0x85ebca6b), 0x9e3779b1) >>> 7) & mask;
+}
+
+const MIN_SLOTS = 64;
+
+export class UidIndex {
+  /** Open-addressed table of users (undefined = free), a power of two long, at most half full. */
+  private slots: (User | undefined)[] = new Array<User | undefined>(MIN_SLOTS).fill(undefined);
+  private mask = MIN_SLOTS - 1;
+  private inTable = 0;
+  private readonly other = new Map<string, User>();
+
+  get size(): number { return this.inTable + this.other.size; }
 
   get(uid: string): User | undefined { return this.getRange(uid, 0, uid.length); }
 
   /** The user whose UID is s.slice(from, to). */
   getRange(s: string, from: number, to: number): User | undefined {
     if (!canonical(s, from, to)) return this.other.get(from === 0 && to === s.length ? s : s.slice(from, to));
-    const m = this.bySid[base36(s, from, from + 3)];
-    return m === undefined ? undefined : m.get(base36(s, from + 3, to));
+    const hi = keyHi(s, from), lo = keyLo(s, from);
+    const slots = this.slots, mask = this.mask;
+    for (let i = slotOf(hi, lo, mask); ; i = (i + 1) & mask) {
+      const u = slots[i];
+      if (u === undefined) return undefined;
+      if ((u as Keyed).uidKeyHi === hi && (u as Keyed).uidKeyLo === lo) return u;
+    }
   }
 
   has(uid: string): boolean { return this.get(uid) !== undefined; }
 
   set(uid: string, u: User): this {
-    if (!canonical(uid, 0, uid.length)) {
-      if (!this.other.has(uid)) this.n++;
-      this.other.set(uid, u);
-      return this;
+    if (!canonical(uid, 0, uid.length)) { this.other.set(uid, u); return this; }
+    const hi = keyHi(uid, 0), lo = keyLo(uid, 0);
+    (u as Keyed).uidKeyHi = hi; (u as Keyed).uidKeyLo = lo;
+    const slots = this.slots, mask = this.mask;
+    for (let i = slotOf(hi, lo, mask); ; i = (i + 1) & mask) {
+      const x = slots[i];
+      if (x === undefined) {
+        slots[i] = u;
+        if (++this.inTable * 2 > slots.length) this.resize(slots.length * 2);
+        return this;
+      }
+      if ((x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) { slots[i] = u; return this; }
     }
-    const sid = base36(uid, 0, 3);
-    let m = this.bySid[sid];
-    if (m === undefined) { this.bySid[sid] = m = new Map(); this.live.set(sid, m); }
-    const k = base36(uid, 3, 9), before = m.size;
-    m.set(k, u);
-    if (m.size !== before) this.n++;
-    return this;
   }
 
   delete(uid: string): boolean {
-    let gone: boolean;
-    if (!canonical(uid, 0, uid.length)) gone = this.other.delete(uid);
-    else {
-      const sid = base36(uid, 0, 3), m = this.bySid[sid];
-      gone = m !== undefined && m.delete(base36(uid, 3, 9));
-      if (gone && m!.size === 0) { this.bySid[sid] = undefined; this.live.delete(sid); }
+    if (!canonical(uid, 0, uid.length)) return this.other.delete(uid);
+    const hi = keyHi(uid, 0), lo = keyLo(uid, 0);
+    const slots = this.slots, mask = this.mask;
+    let i = slotOf(hi, lo, mask);
+    for (; ; i = (i + 1) & mask) {
+      const x = slots[i];
+      if (x === undefined) return false;
+      if ((x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) break;
     }
-    if (gone) this.n--;
-    return gone;
+    // Backward-shift deletion: move later members of the probe run into the hole when their
+    // home slot does not lie cyclically in (hole, their slot].
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const x = slots[j];
+      if (x === undefined) break;
+      const home = slotOf((x as Keyed).uidKeyHi!, (x as Keyed).uidKeyLo!, mask);
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      slots[i] = x;
+      i = j;
+    }
+    slots[i] = undefined;
+    this.inTable--;
+    if (this.slots.length > MIN_SLOTS && this.inTable * 8 < this.slots.length) this.resize(this.slots.length / 2);
+    return true;
+  }
+
+  private resize(n: number): void {
+    const old = this.slots;
+    const slots = new Array<User | undefined>(n).fill(undefined);
+    const mask = n - 1;
+    for (let k = 0; k < old.length; k++) {
+      const u = old[k];
+      if (u === undefined) continue;
+      let i = slotOf((u as Keyed).uidKeyHi!, (u as Keyed).uidKeyLo!, mask);
+      while (slots[i] !== undefined) i = (i + 1) & mask;
+      slots[i] = u;
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 
   *values(): IterableIterator<User> {
-    for (const m of [...this.live.values()]) yield* m.values();
-    yield* this.other.values();
+    // A copy: the caller may delete while iterating (a delete shifts entries backwards).
+    const slots = this.slots.filter((u) => u !== undefined) as User[];
+    yield* slots;
+    yield* [...this.other.values()];
   }
   *keys(): IterableIterator<string> { for (const u of this.values()) yield u.uid; }
   *entries(): IterableIterator<[string, User]> { for (const u of this.values()) yield [u.uid, u]; }

@@ -24,6 +24,9 @@ export class UserEntry implements User, LetterSet {
   declare away: string | null;
   declare sjoinMark: number;
   declare serverSlot: number;
+  /** Set by the UID index (uidIndex.ts) that holds the user. */
+  declare uidKeyHi: number;
+  declare uidKeyLo: number;
   declare swhois: Swhois[];
   /** MD pairs packed in one string (see UserMd). */
   declare mdPacked: string;
@@ -73,7 +76,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
   return {
     __proto__: UserEntry.prototype,
     // First the fields an SJOIN member touches (next to the object's header: one cache line).
-    server, chanHead: null, sjoinMark: 0, serverSlot: -1,
+    server, chanHead: null, sjoinMark: 0, serverSlot: -1, uidKeyHi: -1, uidKeyLo: -1,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes,
     away: null, swhois: NO_SWHOIS, mdPacked: '',
   } as unknown as UserEntry;

@@ -43,4 +43,31 @@ describe('UID index', () => {
     assert.equal(ix.get('001ZZZZZZ'), undefined);
     assert.equal(ix.get('001ZZZZZY')?.uid, '001ZZZZZY');
   });
+
+  it('agrees with a Map through growth, shrinking and deletes in long probe runs (thousands of UIDs)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 500, max: 4000 }), (seed, n) => {
+      let x = seed;
+      const rnd = (m: number) => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x % m; };
+      const ix = new UidIndex(), model = new Map<string, User>();
+      // Sequential numbers (as generated bursts), random ones (as UnrealIRCd's) and one SID-heavy cluster.
+      const uidAt = (k: number) => {
+        const sid = ['001', '0AB', '9ZZ'][k % 3];
+        const num = k % 2 === 0 ? k : (Math.imul(k, 2654435761) >>> 0) % 36 ** 6;
+        return sid + num.toString(36).toUpperCase().padStart(6, '0');
+      };
+      for (let k = 0; k < n; k++) { const uid = uidAt(k); const u = { uid } as User; ix.set(uid, u); model.set(uid, u); }
+      for (let k = 0; k < n * 2; k++) {
+        const uid = uidAt(rnd(n + 50));
+        if (rnd(3) === 0) { const u = { uid } as User; ix.set(uid, u); model.set(uid, u); } else assert.equal(ix.delete(uid), model.delete(uid));
+        if (k % 97 === 0) for (const key of model.keys()) assert.equal(ix.get(key), model.get(key));
+      }
+      assert.equal(ix.size, model.size);
+      for (let k = 0; k < n + 50; k++) assert.equal(ix.get(uidAt(k)), model.get(uidAt(k)));
+      // Deleting every user while iterating (as a server split does) visits each once.
+      const seen = new Set<User>();
+      for (const u of ix.values()) { assert.ok(!seen.has(u)); seen.add(u); ix.delete(u.uid); }
+      assert.equal(seen.size, model.size);
+      assert.equal(ix.size, 0);
+    }), { numRuns: 25 });
+  });
 });
