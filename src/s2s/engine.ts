@@ -290,7 +290,7 @@ export class Engine {
     let found: Source | null = null;
     if (server) found = { kind: 'server', server };
     else {
-      const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(casefold(key));
+      const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(key);
       if (user) found = { kind: 'user', user };
     }
     if (!found) {

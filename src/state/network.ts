@@ -5,6 +5,7 @@ import { SmallMap } from './smallMap.ts';
 import { appendChannel, removeChannel } from './user.ts';
 import { newMembership } from './membership.ts';
 import { UidIndex } from './uidIndex.ts';
+import { NickIndex } from './nickIndex.ts';
 import { ServerUsers } from './serverUsers.ts';
 import { MemberMap } from './members.ts';
 
@@ -13,7 +14,7 @@ export class Network {
   readonly serversBySid = new Map<string, Server>();
   readonly serversByName = new Map<string, Server>();
   readonly usersByUid = new UidIndex();
-  readonly usersByNick = new Map<string, User>();
+  readonly usersByNick = new NickIndex();
   readonly channels = new Map<string, Channel>();
 
   constructor(me: { sid: string; name: string; info: string }) {
@@ -73,34 +74,31 @@ export class Network {
 
   // ---- users ----
   user(uidOrNick: string): User | undefined {
-    return this.usersByUid.get(uidOrNick) ?? this.usersByNick.get(casefold(uidOrNick));
+    return this.usersByUid.get(uidOrNick) ?? this.usersByNick.get(uidOrNick);
   }
 
   userByNick(nick: string): User | undefined {
-    return this.usersByNick.get(casefold(nick));
+    return this.usersByNick.get(nick);
   }
 
-  /** `nickKey`: casefold(u.nick) when the caller has it already. */
-  addUser(u: User, nickKey = casefold(u.nick)): void {
+  addUser(u: User): void {
     this.usersByUid.set(u.uid, u);
-    this.usersByNick.set(nickKey, u);
+    this.usersByNick.add(u);
     u.server.users.add(u);
   }
 
   renameUser(u: User, nick: string, ts: number): void {
-    const old = casefold(u.nick);
-    if (this.usersByNick.get(old) === u) this.usersByNick.delete(old);
+    this.usersByNick.delete(u.nick, u);
     u.nick = nick;
     u.ts = ts;
-    this.usersByNick.set(casefold(nick), u);
+    this.usersByNick.add(u);
   }
 
   /** Remove a user from every index and every channel (channels left empty are destroyed unless +P). */
   removeUser(u: User): void {
     for (const ch of [...u.channels.keys()]) this.part(u, ch);
     this.usersByUid.delete(u.uid);
-    const k = casefold(u.nick);
-    if (this.usersByNick.get(k) === u) this.usersByNick.delete(k);
+    this.usersByNick.delete(u.nick, u);
     u.server.users.delete(u);
   }
 

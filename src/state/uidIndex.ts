@@ -4,13 +4,14 @@
 // lookup costs is mostly memory misses. A string-keyed Map (or V8's Map with any key) walks a
 // bucket, then one or more chained entries, each a dependent miss, before it reaches the user. Here
 // a UID of UnrealIRCd's usual form (a SID [0-9][0-9A-Z]{2} and six characters [0-9A-Z]) becomes
-// two small integers, and the table is an open-addressed array of the users themselves (linear
-// probing, at most half full): a lookup reads one slot and then the user, whose own `uidKeyHi` /
+// two small integers, and the table is an open-addressed array of the users themselves with their
+// hashes (hashSlots.ts): a lookup reads one slot and then the user, whose own `uidKeyHi` /
 // `uidKeyLo` fields (set here on insertion) confirm the hit — and the caller wanted the user's
 // fields next anyway. getRange() looks up part of a line (an SJOIN item) without cutting it out.
 // Any other UID (peers may use 6 to 12 characters) goes to a plain Map.
 // Iteration order: the table's, then the others (not insertion order).
 import type { User } from './model.ts';
+import { MIN_SLOTS, entriesOf, mix32, newSlots, removeAt, resized, type Slots } from './hashSlots.ts';
 
 /** What the table stores on each user it holds. */
 interface Keyed { uidKeyHi?: number; uidKeyLo?: number }
@@ -39,15 +40,12 @@ function canonical(s: string, from: number, to: number): boolean {
 function keyHi(s: string, from: number): number { return base36(s, from, from + 5); }
 function keyLo(s: string, from: number): number { return base36(s, from + 5, from + 9); }
 
-function slotOf(hi: number, lo: number, mask: number): number {
-  return (Math.imul(hi ^ Math.imul(lo, 0x85ebca6b), 0x9e3779b1) >>> 7) & mask;
-}
-
-const MIN_SLOTS = 64;
+/** The hash of a canonical UID's two halves. */
+function hashOf(hi: number, lo: number): number { return mix32(Math.imul(hi, 0x01000193) ^ lo); }
 
 export class UidIndex {
-  /** Open-addressed table of users (undefined = free), a power of two long, at most half full. */
-  private slots: (User | undefined)[] = new Array<User | undefined>(MIN_SLOTS).fill(undefined);
+  /** Canonical UIDs: the users themselves in an open-addressed table (hashSlots.ts). */
+  private t: Slots<User> = newSlots<User>(MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
   private inTable = 0;
   private readonly other = new Map<string, User>();
@@ -59,12 +57,12 @@ export class UidIndex {
   /** The user whose UID is s.slice(from, to). */
   getRange(s: string, from: number, to: number): User | undefined {
     if (!canonical(s, from, to)) return this.other.get(from === 0 && to === s.length ? s : s.slice(from, to));
-    const hi = keyHi(s, from), lo = keyLo(s, from);
-    const slots = this.slots, mask = this.mask;
-    for (let i = slotOf(hi, lo, mask); ; i = (i + 1) & mask) {
-      const u = slots[i];
+    const hi = keyHi(s, from), lo = keyLo(s, from), h = hashOf(hi, lo);
+    const t = this.t, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const u = t[2 * i + 1] as User | undefined;
       if (u === undefined) return undefined;
-      if ((u as Keyed).uidKeyHi === hi && (u as Keyed).uidKeyLo === lo) return u;
+      if (t[2 * i] === h && (u as Keyed).uidKeyHi === hi && (u as Keyed).uidKeyLo === lo) return u;
     }
   }
 
@@ -72,66 +70,42 @@ export class UidIndex {
 
   set(uid: string, u: User): this {
     if (!canonical(uid, 0, uid.length)) { this.other.set(uid, u); return this; }
-    const hi = keyHi(uid, 0), lo = keyLo(uid, 0);
+    const hi = keyHi(uid, 0), lo = keyLo(uid, 0), h = hashOf(hi, lo);
     (u as Keyed).uidKeyHi = hi; (u as Keyed).uidKeyLo = lo;
-    const slots = this.slots, mask = this.mask;
-    for (let i = slotOf(hi, lo, mask); ; i = (i + 1) & mask) {
-      const x = slots[i];
+    const t = this.t, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = t[2 * i + 1] as User | undefined;
       if (x === undefined) {
-        slots[i] = u;
-        if (++this.inTable * 2 > slots.length) this.resize(slots.length * 2);
+        t[2 * i] = h; t[2 * i + 1] = u;
+        if (++this.inTable * 2 > mask + 1) this.grow(2 * (mask + 1));
         return this;
       }
-      if ((x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) { slots[i] = u; return this; }
+      if (t[2 * i] === h && (x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) { t[2 * i + 1] = u; return this; }
     }
   }
 
   delete(uid: string): boolean {
     if (!canonical(uid, 0, uid.length)) return this.other.delete(uid);
-    const hi = keyHi(uid, 0), lo = keyLo(uid, 0);
-    const slots = this.slots, mask = this.mask;
-    let i = slotOf(hi, lo, mask);
-    for (; ; i = (i + 1) & mask) {
-      const x = slots[i];
+    const hi = keyHi(uid, 0), lo = keyLo(uid, 0), h = hashOf(hi, lo);
+    const t = this.t, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = t[2 * i + 1] as User | undefined;
       if (x === undefined) return false;
-      if ((x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) break;
+      if (t[2 * i] !== h || (x as Keyed).uidKeyHi !== hi || (x as Keyed).uidKeyLo !== lo) continue;
+      removeAt(t, mask, i);
+      if (--this.inTable * 8 < mask + 1 && mask + 1 > MIN_SLOTS) this.grow((mask + 1) / 2);
+      return true;
     }
-    // Backward-shift deletion: move later members of the probe run into the hole when their
-    // home slot does not lie cyclically in (hole, their slot].
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const x = slots[j];
-      if (x === undefined) break;
-      const home = slotOf((x as Keyed).uidKeyHi!, (x as Keyed).uidKeyLo!, mask);
-      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (stays) continue;
-      slots[i] = x;
-      i = j;
-    }
-    slots[i] = undefined;
-    this.inTable--;
-    if (this.slots.length > MIN_SLOTS && this.inTable * 8 < this.slots.length) this.resize(this.slots.length / 2);
-    return true;
   }
 
-  private resize(n: number): void {
-    const old = this.slots;
-    const slots = new Array<User | undefined>(n).fill(undefined);
-    const mask = n - 1;
-    for (let k = 0; k < old.length; k++) {
-      const u = old[k];
-      if (u === undefined) continue;
-      let i = slotOf((u as Keyed).uidKeyHi!, (u as Keyed).uidKeyLo!, mask);
-      while (slots[i] !== undefined) i = (i + 1) & mask;
-      slots[i] = u;
-    }
-    this.slots = slots;
-    this.mask = mask;
+  private grow(n: number): void {
+    this.t = resized(this.t, n);
+    this.mask = n - 1;
   }
 
   *values(): IterableIterator<User> {
     // A copy: the caller may delete while iterating (a delete shifts entries backwards).
-    const slots = this.slots.filter((u) => u !== undefined) as User[];
-    yield* slots;
+    yield* entriesOf(this.t);
     yield* [...this.other.values()];
   }
   *keys(): IterableIterator<string> { for (const u of this.values()) yield u.uid; }

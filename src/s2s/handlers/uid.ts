@@ -9,7 +9,6 @@ import { validHost, validIdent, validIpField, validNick, validUid, parseTs } fro
 import { decideCollision, fromSideName, sideName } from '../collisions.ts';
 import { uidLine, uidTags } from '../userWire.ts';
 import { own, unescapeTagValue } from '../../wire/message.ts';
-import { casefold } from '../../wire/casemap.ts';
 import { HOSTLEN, REALLEN, USERLEN } from '../../wire/limits.ts';
 
 export const UID: CommandSpec = {
@@ -44,8 +43,7 @@ export const UID: CommandSpec = {
       return;
     }
     const ts = parseTs(tsStr) ?? e.now();
-    const nickKey = casefold(nick);
-    const existing = e.net.usersByNick.get(nickKey);
+    const existing = e.net.usersByNick.get(nick);
     if (existing) {
       const out = decideCollision(existing, ts, { ident, realHost: host }, link, true);
       const newSide = fromSideName(server), oldSide = sideName(e, existing);
@@ -78,7 +76,7 @@ export const UID: CommandSpec = {
       server,
     );
     if (ctx.rawTags) earlyMd(u.md, ctx.rawTags);
-    e.net.addUser(u, nickKey);
+    e.net.addUser(u);
     if (e.hasOtherLinks(link)) e.broadcast(link, (l) => uidLine(u, l), uidTags(u));
   },
 };

@@ -1,0 +1,63 @@
+// The open-addressed table under the UID and nick indexes (uidIndex.ts, nickIndex.ts): a power
+// of two of slots, at most half full, linear probing. Slot i is two elements of one array:
+// t[2i] the entry's 32-bit hash and t[2i+1] the entry (undefined = free). The hash sits next to
+// the entry so that probing past other entries, deleting and growing compare numbers and never
+// read an entry; an index reads the entry only when the hash matches, to confirm the key (and the
+// caller wants the entry's fields next anyway). Each index keeps its own probe loop (the key
+// comparison differs); growth, removal and iteration are here.
+
+export type Slots<T> = (number | T | undefined)[];
+
+export const MIN_SLOTS = 64;
+
+/** A table of n free slots. */
+export function newSlots<T>(n: number): Slots<T> {
+  const t = new Array<number | T | undefined>(2 * n);
+  for (let k = 0; k < 2 * n; k += 2) { t[k] = 0; t[k + 1] = undefined; }
+  return t;
+}
+
+/** murmur3's finaliser: every bit of h moves every bit of the result. */
+export function mix32(h: number): number {
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** The same entries in a table of n slots. */
+export function resized<T>(old: Slots<T>, n: number): Slots<T> {
+  const t = newSlots<T>(n), mask = n - 1;
+  for (let k = 1; k < old.length; k += 2) {
+    const x = old[k];
+    if (x === undefined) continue;
+    const h = old[k - 1] as number;
+    let i = h & mask;
+    while (t[2 * i + 1] !== undefined) i = (i + 1) & mask;
+    t[2 * i] = h; t[2 * i + 1] = x;
+  }
+  return t;
+}
+
+/**
+ * Frees slot i (which holds an entry) by backward-shift deletion: each later entry of the probe
+ * run moves into the hole unless its home slot lies cyclically in (hole, its slot].
+ */
+export function removeAt<T>(t: Slots<T>, mask: number, i: number): void {
+  for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+    const x = t[2 * j + 1];
+    if (x === undefined) break;
+    const home = (t[2 * j] as number) & mask;
+    const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+    if (stays) continue;
+    t[2 * i] = t[2 * j]; t[2 * i + 1] = x;
+    i = j;
+  }
+  t[2 * i] = 0; t[2 * i + 1] = undefined;
+}
+
+/** The entries, copied out (a caller may delete while it walks them). */
+export function entriesOf<T>(t: Slots<T>): T[] {
+  const out: T[] = [];
+  for (let k = 1; k < t.length; k += 2) if (t[k] !== undefined) out.push(t[k] as T);
+  return out;
+}

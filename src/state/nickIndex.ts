@@ -1,0 +1,90 @@
+// Users by nick, case-insensitively as UnrealIRCd compares nicks (ASCII casemapping: only A-Z fold
+// to a-z; see wire/casemap.ts). Every UID of a burst is checked here for a collision and then
+// added, so the index hashes a nick while folding it, in one pass, and stores no folded copy: the
+// table (hashSlots.ts) holds the users, and a hash match is confirmed against the user's own nick.
+// A user is indexed under its current nick: change `u.nick` only through Network.renameUser().
+// Keys given to get/has/delete may be folded or not; keys() yields them folded.
+import type { User } from './model.ts';
+import { casefold } from '../wire/casemap.ts';
+import { MIN_SLOTS, entriesOf, mix32, newSlots, removeAt, resized, type Slots } from './hashSlots.ts';
+
+/** FNV-1a over the folded characters of s, mixed. */
+function nickHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return mix32(h);
+}
+
+/** a and b equal once folded (what casefold(a) === casefold(b) says, without the copies). */
+function sameNick(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    let x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 65 && x <= 90) x += 32;
+    if (y >= 65 && y <= 90) y += 32;
+    if (x !== y) return false;
+  }
+  return true;
+}
+
+export class NickIndex {
+  private t: Slots<User> = newSlots<User>(MIN_SLOTS);
+  private mask = MIN_SLOTS - 1;
+  private n = 0;
+
+  get size(): number { return this.n; }
+
+  get(nick: string): User | undefined {
+    const h = nickHash(nick), t = this.t, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const u = t[2 * i + 1] as User | undefined;
+      if (u === undefined) return undefined;
+      if (t[2 * i] === h && sameNick(u.nick, nick)) return u;
+    }
+  }
+
+  has(nick: string): boolean { return this.get(nick) !== undefined; }
+
+  /** Index `u` under u.nick, in place of any user indexed under the same nick. */
+  add(u: User): void {
+    const nick = u.nick, h = nickHash(nick), t = this.t, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = t[2 * i + 1] as User | undefined;
+      if (x === undefined) {
+        t[2 * i] = h; t[2 * i + 1] = u;
+        if (++this.n * 2 > mask + 1) this.grow(2 * (mask + 1));
+        return;
+      }
+      if (t[2 * i] === h && sameNick(x.nick, nick)) { t[2 * i + 1] = u; return; }
+    }
+  }
+
+  /** Remove the user indexed under `nick`; with `only`, only when that user is `only`. */
+  delete(nick: string, only?: User): boolean {
+    const h = nickHash(nick), t = this.t, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = t[2 * i + 1] as User | undefined;
+      if (x === undefined) return false;
+      if (t[2 * i] !== h || !sameNick(x.nick, nick)) continue;
+      if (only !== undefined && x !== only) return false;
+      removeAt(t, mask, i);
+      if (--this.n * 8 < mask + 1 && mask + 1 > MIN_SLOTS) this.grow((mask + 1) / 2);
+      return true;
+    }
+  }
+
+  private grow(n: number): void {
+    this.t = resized(this.t, n);
+    this.mask = n - 1;
+  }
+
+  *values(): IterableIterator<User> { yield* entriesOf(this.t); }
+  *keys(): IterableIterator<string> { for (const u of this.values()) yield casefold(u.nick); }
+  *entries(): IterableIterator<[string, User]> { for (const u of this.values()) yield [casefold(u.nick), u]; }
+  [Symbol.iterator](): IterableIterator<[string, User]> { return this.entries(); }
+}
