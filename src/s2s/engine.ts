@@ -67,6 +67,8 @@ export class Engine {
   readonly net: Network;
   readonly tkl = new TklTable();
   readonly links = new Map<LinkId, Link>();
+  /** The last server source resolveSource() found by SID, valid while the server index is unchanged. */
+  private sidSource: { key: string; epoch: number; src: Source } | null = null;
   readonly opts: EngineOptions;
   readonly ulines: Set<string>;
   readonly localCaps: Set<string>;
@@ -114,6 +116,8 @@ export class Engine {
 
   /** Is there any linked link other than `except` (i.e. would a broadcast send anything)? */
   hasOtherLinks(except: Link | null): boolean {
+    // A leaf's usual case, checked for every burst line: the line's own link is the only one.
+    if (except !== null && this.links.size === 1 && this.links.get(except.id) === except) return false;
     for (const l of this.links.values()) if (l !== except && l.phase === 'linked') return true;
     return false;
   }
@@ -286,10 +290,16 @@ export class Engine {
     let key = source;
     const at = key.indexOf('@');
     if (at > 0) key = key.slice(0, at); // nick@server
-    const server = this.net.serversBySid.get(key) ?? (key.includes('.') ? this.net.serversByName.get(casefold(key)) : undefined);
     let found: Source | null = null;
-    if (server) found = { kind: 'server', server };
-    else {
+    // Burst lines come in runs from one server: the last SID source is remembered until the
+    // server index changes.
+    const cache = this.sidSource;
+    if (cache !== null && cache.epoch === this.net.serverEpoch && cache.key === key) found = cache.src;
+    const server = found !== null ? undefined : this.net.serversBySid.get(key) ?? (key.includes('.') ? this.net.serversByName.get(casefold(key)) : undefined);
+    if (server) {
+      found = { kind: 'server', server };
+      if (key === server.sid) this.sidSource = { key: server.sid, epoch: this.net.serverEpoch, src: found };
+    } else if (found === null) {
       const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(key);
       if (user) found = { kind: 'user', user };
     }

@@ -16,6 +16,8 @@ export class Network {
   readonly usersByUid = new UidIndex();
   readonly usersByNick = new NickIndex();
   readonly channels = new Map<string, Channel>();
+  /** Changes whenever a server is indexed or removed (for caches of serversBySid lookups). */
+  serverEpoch = 0;
 
   constructor(me: { sid: string; name: string; info: string }) {
     this.me = newServer(me.sid, me.name, me.info, 0, null, null);
@@ -36,6 +38,7 @@ export class Network {
   }
 
   private indexServer(s: Server): void {
+    this.serverEpoch++;
     this.serversBySid.set(s.sid, s);
     this.serversByName.set(casefold(s.name), s);
   }
@@ -58,6 +61,7 @@ export class Network {
       for (const u of top.x.users) { users.push(u); this.removeUser(u); }
       servers.push(top.x);
     }
+    this.serverEpoch++;
     for (const x of servers) {
       this.serversBySid.delete(x.sid);
       if (this.serversByName.get(casefold(x.name)) === x) this.serversByName.delete(casefold(x.name));

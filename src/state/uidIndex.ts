@@ -16,29 +16,36 @@ import { MIN_SLOTS, entriesOf, mix32, newSlots, removeAt, resized, type Slots } 
 /** What the table stores on each user it holds. */
 interface Keyed { uidKeyHi?: number; uidKeyLo?: number }
 
-/** Base-36 value of s[from, to) ([0-9A-Z] only; the caller checked). */
-function base36(s: string, from: number, to: number): number {
-  let x = 0;
-  for (let i = from; i < to; i++) { const c = s.charCodeAt(i); x = x * 36 + (c <= 57 ? c - 48 : c - 55); }
-  return x;
+/** The base-36 digit c stands for ([0-9A-Z]), -1 for any other character. */
+function digit36(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : -1;
 }
 
-/** Is s[from, to) a 9-character UID of the usual form? */
-function canonical(s: string, from: number, to: number): boolean {
-  if (to - from !== 9) return false;
+// A UID of the usual form is 9 characters: a SID [0-9][0-9A-Z]{2} and six [0-9A-Z]. Its two
+// halves, as base-36 numbers: the SID and the next two characters (under 10·36^4 < 2^24), and the
+// last four characters (under 36^4 < 2^21). Both are small integers.
+let keyLo = 0;
+
+/** The first half of s[from, to) when it is a UID of the usual form (the second in keyLo), else -1. */
+function keyOf(s: string, from: number, to: number): number {
+  if (to - from !== 9) return -1;
   const c0 = s.charCodeAt(from);
-  if (c0 < 48 || c0 > 57) return false;
-  for (let i = from + 1; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) return false;
+  if (c0 < 48 || c0 > 57) return -1;
+  let hi = c0 - 48;
+  for (let i = from + 1; i < from + 5; i++) {
+    const d = digit36(s.charCodeAt(i));
+    if (d < 0) return -1;
+    hi = hi * 36 + d;
   }
-  return true;
+  let lo = 0;
+  for (let i = from + 5; i < to; i++) {
+    const d = digit36(s.charCodeAt(i));
+    if (d < 0) return -1;
+    lo = lo * 36 + d;
+  }
+  keyLo = lo;
+  return hi;
 }
-
-// The two halves of a canonical UID: SID and the first two characters (under 10·36²·36² <
-// 2^26), the last four characters (under 36^4 < 2^21). Both are small integers.
-function keyHi(s: string, from: number): number { return base36(s, from, from + 5); }
-function keyLo(s: string, from: number): number { return base36(s, from + 5, from + 9); }
 
 /** The hash of a canonical UID's two halves. */
 function hashOf(hi: number, lo: number): number { return mix32(Math.imul(hi, 0x01000193) ^ lo); }
@@ -56,8 +63,9 @@ export class UidIndex {
 
   /** The user whose UID is s.slice(from, to). */
   getRange(s: string, from: number, to: number): User | undefined {
-    if (!canonical(s, from, to)) return this.other.get(from === 0 && to === s.length ? s : s.slice(from, to));
-    const hi = keyHi(s, from), lo = keyLo(s, from), h = hashOf(hi, lo);
+    const hi = keyOf(s, from, to), lo = keyLo;
+    if (hi < 0) return this.other.get(from === 0 && to === s.length ? s : s.slice(from, to));
+    const h = hashOf(hi, lo);
     const t = this.t, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const u = t[2 * i + 1] as User | undefined;
@@ -69,8 +77,9 @@ export class UidIndex {
   has(uid: string): boolean { return this.get(uid) !== undefined; }
 
   set(uid: string, u: User): this {
-    if (!canonical(uid, 0, uid.length)) { this.other.set(uid, u); return this; }
-    const hi = keyHi(uid, 0), lo = keyLo(uid, 0), h = hashOf(hi, lo);
+    const hi = keyOf(uid, 0, uid.length), lo = keyLo;
+    if (hi < 0) { this.other.set(uid, u); return this; }
+    const h = hashOf(hi, lo);
     (u as Keyed).uidKeyHi = hi; (u as Keyed).uidKeyLo = lo;
     const t = this.t, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
@@ -85,8 +94,9 @@ export class UidIndex {
   }
 
   delete(uid: string): boolean {
-    if (!canonical(uid, 0, uid.length)) return this.other.delete(uid);
-    const hi = keyHi(uid, 0), lo = keyLo(uid, 0), h = hashOf(hi, lo);
+    const hi = keyOf(uid, 0, uid.length), lo = keyLo;
+    if (hi < 0) return this.other.delete(uid);
+    const h = hashOf(hi, lo);
     const t = this.t, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const x = t[2 * i + 1] as User | undefined;

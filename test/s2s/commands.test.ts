@@ -357,6 +357,26 @@ describe('bad input', () => {
     assert.equal(stateDigest(e.net, e.tkl, e.now()), before);
   });
 
+  it('a SID source is resolved afresh after its server split and came back behind another link', () => {
+    const e = net();
+    // leaf.test (0AA) introduces 0AD behind it; lines from :0AD are accepted from leaf only.
+    let r = feed(e, 'leaf', ':0AA SID deep.test 2 0AD :deep', uid('0AD', 'deepa', T0, '0ADAAAAA1'));
+    assert.equal(e.net.user('0ADAAAAA1')?.server.sid, '0AD');
+    r = feed(e, 'leaf', ':0AD SJOIN 1795305735 #deep :0ADAAAAA1');
+    assert.ok(e.net.channel('#deep'));
+    // 0AD splits from leaf and is introduced again by leaf2: leaf may no longer speak for it.
+    // (Both lines without a source: the last source named stays :0AD.)
+    feed(e, 'leaf', 'SQUIT deep.test :gone');
+    assert.equal(e.net.server('0AD'), undefined);
+    feed(e, 'leaf2', 'SID deep.test 2 0AD :deep again');
+    assert.equal(e.net.server('0AD')?.link, 'leaf2');
+    r = feed(e, 'leaf', ':0AD TOPIC #deep x 1895305735 :stale direction');
+    assert.equal(logs(r.effects, 'FAKE_DIRECTION').length, 1);
+    assert.equal(e.net.channel('#deep'), undefined); // its only member left with the split
+    r = feed(e, 'leaf2', uid('0AD', 'deepb', T0, '0ADAAAAA2'));
+    assert.equal(e.net.user('0ADAAAAA2')?.server.link, 'leaf2');
+  });
+
   it('a killed user\'s later traffic is answered with "KILL <uid> :Ghost user" (collision-uid-newer-ts)', () => {
     const e = net();
     local(e, uid('001', 'orla', T0, '001GXG705', { ident: 'orla', host: 'o.hub.example' }));
