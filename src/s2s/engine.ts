@@ -67,8 +67,9 @@ export class Engine {
   readonly net: Network;
   readonly tkl = new TklTable();
   readonly links = new Map<LinkId, Link>();
-  /** The last server source resolveSource() found by SID, valid while the server index is unchanged. */
-  private sidSource: { key: string; epoch: number; src: Source } | null = null;
+  /** Server sources resolveSource() found by SID, by SID number (sidNumber()), for net.serverEpoch sidSourcesEpoch. */
+  private readonly sidSources: (Source | undefined)[] = new Array<Source | undefined>(10 * 36 * 36).fill(undefined);
+  private sidSourcesEpoch = -1;
   readonly opts: EngineOptions;
   readonly ulines: Set<string>;
   readonly localCaps: Set<string>;
@@ -291,14 +292,17 @@ export class Engine {
     const at = key.indexOf('@');
     if (at > 0) key = key.slice(0, at); // nick@server
     let found: Source | null = null;
-    // Burst lines come in runs from one server: the last SID source is remembered until the
-    // server index changes.
-    const cache = this.sidSource;
-    if (cache !== null && cache.epoch === this.net.serverEpoch && cache.key === key) found = cache.src;
+    // Nearly every burst line has a SID source: the Source found for a SID is kept in a table
+    // indexed by the SID's number, emptied whenever the server index changes.
+    const slot = sidNumber(key);
+    if (slot >= 0) {
+      if (this.sidSourcesEpoch !== this.net.serverEpoch) { this.sidSources.fill(undefined); this.sidSourcesEpoch = this.net.serverEpoch; }
+      found = this.sidSources[slot] ?? null;
+    }
     const server = found !== null ? undefined : this.net.serversBySid.get(key) ?? (key.includes('.') ? this.net.serversByName.get(casefold(key)) : undefined);
     if (server) {
       found = { kind: 'server', server };
-      if (key === server.sid) this.sidSource = { key: server.sid, epoch: this.net.serverEpoch, src: found };
+      if (slot >= 0) this.sidSources[slot] = found;
     } else if (found === null) {
       const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(key);
       if (user) found = { kind: 'user', user };
@@ -368,6 +372,16 @@ export class Engine {
   sjsbyFrom(link: Link | null): boolean {
     return link ? link.has('SJSBY') : this.localCaps.has('SJSBY');
   }
+}
+
+/** The number of a SID ([0-9][0-9A-Z]{2}: base 36, under 12,960), -1 for anything else. */
+function sidNumber(s: string): number {
+  if (s.length !== 3) return -1;
+  const a = s.charCodeAt(0), b = s.charCodeAt(1), c = s.charCodeAt(2);
+  if (a < 48 || a > 57) return -1;
+  const x = b >= 48 && b <= 57 ? b - 48 : b >= 65 && b <= 90 ? b - 55 : -1;
+  const y = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : -1;
+  return x < 0 || y < 0 ? -1 : ((a - 48) * 36 + x) * 36 + y;
 }
 
 export function sourceId(src: Source): string {
