@@ -139,31 +139,46 @@ function mdValueEnd(packed: string, at: number): number {
   return e < 0 ? packed.length : e;
 }
 
+/**
+ * u.md.set(key, value) for a user made by newUser(), unless the key is new and the user holds
+ * `maxKeys` keys already (then nothing changes and the answer is false). One scan of the packed
+ * MD; the key is stored through `keep` (interning) only when it is new.
+ */
+export function setUserMd(u: User, key: string, value: string, maxKeys: number, keep: (key: string) => string): boolean {
+  const e = u as UserEntry;
+  const p = e.mdPacked;
+  key = noNul(key); value = noNul(value);
+  const at = mdValueAt(p, key);
+  if (at < 0) {
+    if ((p === '' ? 0 : mdCount(p)) >= maxKeys) return false;
+    e.mdPacked = p === '' ? [keep(key), value].join('\0') : [p, keep(key), value].join('\0');
+    return true;
+  }
+  const end = mdValueEnd(p, at);
+  if (end - at === value.length && p.startsWith(value, at)) return true; // the same value again
+  e.mdPacked = [p.slice(0, at), value, p.slice(end)].join('');
+  return true;
+}
+
+const keepAsIs = (k: string): string => k;
+
+/** The number of pairs in a non-empty packed MD. */
+function mdCount(p: string): number {
+  let n = 1;
+  for (let i = p.indexOf('\0'); i >= 0; i = p.indexOf('\0', i + 1)) n++;
+  return n >> 1;
+}
+
 /** `u.md`: a view of the user's packed MD. */
 class UserMd implements MapLike<string, string> {
   constructor(private readonly u: UserEntry) {}
-  get size(): number {
-    const p = this.u.mdPacked;
-    if (p === '') return 0;
-    let n = 1;
-    for (let i = p.indexOf('\0'); i >= 0; i = p.indexOf('\0', i + 1)) n++;
-    return n >> 1;
-  }
+  get size(): number { return this.u.mdPacked === '' ? 0 : mdCount(this.u.mdPacked); }
   get(key: string): string | undefined {
     const p = this.u.mdPacked, at = mdValueAt(p, key);
     return at < 0 ? undefined : p.slice(at, mdValueEnd(p, at));
   }
   has(key: string): boolean { return mdValueAt(this.u.mdPacked, key) >= 0; }
-  set(key: string, value: string): this {
-    const p = this.u.mdPacked;
-    key = noNul(key); value = noNul(value);
-    const at = mdValueAt(p, key);
-    if (at < 0) { this.u.mdPacked = p === '' ? [key, value].join('\0') : [p, key, value].join('\0'); return this; }
-    const end = mdValueEnd(p, at);
-    if (end - at === value.length && p.startsWith(value, at)) return this; // the same value again
-    this.u.mdPacked = [p.slice(0, at), value, p.slice(end)].join('');
-    return this;
-  }
+  set(key: string, value: string): this { setUserMd(this.u, key, value, Infinity, keepAsIs); return this; }
   delete(key: string): boolean {
     const parts = mdParts(this.u.mdPacked);
     for (let i = 0; i < parts.length; i += 2) {

@@ -243,6 +243,35 @@ describe('users', () => {
   });
 });
 
+describe('user MD and modes from a burst', () => {
+  it('MD client: at most 64 keys per user; a 65th is dropped (logged, not relayed), a known key still updates', () => {
+    const e = net();
+    const lines: string[] = [];
+    for (let k = 0; k < 64; k++) lines.push(`:0AA MD client 0AAAAAAA1 key${k} :v${k}`);
+    let r = feed(e, 'leaf', ...lines);
+    assert.equal(r.to('leaf2').length, 64);
+    r = feed(e, 'leaf', ':0AA MD client 0AAAAAAA1 one-too-many :x', ':0AA MD client 0AAAAAAA1 key7 :changed');
+    assert.equal(logs(r.effects, 'MD_LIMIT').length, 1);
+    assert.deepEqual(r.to('leaf2'), [':0AA MD client 0AAAAAAA1 key7 :changed']);
+    const md = e.net.user('0AAAAAAA1')!.md;
+    assert.equal(md.size, 64);
+    assert.equal(md.get('one-too-many'), undefined);
+    assert.equal(md.get('key7'), 'changed');
+    assert.equal(md.get('key63'), 'v63');
+    // After an unset there is room again.
+    feed(e, 'leaf', ':0AA MD client 0AAAAAAA1 key0', ':0AA MD client 0AAAAAAA1 one-too-many :now');
+    assert.equal(md.get('one-too-many'), 'now');
+  });
+
+  it('UID: the user modes are the distinct letters of the field (s dropped), whatever order the fields arrive in', () => {
+    const e = net();
+    const fields = ['+iwx', '+xwi', '+iiw', '+wxoGs', '+', '+iwx', '+Zz9i', '+iwx'];
+    feed(e, 'leaf', ...fields.map((f, k) => uid('0AA', `m${k}`, T0, `0AAMODES${k}`, { umodes: f })));
+    const got = fields.map((_, k) => [...e.net.user(`0AAMODES${k}`)!.umodes].join(''));
+    assert.deepEqual(got, ['iwx', 'xwi', 'iw', 'wxoG', '', 'iwx', 'Zzi', 'iwx']);
+  });
+});
+
 describe('channels', () => {
   it('PART (with, without and with an empty comment): membership removed, relayed, empty channel destroyed', () => {
     const e = net();

@@ -9,6 +9,7 @@ import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import { sourceId } from '../engine.ts';
 import { memberMd } from '../../state/membership.ts';
+import { setUserMd } from '../../state/user.ts';
 
 /** Hard cap on keys per object so no peer can grow an object without bound. */
 export const MAX_MD_KEYS = 64;
@@ -49,6 +50,15 @@ export const MD: CommandSpec = {
   minParams: 3, from: 'server',
   handler(e, ctx) {
     const [type, obj, key, value] = ctx.msg.params;
+    if (type === 'client' && value !== undefined) {
+      // Most MD is a UID's (a burst has a line per user): set straight into the user's MD.
+      const u = e.net.usersByUid.get(obj);
+      if (u !== undefined) {
+        if (!setUserMd(u, key, value, MAX_MD_KEYS, intern)) { e.log('warn', 'MD_LIMIT', `MD ${type} ${obj}: key limit reached, ${key} dropped`, ctx.link); return; }
+        if (e.hasOtherLinks(ctx.link)) e.relay(ctx, `:${sourceId(ctx.src)} MD ${type} ${u.uid} ${key} :${value}`);
+        return;
+      }
+    }
     const t = target(e, type, obj);
     if (!t) return;
     if (value === undefined) {

@@ -3,8 +3,9 @@
 import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import type { Link } from '../link.ts';
-import { intern, type MapLike } from '../../state/smallMap.ts';
-import { newUser, umodeLetters } from '../../state/user.ts';
+import { intern } from '../../state/smallMap.ts';
+import { newUser, setUserMd, umodeLetters } from '../../state/user.ts';
+import type { User } from '../../state/model.ts';
 import { validHost, validIdent, validIpField, validNick, validUid, parseTs } from '../validate.ts';
 import { decideCollision, fromSideName, sideName } from '../collisions.ts';
 import { uidLine, uidTags } from '../userWire.ts';
@@ -70,16 +71,30 @@ export const UID: CommandSpec = {
       virthost === '*' || virthost === host ? '' : virthost,
       cloak === '*' ? '' : cloak,
       ip,
-      account === '*' || account === '0' || /^[0-9]/.test(account) ? '' : account,
-      intern(umodeLetters(umodes)),
+      account === '*' || isDigit(account.charCodeAt(0)) ? '' : account,
+      umodeSet(umodes),
       realname.slice(0, REALLEN * 4),
       server,
     );
-    if (ctx.rawTags) earlyMd(u.md, ctx.rawTags);
+    if (ctx.rawTags) earlyMd(u, ctx.rawTags);
     e.net.addUser(u);
     if (e.hasOtherLinks(link)) e.broadcast(link, (l) => uidLine(u, l), uidTags(u));
   },
 };
+
+function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
+
+/** Interned mode letters by the UID umodes field they came from (a network uses a handful). */
+const UMODES_SEEN = new Map<string, string>();
+
+/** The distinct user mode letters of a UID umodes field, interned (see umodeLetters()). */
+function umodeSet(field: string): string {
+  let letters = UMODES_SEEN.get(field);
+  if (letters !== undefined) return letters;
+  letters = intern(umodeLetters(field));
+  if (UMODES_SEEN.size < 1024 && field.length <= 64) UMODES_SEEN.set(field, letters);
+  return letters;
+}
 
 /** A reply toward the link the UID came from (none for a local UID). */
 function back(e: Engine, link: Link | null, line: string): void {
@@ -91,7 +106,7 @@ function back(e: Engine, link: Link | null, line: string): void {
  * its keys would give (a repeated tag keeps its first position and its last value; an empty value
  * sets nothing), without building the tag object.
  */
-function earlyMd(md: MapLike<string, string>, raw: string): void {
+function earlyMd(u: User, raw: string): void {
   // The first tag in locals; lists only from a second distinct tag on (rare).
   let key0: string | null = null, value0 = '';
   let keys: string[] | null = null, values: string[] | null = null;
@@ -100,7 +115,7 @@ function earlyMd(md: MapLike<string, string>, raw: string): void {
     if (end < 0) end = raw.length;
     if (!raw.startsWith('s2s-md/', pos)) continue;
     const eq = raw.indexOf('=', pos);
-    const key = eq < 0 || eq > end ? raw.slice(pos, end) : raw.slice(pos, eq);
+    const key = eq < 0 || eq > end ? raw.slice(pos + 7, end) : raw.slice(pos + 7, eq);
     const value = eq < 0 || eq > end ? '' : unescapeTagValue(raw.slice(eq + 1, end));
     if (key0 === null || key0 === key) { key0 = key; value0 = value; continue; }
     if (keys === null || values === null) { keys = [key]; values = [value]; continue; }
@@ -108,7 +123,7 @@ function earlyMd(md: MapLike<string, string>, raw: string): void {
     if (k >= 0) values[k] = value;
     else { keys.push(key); values.push(value); }
   }
-  if (key0 !== null && value0 !== '') md.set(intern(key0.slice(7)), own(value0));
+  if (key0 !== null && value0 !== '') setUserMd(u, key0, value0, Infinity, intern);
   if (keys === null || values === null) return;
-  for (let k = 0; k < keys.length; k++) if (values[k] !== '') md.set(intern(keys[k].slice(7)), own(values[k]));
+  for (let k = 0; k < keys.length; k++) if (values[k] !== '') setUserMd(u, keys[k], values[k], Infinity, intern);
 }
