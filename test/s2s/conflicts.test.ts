@@ -278,6 +278,31 @@ describe('conflicts §3 SJOIN merge', () => {
     assert.deepEqual([...e2.net.channel('#c')!.lists.b.keys()], ['*!*@y.example']);
   });
 
+  it('SJOIN list items at the edges: malformed SJSBY and masks dropped, extbans kept, the rest relayed as received', () => {
+    const e = chanSetup();
+    const items = [
+      '<5,s!s@s>&ok1!*@a.example', // fine
+      '<5s!s@s>&nocomma!*@b.example', // no comma before '>': dropped
+      '<6,t!t@t', '&after!*@c.example>', // '>' only in a later item: the first is dropped, the second is a ban
+      '<,>&emptysetter!*@d.example', // empty setat and setter
+      '<7,u!u@u>&', '&', '&!lead@e.example', '&nobang@f.example', '&nouser!*', // no mask / bad masks
+      '&~a:account', '<8,v!v@v>"ex!*@g.example', "'inv!*@h.example", '<9,w!w@w>', // extban, exempt, invex, nothing after
+    ];
+    const r = feed(e, 'leaf', `:0AA SJOIN ${TC} #moderated :${items.join(' ')}`);
+    const ch = e.net.channel('#moderated')!;
+    assert.deepEqual(Object.fromEntries(ch.lists.b), {
+      '*!*@hubban.example': { setBy: 'alice!alice@a.hub.example', setAt: TC },
+      'ok1!*@a.example': { setBy: 's!s@s', setAt: 5 },
+      'after!*@c.example>': { setBy: 'leaf.test', setAt: e.now() },
+      'emptysetter!*@d.example': { setBy: '', setAt: 0 },
+      '~a:account': { setBy: 'leaf.test', setAt: e.now() },
+    });
+    assert.deepEqual(Object.fromEntries(ch.lists.e), { 'ex!*@g.example': { setBy: 'v!v@v', setAt: 8 } });
+    assert.deepEqual(Object.fromEntries(ch.lists.I), { 'inv!*@h.example': { setBy: 'leaf.test', setAt: e.now() } });
+    // leaf2 speaks SJSBY: the kept items go on with their setter info as received.
+    assert.deepEqual(r.to('leaf2'), [`:0AA SJOIN ${TC} #moderated :<5,s!s@s>&ok1!*@a.example &after!*@c.example> <,>&emptysetter!*@d.example &~a:account <8,v!v@v>"ex!*@g.example 'inv!*@h.example`]);
+  });
+
   it('conflicts §3 equal TS: a member already on the channel keeps exactly its statuses', () => {
     const e = setup([`:001 SJOIN ${TC} #c :@001UI2J0L`], [LEAF_A, `:0AA SJOIN ${TC} #c :@0AAAAAAA1`]);
     assert.equal(member(e, '#c', '0AAAAAAA1'), 'o');

@@ -65,37 +65,45 @@ export const SJOIN: CommandSpec = {
     const statuses = mode !== 'ours-win';
     const serial = created ? ++sjoinSerial : 0;
     const n = buffer.length;
+    let lastSetBy = '';
     // Items are separated by single spaces (empty items skipped, as split(' ') would).
     for (let pos = 0, end = 0; pos < n; pos = end + 1) {
       end = buffer.indexOf(' ', pos);
       if (end < 0) end = n;
       if (end === pos) continue;
-      // The member item is s[from, to): [*~@%+]*<uid|nick>.
-      let s = buffer, from = pos, to = end;
+      // The member item is buffer[from, to): [*~@%+]*<uid|nick>.
+      const s = buffer, to = end;
+      let from = pos;
       const c0 = buffer.charCodeAt(pos);
       if (c0 === 60 /* < */ || c0 === 38 /* & */ || c0 === 34 /* " */ || c0 === 39 /* ' */) {
-        // A list item (or an SJSBY-prefixed item): the general path.
-        const raw = buffer.slice(pos, end);
-        let it = raw;
+        // A list item (or an SJSBY-prefixed item), read in place: [<setat,setby>]<prefix><mask>.
+        let at = pos; // where the item proper starts
         let setBy = server.name, setAt = now;
-        if (sjsby && it[0] === '<') {
+        if (sjsby && c0 === 60) {
           // sjoin.c: "<setat,setby>" before the item; a malformed one drops the item.
-          const close = it.indexOf('>');
-          const comma = close > 0 ? it.slice(0, close).indexOf(',') : -1;
-          if (close < 0 || comma < 0) continue;
-          setAt = parseInt(it.slice(1, comma), 10) || 0;
-          setBy = it.slice(comma + 1, close);
-          it = it.slice(close + 1);
+          const close = buffer.indexOf('>', pos);
+          if (close < 0 || close >= end) continue;
+          const comma = buffer.indexOf(',', pos);
+          if (comma < 0 || comma >= close) continue;
+          setAt = parseInt(buffer.slice(pos + 1, comma), 10) || 0;
+          // The items of one SJOIN usually share their setter: one copy of it for all of them.
+          if (close - comma - 1 !== lastSetBy.length || !buffer.startsWith(lastSetBy, comma + 1)) lastSetBy = own(buffer.slice(comma + 1, close));
+          setBy = lastSetBy;
+          at = close + 1;
         }
-        const lm = SJOIN_LIST_PREFIX[it[0]];
+        const lm = at < end ? SJOIN_LIST_PREFIX[buffer[at]] : undefined;
         if (lm) {
-          const mask = it.slice(1);
-          // Non-extban masks need both '!' and '@' and may not start with '!' (sjoin.c).
-          if (!mask || (!mask.startsWith('~') && (!mask.includes('!') || !mask.includes('@') || mask.startsWith('!')))) continue;
-          lists.push({ kind: 'list', mode: lm, mask, setBy, setAt, raw: it, rawSjsby: raw });
+          const m0 = at + 1; // the mask is buffer[m0, end)
+          if (m0 === end) continue;
+          if (buffer.charCodeAt(m0) !== 126 /* ~ */) {
+            // Non-extban masks need both '!' and '@' and may not start with '!' (sjoin.c).
+            const bang = buffer.indexOf('!', m0), atSign = buffer.indexOf('@', m0);
+            if (bang < 0 || bang >= end || bang === m0 || atSign < 0 || atSign >= end) continue;
+          }
+          lists.push({ kind: 'list', mode: lm, mask: buffer.slice(m0, end), setBy, setAt, raw: relaying ? buffer.slice(at, end) : '', rawSjsby: relaying ? buffer.slice(pos, end) : '' });
           continue;
         }
-        s = it; from = 0; to = it.length;
+        from = at;
       }
       let i = from;
       let letters = '';
@@ -142,13 +150,10 @@ export const SJOIN: CommandSpec = {
 
     // Lists.
     if (mode !== 'ours-win') {
-      // The items of one SJOIN usually share their setter: one copy of it for all of them.
-      let setBy = '', ownSetBy = '';
       for (const l of lists) {
         const list = ch.lists[l.mode];
         if (list.has(l.mask) || list.size >= MAX_LIST_ENTRIES) continue;
-        if (l.setBy !== setBy) { setBy = l.setBy; ownSetBy = own(setBy); }
-        list.set(own(l.mask), { setBy: ownSetBy, setAt: l.setAt });
+        list.set(own(l.mask), { setBy: l.setBy, setAt: l.setAt });
       }
     }
 
