@@ -3,8 +3,8 @@
 // t[2i] the entry's 32-bit hash and t[2i+1] the entry (undefined = free). The hash sits next to
 // the entry so that probing past other entries, deleting and growing compare numbers and never
 // read an entry; an index reads the entry only when the hash matches, to confirm the key (and the
-// caller wants the entry's fields next anyway). Each index keeps its own probe loop (the key
-// comparison differs); growth, removal and iteration are here.
+// caller wants the entry's fields next anyway). Each index (a SlotTable) keeps its own probe loops
+// (the key comparison differs); filling, removal, growth and iteration are here.
 
 export type Slots<T> = (number | T | undefined)[];
 
@@ -55,9 +55,34 @@ export function removeAt<T>(t: Slots<T>, mask: number, i: number): void {
   t[2 * i] = 0; t[2 * i + 1] = undefined;
 }
 
-/** The entries, copied out (a caller may delete while it walks them). */
-export function entriesOf<T>(t: Slots<T>): T[] {
-  const out: T[] = [];
-  for (let k = 1; k < t.length; k += 2) if (t[k] !== undefined) out.push(t[k] as T);
-  return out;
+/** The table of an index: its probe loops read `t` and `mask` and end in fill() or free(). */
+export class SlotTable<T> {
+  protected t: Slots<T> = newSlots<T>(MIN_SLOTS);
+  protected mask = MIN_SLOTS - 1;
+  /** Entries in the table. */
+  protected n = 0;
+
+  /** Put x with hash h into slot i, where a probe found it free. */
+  protected fill(i: number, h: number, x: T): void {
+    this.t[2 * i] = h; this.t[2 * i + 1] = x;
+    if (++this.n * 2 > this.mask + 1) this.resize(2 * (this.mask + 1));
+  }
+
+  /** Remove the entry in slot i. */
+  protected free(i: number): void {
+    removeAt(this.t, this.mask, i);
+    if (--this.n * 8 < this.mask + 1 && this.mask + 1 > MIN_SLOTS) this.resize((this.mask + 1) / 2);
+  }
+
+  private resize(n: number): void {
+    this.t = resized(this.t, n);
+    this.mask = n - 1;
+  }
+
+  /** The entries, copied out (a caller may delete while it walks them). */
+  protected entryList(): T[] {
+    const out: T[] = [], t = this.t;
+    for (let k = 1; k < t.length; k += 2) if (t[k] !== undefined) out.push(t[k] as T);
+    return out;
+  }
 }

@@ -6,7 +6,7 @@
 // Keys given to get/has/delete may be folded or not; keys() yields them folded.
 import type { User } from './model.ts';
 import { casefold } from '../wire/casemap.ts';
-import { MIN_SLOTS, entriesOf, mix32, newSlots, removeAt, resized, type Slots } from './hashSlots.ts';
+import { SlotTable, mix32 } from './hashSlots.ts';
 
 /** FNV-1a over the folded characters of s, mixed. */
 function nickHash(s: string): number {
@@ -32,11 +32,7 @@ function sameNick(a: string, b: string): boolean {
   return true;
 }
 
-export class NickIndex {
-  private t: Slots<User> = newSlots<User>(MIN_SLOTS);
-  private mask = MIN_SLOTS - 1;
-  private n = 0;
-
+export class NickIndex extends SlotTable<User> {
   get size(): number { return this.n; }
 
   get(nick: string): User | undefined {
@@ -55,11 +51,7 @@ export class NickIndex {
     const nick = u.nick, h = nickHash(nick), t = this.t, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const x = t[2 * i + 1] as User | undefined;
-      if (x === undefined) {
-        t[2 * i] = h; t[2 * i + 1] = u;
-        if (++this.n * 2 > mask + 1) this.grow(2 * (mask + 1));
-        return;
-      }
+      if (x === undefined) { this.fill(i, h, u); return; }
       if (t[2 * i] === h && sameNick(x.nick, nick)) { t[2 * i + 1] = u; return; }
     }
   }
@@ -72,18 +64,12 @@ export class NickIndex {
       if (x === undefined) return false;
       if (t[2 * i] !== h || !sameNick(x.nick, nick)) continue;
       if (only !== undefined && x !== only) return false;
-      removeAt(t, mask, i);
-      if (--this.n * 8 < mask + 1 && mask + 1 > MIN_SLOTS) this.grow((mask + 1) / 2);
+      this.free(i);
       return true;
     }
   }
 
-  private grow(n: number): void {
-    this.t = resized(this.t, n);
-    this.mask = n - 1;
-  }
-
-  *values(): IterableIterator<User> { yield* entriesOf(this.t); }
+  *values(): IterableIterator<User> { yield* this.entryList(); }
   *keys(): IterableIterator<string> { for (const u of this.values()) yield casefold(u.nick); }
   *entries(): IterableIterator<[string, User]> { for (const u of this.values()) yield [casefold(u.nick), u]; }
   [Symbol.iterator](): IterableIterator<[string, User]> { return this.entries(); }

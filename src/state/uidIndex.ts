@@ -11,7 +11,7 @@
 // Any other UID (peers may use 6 to 12 characters) goes to a plain Map.
 // Iteration order: the table's, then the others (not insertion order).
 import type { User } from './model.ts';
-import { MIN_SLOTS, entriesOf, mix32, newSlots, removeAt, resized, type Slots } from './hashSlots.ts';
+import { SlotTable, mix32 } from './hashSlots.ts';
 
 /** What the table stores on each user it holds. */
 interface Keyed { uidKeyHi?: number; uidKeyLo?: number }
@@ -50,14 +50,11 @@ function keyOf(s: string, from: number, to: number): number {
 /** The hash of a canonical UID's two halves. */
 function hashOf(hi: number, lo: number): number { return mix32(Math.imul(hi, 0x01000193) ^ lo); }
 
-export class UidIndex {
-  /** Canonical UIDs: the users themselves in an open-addressed table (hashSlots.ts). */
-  private t: Slots<User> = newSlots<User>(MIN_SLOTS);
-  private mask = MIN_SLOTS - 1;
-  private inTable = 0;
+/** Canonical UIDs: the users themselves in the table (hashSlots.ts); other UIDs in a Map. */
+export class UidIndex extends SlotTable<User> {
   private readonly other = new Map<string, User>();
 
-  get size(): number { return this.inTable + this.other.size; }
+  get size(): number { return this.n + this.other.size; }
 
   get(uid: string): User | undefined { return this.getRange(uid, 0, uid.length); }
 
@@ -84,11 +81,7 @@ export class UidIndex {
     const t = this.t, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const x = t[2 * i + 1] as User | undefined;
-      if (x === undefined) {
-        t[2 * i] = h; t[2 * i + 1] = u;
-        if (++this.inTable * 2 > mask + 1) this.grow(2 * (mask + 1));
-        return this;
-      }
+      if (x === undefined) { this.fill(i, h, u); return this; }
       if (t[2 * i] === h && (x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) { t[2 * i + 1] = u; return this; }
     }
   }
@@ -102,20 +95,14 @@ export class UidIndex {
       const x = t[2 * i + 1] as User | undefined;
       if (x === undefined) return false;
       if (t[2 * i] !== h || (x as Keyed).uidKeyHi !== hi || (x as Keyed).uidKeyLo !== lo) continue;
-      removeAt(t, mask, i);
-      if (--this.inTable * 8 < mask + 1 && mask + 1 > MIN_SLOTS) this.grow((mask + 1) / 2);
+      this.free(i);
       return true;
     }
   }
 
-  private grow(n: number): void {
-    this.t = resized(this.t, n);
-    this.mask = n - 1;
-  }
-
   *values(): IterableIterator<User> {
     // A copy: the caller may delete while iterating (a delete shifts entries backwards).
-    yield* entriesOf(this.t);
+    yield* this.entryList();
     yield* [...this.other.values()];
   }
   *keys(): IterableIterator<string> { for (const u of this.values()) yield u.uid; }
