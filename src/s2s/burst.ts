@@ -31,7 +31,8 @@ export function sendBurst(e: Engine, link: Link): void {
     for (const [k, v] of c.md) e.send(link, `:${c.sid} MD client ${c.sid} ${k} :${v}`);
     for (const x of [...c.children].reverse()) stack.push(x);
   }
-  for (const u of e.net.usersByUid.values()) if (!behind(u.server)) sendUser(e, link, u);
+  // Users server by server, each in the order its users came (the UID index's order is its hash's).
+  for (const s of e.net.serversBySid.values()) if (!behind(s)) for (const u of s.users) sendUser(e, link, u);
   for (const ch of e.net.channels.values()) {
     for (const l of sjoinLines(e, ch, link)) e.send(link, l);
     if (ch.topic) e.send(link, `TOPIC ${ch.name} ${ch.topic.setBy} ${ch.topic.ts} :${ch.topic.text}`);

@@ -1,12 +1,36 @@
 // The open-addressed table under the UID and nick indexes (uidIndex.ts, nickIndex.ts): a power
-// of two of slots, at most half full, linear probing. Slot i is two elements of one array:
+// of two of slots, at most four fifths full (a smaller table stays in cache better; the longer
+// probe runs compare numbers only), linear probing. Slot i is two elements of one array:
 // t[2i] the entry's 32-bit hash and t[2i+1] the entry (undefined = free). The hash sits next to
 // the entry so that probing past other entries, deleting and growing compare numbers and never
 // read an entry; an index reads the entry only when the hash matches, to confirm the key (and the
 // caller wants the entry's fields next anyway). Each index (a SlotTable) keeps its own probe loops
 // (the key comparison differs); filling, removal, growth and iteration are here.
 
+import { randomBytes } from 'node:crypto';
+
 export type Slots<T> = (number | T | undefined)[];
+
+/**
+ * The seed of the indexes' hashes, random per process (as V8 seeds its own string hashes): keys
+ * come from peers and their users, and with a known hash they could be chosen to fall into one
+ * probe run and make every lookup walk it.
+ */
+export const HASH_SEED = randomBytes(4).readInt32LE(0);
+
+/** Jenkins' one-at-a-time step: h with x mixed in. */
+export function hashStep(h: number, x: number): number {
+  h = (h + x) | 0;
+  h = (h + (h << 10)) | 0;
+  return h ^ (h >>> 6);
+}
+
+/** Jenkins' one-at-a-time finish. */
+export function hashEnd(h: number): number {
+  h = (h + (h << 3)) | 0;
+  h ^= h >>> 11;
+  return (h + (h << 15)) | 0;
+}
 
 export const MIN_SLOTS = 64;
 
@@ -15,13 +39,6 @@ export function newSlots<T>(n: number): Slots<T> {
   const t = new Array<number | T | undefined>(2 * n);
   for (let k = 0; k < 2 * n; k += 2) { t[k] = 0; t[k + 1] = undefined; }
   return t;
-}
-
-/** murmur3's finaliser: every bit of h moves every bit of the result. */
-export function mix32(h: number): number {
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
 }
 
 /** The same entries in a table of n slots. */
@@ -65,7 +82,7 @@ export class SlotTable<T> {
   /** Put x with hash h into slot i, where a probe found it free. */
   protected fill(i: number, h: number, x: T): void {
     this.t[2 * i] = h; this.t[2 * i + 1] = x;
-    if (++this.n * 2 > this.mask + 1) this.resize(2 * (this.mask + 1));
+    if (++this.n * 5 > (this.mask + 1) * 4) this.resize(2 * (this.mask + 1));
   }
 
   /** Remove the entry in slot i. */

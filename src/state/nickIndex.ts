@@ -6,17 +6,16 @@
 // Keys given to get/has/delete may be folded or not; keys() yields them folded.
 import type { User } from './model.ts';
 import { casefold } from '../wire/casemap.ts';
-import { SlotTable, mix32 } from './hashSlots.ts';
+import { HASH_SEED, SlotTable, hashEnd, hashStep } from './hashSlots.ts';
 
-/** FNV-1a over the folded characters of s, mixed. */
-function nickHash(s: string): number {
-  let h = 0x811c9dc5;
+/** The seeded hash of the folded characters of s (Jenkins' one-at-a-time, as V8 hashes strings). */
+export function nickHash(s: string, seed = HASH_SEED): number {
+  let h = seed;
   for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) c += 32;
-    h = Math.imul(h ^ c, 0x01000193);
+    const c = s.charCodeAt(i);
+    h = hashStep(h, c >= 65 && c <= 90 ? c + 32 : c);
   }
-  return mix32(h);
+  return hashEnd(h);
 }
 
 /** a and b equal once folded (what casefold(a) === casefold(b) says, without the copies). */

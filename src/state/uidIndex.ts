@@ -11,7 +11,7 @@
 // Any other UID (peers may use 6 to 12 characters) goes to a plain Map.
 // Iteration order: the table's, then the others (not insertion order).
 import type { User } from './model.ts';
-import { SlotTable, mix32 } from './hashSlots.ts';
+import { HASH_SEED, SlotTable, hashEnd, hashStep } from './hashSlots.ts';
 
 /** What the table stores on each user it holds. */
 interface Keyed { uidKeyHi?: number; uidKeyLo?: number }
@@ -47,8 +47,8 @@ function keyOf(s: string, from: number, to: number): number {
   return hi;
 }
 
-/** The hash of a canonical UID's two halves. */
-function hashOf(hi: number, lo: number): number { return mix32(Math.imul(hi, 0x01000193) ^ lo); }
+/** The hash of a canonical UID's two halves (seeded). */
+function hashOf(hi: number, lo: number): number { return hashEnd(hashStep(hashStep(HASH_SEED, hi), lo)); }
 
 /** Canonical UIDs: the users themselves in the table (hashSlots.ts); other UIDs in a Map. */
 export class UidIndex extends SlotTable<User> {

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { NickIndex } from '../../src/state/nickIndex.ts';
+import { NickIndex, nickHash } from '../../src/state/nickIndex.ts';
 import { casefold } from '../../src/wire/casemap.ts';
 import type { User } from '../../src/state/model.ts';
 
@@ -71,5 +71,17 @@ describe('nick index', () => {
       assert.equal(seen.size, model.size);
       assert.equal(ix.size, 0);
     }), { numRuns: 25 });
+  });
+
+  it('the hash is seeded: nicks chosen to share a slot under one seed spread under another', () => {
+    const seedA = 0x1234567, seedB = -0x7654321;
+    // Nicks an attacker who knew seedA would pick: the same low 12 bits (one slot of a 4096-slot table).
+    const chosen: string[] = [];
+    for (let i = 0; chosen.length < 150; i++) { const n = `Bot${i.toString(36)}`; if ((nickHash(n, seedA) & 0xfff) === 0) chosen.push(n); }
+    const slotsB = new Set(chosen.map((n) => nickHash(n, seedB) & 0xfff));
+    assert.ok(slotsB.size > 140, `${slotsB.size} distinct slots of 150 under another seed`);
+    // Case still folds under any seed.
+    assert.equal(nickHash('BoT1', seedB), nickHash('bot1', seedB));
+    assert.notEqual(nickHash('bot1', seedA), nickHash('bot1', seedB));
   });
 });
