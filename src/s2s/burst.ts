@@ -31,7 +31,7 @@ export function sendBurst(e: Engine, link: Link): void {
     for (const [k, v] of c.md) e.send(link, `:${c.sid} MD client ${c.sid} ${k} :${v}`);
     for (const x of [...c.children].reverse()) stack.push(x);
   }
-  // Users server by server, each in the order its users came (the UID index's order is its hash's).
+  // Users server by server, each in the order of its user list (the UID index's order is its hash's).
   for (const s of e.net.serversBySid.values()) if (!behind(s)) for (const u of s.users) sendUser(e, link, u);
   for (const ch of e.net.channels.values()) {
     for (const l of sjoinLines(e, ch, link)) e.send(link, l);

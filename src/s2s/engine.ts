@@ -67,9 +67,9 @@ export class Engine {
   readonly net: Network;
   readonly tkl = new TklTable();
   readonly links = new Map<LinkId, Link>();
-  /** Server sources resolveSource() found by SID, by SID number (sidNumber()), for net.serverEpoch sidSourcesEpoch. */
+  /** Server sources resolveSource() found by SID, by SID number (sidNumber()); valid while sidEpochs[n] is net.serverEpoch. */
   private readonly sidSources: (Source | undefined)[] = new Array<Source | undefined>(10 * 36 * 36).fill(undefined);
-  private sidSourcesEpoch = -1;
+  private readonly sidEpochs = new Float64Array(10 * 36 * 36).fill(-1);
   readonly opts: EngineOptions;
   readonly ulines: Set<string>;
   readonly localCaps: Set<string>;
@@ -293,16 +293,13 @@ export class Engine {
     if (at > 0) key = key.slice(0, at); // nick@server
     let found: Source | null = null;
     // Nearly every burst line has a SID source: the Source found for a SID is kept in a table
-    // indexed by the SID's number, emptied whenever the server index changes.
+    // indexed by the SID's number, each entry valid for the server index it was found in.
     const slot = sidNumber(key);
-    if (slot >= 0) {
-      if (this.sidSourcesEpoch !== this.net.serverEpoch) { this.sidSources.fill(undefined); this.sidSourcesEpoch = this.net.serverEpoch; }
-      found = this.sidSources[slot] ?? null;
-    }
+    if (slot >= 0 && this.sidEpochs[slot] === this.net.serverEpoch) found = this.sidSources[slot] ?? null;
     const server = found !== null ? undefined : this.net.serversBySid.get(key) ?? (key.includes('.') ? this.net.serversByName.get(casefold(key)) : undefined);
     if (server) {
       found = { kind: 'server', server };
-      if (slot >= 0) this.sidSources[slot] = found;
+      if (slot >= 0) { this.sidSources[slot] = found; this.sidEpochs[slot] = this.net.serverEpoch; }
     } else if (found === null) {
       const user = this.net.usersByUid.get(key) ?? this.net.usersByNick.get(key);
       if (user) found = { kind: 'user', user };

@@ -7,6 +7,7 @@
 // changing the value of an existing key writes in place (as a Map iterator would see it).
 // The functions below work on such a store wherever it lives: in a SmallMap, or directly in a
 // field of the object that owns it (UserEntry keeps its MD and channels that way).
+import { own } from '../wire/message.ts';
 export interface MapLike<K, V> extends Iterable<[K, V]> {
   get(key: K): V | undefined;
   set(key: K, value: V): unknown;
@@ -80,12 +81,17 @@ export class SmallMap<K, V> implements MapLike<K, V> {
   [Symbol.iterator](): IterableIterator<[K, V]> { return this.entries(); }
 }
 
-/** Interned short strings (MD keys and the like): one copy shared by every user. */
+/**
+ * Interned short strings (MD keys and the like): one copy shared by every user. What is kept is a
+ * copy of its own (own()), never a slice that would hold the whole line it was cut from.
+ */
 const INTERN = new Map<string, string>();
 export function intern(s: string): string {
   if (s.length > 40) return s;
   const hit = INTERN.get(s);
   if (hit !== undefined) return hit;
-  if (INTERN.size < 4096) INTERN.set(s, s);
-  return s;
+  if (INTERN.size >= 4096) return s;
+  const o = own(s);
+  INTERN.set(o, o);
+  return o;
 }

@@ -1,6 +1,8 @@
 // Live S2S traffic and hub behaviour (shared/protocol/commands.md), driven with real lines.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Engine } from '../../src/s2s/engine.ts';
 import { checkInvariants, stateDigest } from '../../src/state/digest.ts';
 import { hub, linkLeaf, local, feed, uid, T0, logs, assertInvariants, drainSent, clock, pump, connect, type Wire } from './harness.ts';
@@ -269,6 +271,29 @@ describe('user MD and modes from a burst', () => {
     feed(e, 'leaf', ...fields.map((f, k) => uid('0AA', `m${k}`, T0, `0AAMODES${k}`, { umodes: f })));
     const got = fields.map((_, k) => [...e.net.user(`0AAMODES${k}`)!.umodes].join(''));
     assert.deepEqual(got, ['iwx', 'xwi', 'iw', 'wxoG', '', 'iwx', 'Zzi', 'iwx']);
+  });
+});
+
+describe('what long lines leave behind', () => {
+  it('interned MD keys and cached umodes fields hold copies, not the 12 KB lines they were cut from', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const e = net();
+    const pad = 'x'.repeat(12000);
+    const A = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1000; i++) {
+      const id = `0AAL${String(i).padStart(5, '0')}`;
+      // A distinct 16-character umodes field and a distinct 18-character MD key per line.
+      feed(e, 'leaf', `@unknown/pad=${pad}${i} ${uid('0AA', `long${i}`, T0, id, { umodes: `+iwxoooooooooo${A[i % 36]}${A[Math.floor(i / 36) % 36]}` })}`,
+        `@unknown/pad=${pad}${i} :0AA MD client ${id} key${String(i).padStart(15, '0')} :v`,
+        `:${id} QUIT :bye`);
+    }
+    gc();
+    const grown = (process.memoryUsage().heapUsed - before) / 1e6;
+    // Keeping the lines would hold 1000 x 2 x 12 KB = 24 MB; the copies are a few hundred KB.
+    assert.ok(grown < 6, `heap grew ${grown.toFixed(1)} MB`);
   });
 });
 

@@ -92,7 +92,8 @@ function umodeSet(field: string): string {
   let letters = UMODES_SEEN.get(field);
   if (letters !== undefined) return letters;
   letters = intern(umodeLetters(field));
-  if (UMODES_SEEN.size < 1024 && field.length <= 64) UMODES_SEEN.set(field, letters);
+  // The key is a copy of its own: the field may be a slice that would hold its whole line.
+  if (UMODES_SEEN.size < 1024 && field.length <= 64) UMODES_SEEN.set(own(field), letters);
   return letters;
 }
 
