@@ -58,4 +58,34 @@ describe('runtime: autoconnect strategy', () => {
       }
     });
   }
+
+  // The two sequential strategies differ in where the next dial starts once a link finished its
+  // burst: after the block tried last (sequential) or at the top of the list (sequential-fallback).
+  for (const strategy of ['sequential', 'sequential-fallback'] as const) {
+    it(`${strategy}: after b.test's burst the next dial ${strategy === 'sequential' ? 'goes on down the list (c.test), not back to' : 'starts again from'} the unreachable first block`, async () => {
+      const A = h.identity('a.test'), B = h.identity('b.test'), C = h.identity('c.test'), X = h.identity('x.test');
+      const slow = await slowPeer(B, '0BB', 3000);
+      const deadPort = await freePort(); // nothing listens there: x.test is refused at once
+      try {
+        const nc = await h.startNode({ id: C, sid: '0CC', port: await freePort(), links: [{ peer: A }] });
+        const na = await h.startNode({
+          id: A, sid: '0AA', port: await freePort(),
+          links: [{ peer: X, port: deadPort, autoconnect: true }, { peer: B, port: slow.port, autoconnect: true }, { peer: C, port: nc.port, autoconnect: true }],
+          extra: `set { server-linking { autoconnect-strategy ${strategy}; } }`,
+        });
+        await waitFor(() => knowsServer(na.node, 'b.test') && knowsServer(na.node, 'c.test'), WAIT, 'A linked to b.test and c.test');
+        const cLinked = na.log.records.find((r) => (r.event === 'LINK_CONNECTED' || r.event === 'LINK_SYNCED') && String(r.peer ?? r.msg).includes('c.test'));
+        assert.ok(cLinked && slow.eosAt() > 0, na.log.dump());
+        const xFailures = na.log.records.filter((r) => r.event === 'LINK_CONNECT_FAILED' && r.peer === 'x.test').map((r) => Number(r.time));
+        assert.ok(xFailures.length >= 1 && xFailures[0] < slow.eosAt(), `x.test tried first: ${xFailures.join(',')}`);
+        const xBetween = xFailures.filter((t) => t >= slow.eosAt() && t <= Number(cLinked.time)).length;
+        if (strategy === 'sequential') assert.equal(xBetween, 0, 'x.test dialled again before c.test');
+        else assert.ok(xBetween >= 1, `x.test not dialled again between b.test's EOS (${slow.eosAt()}) and c.test (${cLinked.time})`);
+        await h.stopNode(na);
+        await h.stopNode(nc);
+      } finally {
+        await slow.close();
+      }
+    });
+  }
 });
