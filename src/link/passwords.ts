@@ -134,23 +134,33 @@ export function hashPasswordSync(plain: string, params: ScryptParams = DEFAULT_S
 
 export type CheckResult = { ok: true } | { ok: false; reason: string };
 
+/** What a check derives from: the password's bytes and the parsed hash, or why there is nothing to derive. */
+type Prepared = { ok: false; reason: string } | { ok: true; pw: Buffer; value: ParsedHash };
+
+function prepare(plain: string, stored: string): Prepared {
+  const parsed = parsePasswordHash(stored);
+  if (!parsed.ok) return parsed;
+  try {
+    return { ok: true, pw: plainBytes(plain), value: parsed.value };
+  } catch {
+    return { ok: false, reason: 'supplied password too long' };
+  }
+}
+
+/** Both buffers have the stored hash's length by construction: a constant-time compare. */
+function verdict(derived: Buffer, hash: Buffer): CheckResult {
+  return timingSafeEqual(derived, hash) ? { ok: true } : { ok: false, reason: 'password mismatch' };
+}
+
 /**
  * Verifies `plain` against `stored`, with the reason on failure (for the
  * caller's log; the reason never contains the password or the hash).
  */
 export async function checkPassword(plain: string, stored: string): Promise<CheckResult> {
-  const parsed = parsePasswordHash(stored);
-  if (!parsed.ok) return parsed;
-  let pw: Buffer;
-  try {
-    pw = plainBytes(plain);
-  } catch {
-    return { ok: false, reason: 'supplied password too long' };
-  }
-  const { params, salt, hash } = parsed.value;
-  const derived = await scryptAsync(pw, salt, hash.length, params);
-  // Both buffers have length hash.length by construction: constant-time compare.
-  return timingSafeEqual(derived, hash) ? { ok: true } : { ok: false, reason: 'password mismatch' };
+  const p = prepare(plain, stored);
+  if (!p.ok) return p;
+  const { params, salt, hash } = p.value;
+  return verdict(await scryptAsync(p.pw, salt, hash.length, params), hash);
 }
 
 /** Verifies `plain` against `stored`; false for mismatch and for anything that is not a recognised hash. */
@@ -158,19 +168,12 @@ export async function verifyPassword(plain: string, stored: string): Promise<boo
   return (await checkPassword(plain, stored)).ok;
 }
 
-/** Synchronous variant of checkPassword. */
+/** Synchronous variant of checkPassword (CLI tools; authorize() when the node supplied no asynchronous verdict). */
 export function checkPasswordSync(plain: string, stored: string): CheckResult {
-  const parsed = parsePasswordHash(stored);
-  if (!parsed.ok) return parsed;
-  let pw: Buffer;
-  try {
-    pw = plainBytes(plain);
-  } catch {
-    return { ok: false, reason: 'supplied password too long' };
-  }
-  const { params, salt, hash } = parsed.value;
-  const derived = scryptSync(pw, salt, hash.length, { ...params, maxmem: memFor(params) });
-  return timingSafeEqual(derived, hash) ? { ok: true } : { ok: false, reason: 'password mismatch' };
+  const p = prepare(plain, stored);
+  if (!p.ok) return p;
+  const { params, salt, hash } = p.value;
+  return verdict(scryptSync(p.pw, salt, hash.length, { ...params, maxmem: memFor(params) }), hash);
 }
 
 export function verifyPasswordSync(plain: string, stored: string): boolean {
