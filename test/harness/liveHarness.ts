@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as net from 'node:net';
 import { parseConfigText } from '../../src/config/index.ts';
 import { TslinkNode } from '../../src/runtime/node.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
@@ -14,6 +13,7 @@ import { splitConnections } from '../../src/replay/connections.ts';
 import { captureAnchor, connectionClock, connectionIdentities, roleDir, rowsForSide } from '../../src/replay/offline.ts';
 import { buildStateDump } from '../../src/replay/stateDump.ts';
 import type { LiveHooks } from '../../src/replay/live.ts';
+import { freePort } from '../runtime/helpers.ts';
 
 export interface Cert { keyPem: string; certPem: string; keyPath: string; certPath: string; certfp: string; spkifp: string }
 
@@ -87,13 +87,7 @@ set { network-name "TestNet"; data-directory ${q(join(this.dir, `data-${o.me.nam
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
+export { freePort };
 
 /** The identities and clock of the single (last) linking connection of a capture. */
 export function captureFacts(buf: Buffer, serverAs?: 'hub' | 'leaf'): { rows: CaptureRow[]; own: { name: string; sid: string; info: string }; peer: { name: string; sid: string; info: string }; clock: { ts: number; ms: number } } {

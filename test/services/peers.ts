@@ -3,23 +3,18 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as net from 'node:net';
 import { Writable } from 'node:stream';
 import { parseConfigText } from '../../src/config/index.ts';
 import { TslinkNode } from '../../src/runtime/node.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { hashPasswordSync } from '../../src/link/passwords.ts';
+import { freePort } from '../runtime/helpers.ts';
 
 const PEERS = join(import.meta.dirname, '../../fixtures/peers');
 export const ATHEME_BIN = '/usr/bin/atheme-services';
 export const ANOPE_BIN = '/usr/sbin/anope';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
+export { freePort };
 
 /** uid/gid of Debian's unprivileged irc user, when we are root and it exists. */
 function ircIds(): { uid: number; gid: number } | null {
