@@ -13,9 +13,6 @@
 import type { User } from './model.ts';
 import { HASH_SEED, SlotTable, hashEnd, hashStep } from './hashSlots.ts';
 
-/** What the table stores on each user it holds. */
-interface Keyed { uidKeyHi?: number; uidKeyLo?: number }
-
 /** The base-36 digit c stands for ([0-9A-Z]), -1 for any other character. */
 function digit36(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : -1;
@@ -67,7 +64,7 @@ export class UidIndex extends SlotTable<User> {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const u = t[2 * i + 1] as User | undefined;
       if (u === undefined) return undefined;
-      if (t[2 * i] === h && (u as Keyed).uidKeyHi === hi && (u as Keyed).uidKeyLo === lo) return u;
+      if (t[2 * i] === h && u.uidKeyHi === hi && u.uidKeyLo === lo) return u;
     }
   }
 
@@ -77,12 +74,12 @@ export class UidIndex extends SlotTable<User> {
     const hi = keyOf(uid, 0, uid.length), lo = keyLo;
     if (hi < 0) { this.other.set(uid, u); return this; }
     const h = hashOf(hi, lo);
-    (u as Keyed).uidKeyHi = hi; (u as Keyed).uidKeyLo = lo;
+    u.uidKeyHi = hi; u.uidKeyLo = lo;
     const t = this.t, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const x = t[2 * i + 1] as User | undefined;
       if (x === undefined) { this.fill(i, h, u); return this; }
-      if (t[2 * i] === h && (x as Keyed).uidKeyHi === hi && (x as Keyed).uidKeyLo === lo) { t[2 * i + 1] = u; return this; }
+      if (t[2 * i] === h && x.uidKeyHi === hi && x.uidKeyLo === lo) { t[2 * i + 1] = u; return this; }
     }
   }
 
@@ -94,7 +91,7 @@ export class UidIndex extends SlotTable<User> {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const x = t[2 * i + 1] as User | undefined;
       if (x === undefined) return false;
-      if (t[2 * i] !== h || (x as Keyed).uidKeyHi !== hi || (x as Keyed).uidKeyLo !== lo) continue;
+      if (t[2 * i] !== h || x.uidKeyHi !== hi || x.uidKeyLo !== lo) continue;
       this.free(i);
       return true;
     }
