@@ -28,8 +28,10 @@ export class UserEntry implements User, LetterSet {
   declare uidKeyHi: number;
   declare uidKeyLo: number;
   declare swhois: Swhois[];
-  /** MD pairs packed in one string (see UserMd). */
+  /** MD pairs packed in one string (see UserMd), except a creationtime held in `ctime`. */
   declare mdPacked: string;
+  /** The value of the MD key creationtime when it is a number written canonically (see ctimeOf()), else -1. */
+  declare ctime: number;
   /** The user's memberships, the first of a list (mirrors the channels' member maps; see chanAdd()). */
   declare chanHead: Membership | null;
   private constructor() { throw new Error('use newUser()'); }
@@ -78,7 +80,7 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
     // First the fields an SJOIN member touches (next to the object's header: one cache line).
     server, chanHead: null, sjoinMark: 0, serverSlot: -1, uidKeyHi: -1, uidKeyLo: -1,
     uid, nick, ts, info: pack(ident, realHost, vhost, cloak, ip, account, realname), letters: umodes,
-    away: null, swhois: NO_SWHOIS, mdPacked: '',
+    away: null, swhois: NO_SWHOIS, mdPacked: '', ctime: -1,
   } as unknown as UserEntry;
 }
 
@@ -148,9 +150,24 @@ export function setUserMd(u: User, key: string, value: string, maxKeys: number, 
   const e = u as UserEntry;
   const p = e.mdPacked;
   key = noNul(key); value = noNul(value);
+  if (key === CREATIONTIME) {
+    const n = ctimeOf(value);
+    if (e.ctime >= 0) {
+      if (n >= 0) { e.ctime = n; return true; }
+      // A value a number cannot give back: kept packed like any other (the key is not new).
+      e.ctime = -1;
+      e.mdPacked = p === '' ? [CREATIONTIME, value].join('\0') : [p, CREATIONTIME, value].join('\0');
+      return true;
+    }
+    if (n >= 0 && mdValueAt(p, key) < 0) {
+      if ((p === '' ? 0 : mdCount(p)) >= maxKeys) return false;
+      e.ctime = n;
+      return true;
+    }
+  }
   const at = mdValueAt(p, key);
   if (at < 0) {
-    if ((p === '' ? 0 : mdCount(p)) >= maxKeys) return false;
+    if ((p === '' ? 0 : mdCount(p)) + (e.ctime >= 0 ? 1 : 0) >= maxKeys) return false;
     e.mdPacked = p === '' ? [keep(key), value].join('\0') : [p, keep(key), value].join('\0');
     return true;
   }
@@ -162,6 +179,33 @@ export function setUserMd(u: User, key: string, value: string, maxKeys: number, 
 
 const keepAsIs = (k: string): string => k;
 
+/**
+ * Every user carries the MD key creationtime (the burst sends it twice per user: as a UID tag and
+ * as an MD line), nearly always a number of seconds. Held as a number, it needs no string of its
+ * own per user and a repeated value is recognised without a scan.
+ */
+const CREATIONTIME = 'creationtime';
+
+/** The number a creationtime value is written as (digits, no sign, no leading zero, below 2^53), else -1. */
+function ctimeOf(v: string): number {
+  const n = v.length;
+  if (n === 0 || n > 15 || (n > 1 && v.charCodeAt(0) === 48)) return -1;
+  let x = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    x = x * 10 + c;
+  }
+  return x;
+}
+
+/** The user's MD pairs in order: a numeric creationtime first, then the packed pairs. */
+function mdPairs(e: UserEntry): string[] {
+  const a = mdParts(e.mdPacked);
+  if (e.ctime >= 0) a.unshift(CREATIONTIME, String(e.ctime));
+  return a;
+}
+
 /** The number of pairs in a non-empty packed MD. */
 function mdCount(p: string): number {
   let n = 1;
@@ -172,14 +216,16 @@ function mdCount(p: string): number {
 /** `u.md`: a view of the user's packed MD. */
 class UserMd implements MapLike<string, string> {
   constructor(private readonly u: UserEntry) {}
-  get size(): number { return this.u.mdPacked === '' ? 0 : mdCount(this.u.mdPacked); }
+  get size(): number { return (this.u.mdPacked === '' ? 0 : mdCount(this.u.mdPacked)) + (this.u.ctime >= 0 ? 1 : 0); }
   get(key: string): string | undefined {
+    if (key === CREATIONTIME && this.u.ctime >= 0) return String(this.u.ctime);
     const p = this.u.mdPacked, at = mdValueAt(p, key);
     return at < 0 ? undefined : p.slice(at, mdValueEnd(p, at));
   }
-  has(key: string): boolean { return mdValueAt(this.u.mdPacked, key) >= 0; }
+  has(key: string): boolean { return (key === CREATIONTIME && this.u.ctime >= 0) || mdValueAt(this.u.mdPacked, key) >= 0; }
   set(key: string, value: string): this { setUserMd(this.u, key, value, Infinity, keepAsIs); return this; }
   delete(key: string): boolean {
+    if (key === CREATIONTIME && this.u.ctime >= 0) { this.u.ctime = -1; return true; }
     const parts = mdParts(this.u.mdPacked);
     for (let i = 0; i < parts.length; i += 2) {
       if (parts[i] !== key) continue;
@@ -189,10 +235,10 @@ class UserMd implements MapLike<string, string> {
     }
     return false;
   }
-  clear(): void { this.u.mdPacked = ''; }
-  *keys(): IterableIterator<string> { const a = mdParts(this.u.mdPacked); for (let i = 0; i < a.length; i += 2) yield a[i]; }
-  *values(): IterableIterator<string> { const a = mdParts(this.u.mdPacked); for (let i = 0; i < a.length; i += 2) yield a[i + 1]; }
-  *entries(): IterableIterator<[string, string]> { const a = mdParts(this.u.mdPacked); for (let i = 0; i < a.length; i += 2) yield [a[i], a[i + 1]]; }
+  clear(): void { this.u.mdPacked = ''; this.u.ctime = -1; }
+  *keys(): IterableIterator<string> { const a = mdPairs(this.u); for (let i = 0; i < a.length; i += 2) yield a[i]; }
+  *values(): IterableIterator<string> { const a = mdPairs(this.u); for (let i = 0; i < a.length; i += 2) yield a[i + 1]; }
+  *entries(): IterableIterator<[string, string]> { const a = mdPairs(this.u); for (let i = 0; i < a.length; i += 2) yield [a[i], a[i + 1]]; }
   [Symbol.iterator](): IterableIterator<[string, string]> { return this.entries(); }
 }
 

@@ -3,12 +3,17 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Network } from '../../src/state/network.ts';
-import { newUser } from '../../src/state/user.ts';
+import { newUser, setUserMd } from '../../src/state/user.ts';
 
 describe('user MD', () => {
   it('agrees with a Map under random set/delete/clear (keys that prefix each other, empty values)', () => {
     const key = fc.constantFrom('a', 'ab', 'b', 'creationtime', 'certfp', 'c', 'operlogin', 'x:y');
-    const value = fc.oneof(fc.constantFrom('', 'a', '1795305116', 'ab'), fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, '')));
+    // Numbers too, written canonically or not (a creationtime that is a plain number is kept as one).
+    const value = fc.oneof(
+      fc.constantFrom('', 'a', '1795305116', 'ab', '0', '00', '01', '-1', '+1', '1e3', ' 1', '999999999999999', '1000000000000000', '9007199254740993'),
+      fc.nat().map(String),
+      fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, '')),
+    );
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(9), key, value), { maxLength: 60 }), (ops) => {
       const net = new Network({ sid: '0AA', name: 'a.test', info: 'x' });
       const u = newUser('0AA000001', 'n', 1, 'i', 'h', '', '', '*', '', 'i', 'r', net.me);
@@ -27,6 +32,27 @@ describe('user MD', () => {
       assert.deepEqual([...u.md.keys()].sort(), [...model.keys()].sort());
       assert.deepEqual([...u.md.values()].sort(), [...model.values()].sort());
     }), { numRuns: 300 });
+  });
+
+  it('keys limit counts a numeric creationtime like any key; values come back exactly as set', () => {
+    const net = new Network({ sid: '0AA', name: 'a.test', info: 'x' });
+    const u = newUser('0AA000001', 'n', 1, 'i', 'h', '', '', '*', '', 'i', 'r', net.me);
+    assert.equal(setUserMd(u, 'creationtime', '1795305116', 2, (k) => k), true);
+    assert.equal(setUserMd(u, 'certfp', 'ab', 2, (k) => k), true);
+    assert.equal(setUserMd(u, 'third', 'x', 2, (k) => k), false);
+    assert.equal(u.md.size, 2);
+    // A known key updates at the limit, whichever form its value takes.
+    for (const v of ['1795305117', '01', '0', '1e3', '1795305118']) {
+      assert.equal(setUserMd(u, 'creationtime', v, 2, (k) => k), true);
+      assert.equal(u.md.get('creationtime'), v);
+      assert.equal(u.md.size, 2);
+    }
+    assert.deepEqual(new Map(u.md.entries()), new Map([['creationtime', '1795305118'], ['certfp', 'ab']]));
+    // Full without creationtime: a new creationtime is refused like any new key.
+    const w = newUser('0AA000002', 'm', 1, 'i', 'h', '', '', '*', '', 'i', 'r', net.me);
+    setUserMd(w, 'a', '1', 2, (k) => k); setUserMd(w, 'b', '2', 2, (k) => k);
+    assert.equal(setUserMd(w, 'creationtime', '5', 2, (k) => k), false);
+    assert.equal(w.md.has('creationtime'), false);
   });
 
   it('cuts a value at a NUL (a line ends there), so the packing cannot be corrupted', () => {
