@@ -32,5 +32,15 @@ export class ChanModeGroups {
 /** SJOIN member prefix → member mode. Note '~' is admin and '*' is owner in SJOIN. */
 export const SJOIN_PREFIX_TO_MODE: Record<string, string> = { '*': 'q', '~': 'a', '@': 'o', '%': 'h', '+': 'v' };
 export const MODE_TO_SJOIN_PREFIX: Record<string, string> = { q: '*', a: '~', o: '@', h: '%', v: '+' };
-export const SJOIN_LIST_PREFIX: Record<string, 'b' | 'e' | 'I'> = { '&': 'b', '"': 'e', "'": 'I' };
+/** The list mode an SJOIN list item's prefix (char code) stands for: & b, " e, ' I; '' for none. */
+export function sjoinListMode(c: number): 'b' | 'e' | 'I' | '' {
+  // A switch rather than a lookup object: read once per list item, and object lookups by a
+  // one-character key were megamorphic there.
+  switch (c) {
+    case 38: return 'b'; // &
+    case 34: return 'e'; // "
+    case 39: return 'I'; // '
+    default: return '';
+  }
+}
 export const LIST_TO_SJOIN_PREFIX: Record<string, string> = { b: '&', e: '"', I: "'" };

@@ -6,7 +6,7 @@ import { own } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Ctx, Engine } from '../engine.ts';
 import type { Channel, ListMode, User } from '../../state/model.ts';
-import { LOCAL_CHANMODES, SJOIN_LIST_PREFIX } from '../chanmodes.ts';
+import { LOCAL_CHANMODES, sjoinListMode } from '../chanmodes.ts';
 import { MAX_LIST_ENTRIES, applyModeChanges, mergeParam, normalizeParam, parseModeChanges } from '../channelModes.ts';
 import { validChannelName, parseTs } from '../validate.ts';
 import { addMemberMode } from '../../state/membership.ts';
@@ -91,8 +91,8 @@ export const SJOIN: CommandSpec = {
           setBy = lastSetBy;
           at = close + 1;
         }
-        const lm = at < end ? SJOIN_LIST_PREFIX[buffer[at]] : undefined;
-        if (lm) {
+        const lm = at < end ? sjoinListMode(buffer.charCodeAt(at)) : '';
+        if (lm !== '') {
           const m0 = at + 1; // the mask is buffer[m0, end)
           if (m0 === end) continue;
           if (buffer.charCodeAt(m0) !== 126 /* ~ */) {
@@ -151,7 +151,7 @@ export const SJOIN: CommandSpec = {
     // Lists.
     if (mode !== 'ours-win') {
       for (const l of lists) {
-        const list = ch.lists[l.mode];
+        const list = l.mode === 'b' ? ch.lists.b : l.mode === 'e' ? ch.lists.e : ch.lists.I;
         if (list.has(l.mask) || list.size >= MAX_LIST_ENTRIES) continue;
         list.set(own(l.mask), { setBy: l.setBy, setAt: l.setAt });
       }
