@@ -69,7 +69,9 @@ export class UserEntry implements User, LetterSet {
 }
 
 /**
- * A new user. Made as an object literal on purpose: V8 tracks where literals are allocated and,
+ * A new user. Its text fields come from a UID line, which ends at its first NUL (the engine cuts
+ * every line there), so none holds a NUL: they are packed as they are.
+ * Made as an object literal on purpose: V8 tracks where literals are allocated and,
  * seeing that nearly all users it allocates survive, allocates them directly in the old
  * generation (allocation-site pretenuring) instead of copying each one twice through the young
  * generation; a class constructor call gets no such treatment. The same goes for memberships.
@@ -90,9 +92,10 @@ export function newUser(uid: string, nick: string, ts: number, ident: string, re
 // them; reading one slices it out.
 const IDENT = 0, HOST = 1, VHOST = 2, CLOAK = 3, IP = 4, ACCOUNT = 5, REALNAME = 6;
 
+/** The packed fields; none of them may hold a NUL (newUser()'s come from a line, setters cut theirs). */
 function pack(ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, realname: string): string {
   // join() writes the result in one go: a flat string of its own, no intermediate concatenations.
-  return [noNul(ident), noNul(realHost), noNul(vhost), noNul(cloak), noNul(ip), noNul(account), noNul(realname)].join('\0');
+  return [ident, realHost, vhost, cloak, ip, account, realname].join('\0');
 }
 
 /** A value up to its first NUL (what a line could have carried). */
@@ -110,7 +113,7 @@ function field(info: string, k: number): string {
 
 function withField(info: string, k: number, v: string): string {
   const f = info.split('\0');
-  f[k] = v;
+  f[k] = noNul(v);
   return pack(f[IDENT], f[HOST], f[VHOST], f[CLOAK], f[IP], f[ACCOUNT], f[REALNAME]);
 }
 

@@ -12,9 +12,15 @@ export type TklParse =
 
 const MAX_TIME = 9999999999; // past year 2286: not a valid date
 
+/** A time field: decimal digits only, at most MAX_TIME (else null). */
 function parseTime(s: string | undefined): number | null {
-  if (s === undefined || !/^\d+$/.test(s)) return null;
-  const n = Number(s);
+  if (s === undefined || s.length === 0 || s.length > 20) return null;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
   return n <= MAX_TIME ? n : null;
 }
 

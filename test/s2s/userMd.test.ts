@@ -55,6 +55,18 @@ describe('user MD', () => {
     assert.equal(w.md.has('creationtime'), false);
   });
 
+  it('a UID line with a NUL keeps the fields before it; a field set later is cut at its NUL', async () => {
+    const { hub, linkLeaf, uid, T0 } = await import('./harness.ts');
+    const e = hub();
+    // The engine ends the line at the NUL: the realname is what came before it.
+    linkLeaf(e, { burst: [uid('0AA', 'nulnick', T0, '0AANUL001', { ident: 'id', host: 'h.example', real: 'before\0after' })] });
+    const u = e.net.user('0AANUL001')!;
+    assert.deepEqual([u.ident, u.realHost, u.vhost, u.realname], ['id', 'h.example', '', 'before']);
+    u.ident = 'x\0y';
+    u.realname = 'r1\0r2';
+    assert.deepEqual([u.ident, u.realHost, u.vhost, u.cloak, u.realname], ['x', 'h.example', '', u.cloak, 'r1']);
+  });
+
   it('cuts a value at a NUL (a line ends there), so the packing cannot be corrupted', () => {
     const net = new Network({ sid: '0AA', name: 'a.test', info: 'x' });
     const u = newUser('0AA000001', 'n', 1, 'i', 'h', '', '', '*', '', 'i', 'r', net.me);
