@@ -1,14 +1,25 @@
 // Engine-only burst ingest: the synthetic burst (gen-burst) fed to a sans-I/O engine.
 import { Engine } from '../src/s2s/engine.ts';
 import { generateBurst } from '../src/replay/genBurst.ts';
+import { LineReader } from '../src/wire/lineReader.ts';
 
 export interface IngestFigures { lines: number; wallMs: number; start: number; end: number; cpuMs: number; linesPerSec: number; heapBytesPerUser: number; users: number; channels: number; memberships: number; tkl: number }
 
 export const BURST = { users: 50_000, channels: 10_000, tkl: 5_000, servers: 10, seed: 42 };
 
-/** The peer's ('<') lines of the synthetic burst, in order. */
+/**
+ * The peer's ('<') lines of the synthetic burst, in order, as a link hands them to the engine: the
+ * burst's bytes cut into lines by the node's LineReader (64 KB reads), so each line is a string
+ * decoded from the socket's bytes, not a slice of the generator's capture rows (V8 keeps those as
+ * views into the row, which the engine would read through).
+ */
 export function burstLines(opts = BURST): string[] {
-  return generateBurst(opts).filter((r) => r.startsWith('+') && r.includes(' < ')).map((r) => r.slice(r.indexOf(' < ') + 3));
+  const rows = generateBurst(opts).filter((r) => r.startsWith('+') && r.includes(' < ')).map((r) => r.slice(r.indexOf(' < ') + 3));
+  const bytes = Buffer.from(rows.join('\r\n') + '\r\n', 'latin1');
+  const reader = new LineReader();
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length; at += 65536) for (const l of reader.push(bytes.subarray(at, at + 65536))) lines.push(l);
+  return lines;
 }
 
 export function ingest(lines: string[]): IngestFigures {
