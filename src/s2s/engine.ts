@@ -9,7 +9,7 @@ import type { LinkId, Server, User } from '../state/model.ts';
 import { TklTable } from '../tkl/tklTable.ts';
 import type { Effect, LogLevel } from './effects.ts';
 import { Link, type LinkPolicy } from './link.ts';
-import { COMMANDS } from './commandTable.ts';
+import { COMMANDS, FAST_COMMANDS } from './commandTable.ts';
 import { startHandshake } from './handshake.ts';
 import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
 
@@ -44,6 +44,8 @@ export interface EngineOptions {
   onPeerToken?: (link: Link, key: string, value: string) => { send?: string[]; error?: string };
   /** Last check before a peer's SERVER is accepted (e.g. both HMAC proofs verified); a string refuses. */
   beforeServer?: (link: Link) => string | null;
+  /** Use the commands' fast paths (CommandSpec.fast; default true). Tests turn them off to compare. */
+  fastPaths?: boolean;
 }
 
 export type Source = { kind: 'server'; server: Server } | { kind: 'user'; user: User };
@@ -216,6 +218,27 @@ export class Engine {
     for (const e of this.tkl.expire(this.now())) this.out.push({ kind: 'tkl', op: 'del', entry: e });
   }
 
+  /**
+   * A line a command's fast path took (CommandSpec.fast): ":<SID> <CMD> <params>" with single
+   * spaces, from a server behind `link` that resolveSource() has found before (its cached source),
+   * within the length limit. Anything else, or a fast path that declines, returns false untouched.
+   */
+  private fast(link: Link, line: string, start: number): boolean {
+    if (line.charCodeAt(start) !== 58 /* : */ || line.charCodeAt(start + 4) !== 32) return false;
+    const slot = sidNumberAt(line, start + 1);
+    if (slot < 0 || this.sidEpochs[slot] !== this.net.serverEpoch) return false;
+    const src = this.sidSources[slot];
+    if (src === undefined || src.kind !== 'server' || src.server.link !== link.id) return false;
+    const c = start + 5;
+    const end = line.indexOf(' ', c);
+    if (end < 0) return false;
+    for (let k = 0; k < FAST_COMMANDS.length; k++) {
+      const [name, spec] = FAST_COMMANDS[k];
+      if (end - c === name.length && line.startsWith(name, c)) return spec.fast!(this, link, src.server, line, end + 1);
+    }
+    return false;
+  }
+
   private dispatch(link: Link | null, raw: string): void {
     const line = cutAtBreak(raw);
     // The tag section (relayed as is) and where the body starts (splitTagsAndBody(), without copying the body).
@@ -230,6 +253,7 @@ export class Engine {
       }
     }
     const bodyLength = line.length - bodyStart;
+    if (link !== null && link.phase === 'linked' && bodyLength <= BODY_MAX && this.opts.fastPaths !== false && this.fast(link, line, bodyStart)) return;
     // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
     let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
     if (!msg) return; // empty line / only a prefix: silently ignored
@@ -373,8 +397,12 @@ export class Engine {
 
 /** The number of a SID ([0-9][0-9A-Z]{2}: base 36, under 12,960), -1 for anything else. */
 function sidNumber(s: string): number {
-  if (s.length !== 3) return -1;
-  const a = s.charCodeAt(0), b = s.charCodeAt(1), c = s.charCodeAt(2);
+  return s.length === 3 ? sidNumberAt(s, 0) : -1;
+}
+
+/** sidNumber() of the three characters of s from `at`. */
+function sidNumberAt(s: string, at: number): number {
+  const a = s.charCodeAt(at), b = s.charCodeAt(at + 1), c = s.charCodeAt(at + 2);
   if (a < 48 || a > 57) return -1;
   const x = b >= 48 && b <= 57 ? b - 48 : b >= 65 && b <= 90 ? b - 55 : -1;
   const y = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : -1;

@@ -191,15 +191,34 @@ const CREATIONTIME = 'creationtime';
 
 /** The number a creationtime value is written as (digits, no sign, no leading zero, below 2^53), else -1. */
 function ctimeOf(v: string): number {
-  const n = v.length;
-  if (n === 0 || n > 15 || (n > 1 && v.charCodeAt(0) === 48)) return -1;
+  return ctimeAt(v, 0, v.length);
+}
+
+/** ctimeOf() of s[from, to). */
+function ctimeAt(s: string, from: number, to: number): number {
+  const n = to - from;
+  if (n <= 0 || n > 15 || (n > 1 && s.charCodeAt(from) === 48)) return -1;
   let x = 0;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i) - 48;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
     if (c < 0 || c > 9) return -1;
     x = x * 10 + c;
   }
   return x;
+}
+
+/**
+ * Does the user's MD hold line[k0, k1) = line[v0, v1) already, so that setting it would change
+ * nothing (see setUserMd())? A burst repeats in MD lines what its UID lines' tags set.
+ */
+export function userMdHolds(u: User, line: string, k0: number, k1: number, v0: number, v1: number): boolean {
+  const e = u as UserEntry;
+  if (e.ctime >= 0 && k1 - k0 === CREATIONTIME.length && line.startsWith(CREATIONTIME, k0)) return ctimeAt(line, v0, v1) === e.ctime;
+  const p = e.mdPacked;
+  const at = mdValueAt(p, line.slice(k0, k1));
+  if (at < 0 || mdValueEnd(p, at) - at !== v1 - v0) return false;
+  for (let i = 0; i < v1 - v0; i++) if (p.charCodeAt(at + i) !== line.charCodeAt(v0 + i)) return false;
+  return true;
 }
 
 /** The user's MD pairs in order: a numeric creationtime first, then the packed pairs. */

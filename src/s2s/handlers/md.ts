@@ -9,7 +9,7 @@ import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import { sourceId } from '../engine.ts';
 import { memberMd } from '../../state/membership.ts';
-import { setUserMd } from '../../state/user.ts';
+import { setUserMd, userMdHolds } from '../../state/user.ts';
 
 /** Hard cap on keys per object so no peer can grow an object without bound. */
 export const MAX_MD_KEYS = 64;
@@ -48,6 +48,20 @@ function target(e: Engine, type: string, obj: string): { map: MapLike<string, st
 
 export const MD: CommandSpec = {
   minParams: 3, from: 'server',
+  /**
+   * "MD client <uid> <key> :<value>" that changes nothing and goes to no other link: done without
+   * parsing. A burst sends each user's creationtime (and whatever else it tagged the UID line
+   * with) again in an MD line; that is most MD lines of a burst.
+   */
+  fast(e, link, _server, line, at) {
+    if (!line.startsWith('client ', at) || e.hasOtherLinks(link)) return false;
+    const u0 = at + 7, u1 = line.indexOf(' ', u0);
+    if (u1 <= u0) return false;
+    const k0 = u1 + 1, k1 = line.indexOf(' ', k0);
+    if (k1 <= k0 || line.charCodeAt(k1 + 1) !== 58 /* : */) return false;
+    const u = e.net.usersByUid.getRange(line, u0, u1);
+    return u !== undefined && userMdHolds(u, line, k0, k1, k1 + 2, line.length);
+  },
   handler(e, ctx) {
     const [type, obj, key, value] = ctx.msg.params;
     if (type === 'client' && value !== undefined) {

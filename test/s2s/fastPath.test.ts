@@ -1,0 +1,99 @@
+// The commands' fast paths (CommandSpec.fast, tried before a line is parsed) against the parser and
+// handlers alone: the same lines must give the same state and the same effects either way.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Engine } from '../../src/s2s/engine.ts';
+import { stateDigest } from '../../src/state/digest.ts';
+import { hub, linkLeaf, uid, T0, assertInvariants } from './harness.ts';
+
+const UIDS = ['0AAAAAAA1', '0AAAAAAA2', '0AAAAAAA3', '0AAAAAAA9' /* never introduced */, '0ABAAAAA1' /* behind leaf2 */, 'weird-uid'];
+const KEYS = ['creationtime', 'webirc', 'certfp', 'operlogin', 'creationtim', 'creationtimex'];
+const VALUES = ['1795305116', '1795305117', '0', '1', '01', '', 'abc', 'a b', '1795305116 ', ':x', '99999999999999999'];
+
+/** An MD line in the usual form or one of its variations (spacing, colon, case, type, source). */
+const mdLine = fc.record({
+  src: fc.constantFrom(':0AA', ':0AA', ':0AA', ':leaf.test', ':0AAAAAAA1', ':0AB', ':001', ''),
+  cmd: fc.constantFrom('MD', 'MD', 'MD', 'md'),
+  type: fc.constantFrom('client', 'client', 'client', 'channel', 'clients'),
+  target: fc.constantFrom(...UIDS),
+  key: fc.constantFrom(...KEYS),
+  value: fc.option(fc.constantFrom(...VALUES), { nil: undefined, freq: 8 }),
+  shape: fc.constantFrom('plain', 'plain', 'plain', 'plain', 'doubleSpace', 'noColon', 'tagged', 'long'),
+}).map(({ src, cmd, type, target, key, value, shape }) => {
+  const head = `${src ? src + ' ' : ''}${cmd} ${type} ${target} ${key}`;
+  if (value === undefined) return head;
+  if (shape === 'doubleSpace') return `${src ? src + ' ' : ''}${cmd}  ${type} ${target}  ${key} :${value}`;
+  if (shape === 'noColon') return `${head} ${value}`;
+  if (shape === 'tagged') return `@time=2026-11-22T00:00:00.000Z ${head} :${value}`;
+  if (shape === 'long') return `${head} :${value}${'y'.repeat(520)}`;
+  return `${head} :${value}`;
+});
+
+/** UID lines (with s2s-md tags) and the MD lines that repeat or change them, interleaved. */
+const step = fc.oneof(
+  { weight: 6, arbitrary: mdLine },
+  // What the users hold from their UID lines, sent again (the fast path's case).
+  { weight: 3, arbitrary: fc.constantFrom(':0AA MD client 0AAAAAAA1 creationtime :1795305116', ':0AA MD client 0AAAAAAA1 webirc :1', ':0AA MD client 0AAAAAAA2 creationtime :01', ':0AA MD client 0AAAAAAA3 creationtime :1795305116') },
+  { weight: 1, arbitrary: fc.record({ n: fc.integer({ min: 1, max: 3 }), ct: fc.constantFrom('1795305116', '01', 'x'), web: fc.boolean() })
+    .map(({ n, ct, web }) => `@s2s-md/creationtime=${ct}${web ? ';s2s-md/webirc=1' : ''} ${uid('0AA', `n${n}x`, T0, `0AAAAAAA${n}`)}`) },
+  { weight: 1, arbitrary: fc.constantFrom(':0AA QUIT :bye', ':0AAAAAAA2 QUIT :bye', ':0AAAAAAA3 QUIT :bye') },
+  // A server behind the leaf that splits and returns; lines from it while it is gone are refused.
+  { weight: 2, arbitrary: fc.constantFrom(':0AA SQUIT sub.test :gone', ':0AA SID sub.test 2 0AC :sub', ':0AC MD client 0AAAAAAA1 creationtime :1795305116', ':0AC EOS') },
+);
+
+function pair(withSecondLeaf: boolean): [Engine, Engine] {
+  const make = (fastPaths: boolean): Engine => {
+    const e = hub({ fastPaths });
+    linkLeaf(e, { burst: [
+      `@s2s-md/creationtime=1795305116;s2s-md/webirc=1 ${uid('0AA', 'alpha', T0, '0AAAAAAA1')}`,
+      `@s2s-md/creationtime=01 ${uid('0AA', 'beta', T0, '0AAAAAAA2')}`,
+      uid('0AA', 'gamma', T0, '0AAAAAAA3'),
+    ] });
+    if (withSecondLeaf) linkLeaf(e, { id: 'leaf2', name: 'leaf2.test', sid: '0AB', burst: [uid('0AB', 'delta', T0, '0ABAAAAA1')] });
+    return e;
+  };
+  return [make(true), make(false)];
+}
+
+describe('fast paths (CommandSpec.fast)', () => {
+  for (const withSecondLeaf of [false, true]) {
+    it(`give the state and effects of the parser and handlers (${withSecondLeaf ? 'two links: lines are relayed' : 'one link'})`, () => {
+      fc.assert(fc.property(fc.array(step, { maxLength: 40 }), (lines) => {
+        const [fast, slow] = pair(withSecondLeaf);
+        for (const line of lines) {
+          fast.receive('leaf', line);
+          slow.receive('leaf', line);
+          assert.deepEqual(fast.drain(), slow.drain(), line);
+        }
+        assert.equal(stateDigest(fast.net), stateDigest(slow.net));
+        for (const u of slow.net.usersByUid.values()) assert.deepEqual([...fast.net.user(u.uid)!.md.entries()], [...u.md.entries()], u.uid);
+        assertInvariants(fast);
+      }), { numRuns: 300 });
+    });
+  }
+
+  it('do not take a line from a server that has split since its source was last looked up', () => {
+    for (const e of pair(false)) {
+      for (const l of [':0AA SID sub.test 2 0AC :sub', ':0AC EOS', ':0AA SQUIT sub.test :gone']) e.receive('leaf', l);
+      e.drain();
+      e.receive('leaf', ':0AC MD client 0AAAAAAA1 creationtime :1795305116');
+      const out = e.drain();
+      assert.deepEqual(out.filter((x) => x.kind === 'send').map((x) => x.kind === 'send' && x.line), [':001 SQUIT 0AC :Unknown prefix (0AC) from leaf.test']);
+    }
+  });
+
+  it('take the burst form of a repeated MD line, and only that', () => {
+    const [fast] = pair(false);
+    const u = fast.net.user('0AAAAAAA1')!;
+    // Same value again: nothing changes, nothing is sent (on either path).
+    fast.receive('leaf', ':0AA MD client 0AAAAAAA1 creationtime :1795305116');
+    fast.receive('leaf', ':0AA MD client 0AAAAAAA1 webirc :1');
+    assert.deepEqual(fast.drain(), []);
+    // A new value still lands (through the handler).
+    fast.receive('leaf', ':0AA MD client 0AAAAAAA1 creationtime :1795305999');
+    fast.receive('leaf', ':0AA MD client 0AAAAAAA1 webirc :0');
+    assert.equal(u.md.get('creationtime'), '1795305999');
+    assert.equal(u.md.get('webirc'), '0');
+  });
+});
