@@ -22,11 +22,11 @@ export interface CommandSpec {
   /**
    * A shortcut for the command's commonest line, tried before the line is parsed (Engine.fast()):
    * `line` as received on `link`, its params from `at`, its source `server` (a server behind
-   * `link`, found without side effects). It returns true only after doing exactly what handler()
+   * `link`, found without side effects), its tag section `rawTags`. It returns true only after doing exactly what handler()
    * would have done with that line; false leaves the line, with no state changed and no effect
    * queued, to the parser and handler().
    */
-  fast?: (e: Engine, link: Link, server: Server, line: string, at: number) => boolean;
+  fast?: (e: Engine, link: Link, server: Server, line: string, at: number, rawTags: string | null) => boolean;
 }
 
 export const COMMANDS: Map<string, CommandSpec> = new Map(Object.entries(HANDLERS));

@@ -223,7 +223,7 @@ export class Engine {
    * spaces, from a server behind `link` that resolveSource() has found before (its cached source),
    * within the length limit. Anything else, or a fast path that declines, returns false untouched.
    */
-  private fast(link: Link, line: string, start: number): boolean {
+  private fast(link: Link, line: string, start: number, rawTags: string | null): boolean {
     if (line.charCodeAt(start) !== 58 /* : */ || line.charCodeAt(start + 4) !== 32) return false;
     const slot = sidNumberAt(line, start + 1);
     if (slot < 0 || this.sidEpochs[slot] !== this.net.serverEpoch) return false;
@@ -234,7 +234,7 @@ export class Engine {
     if (end < 0) return false;
     for (let k = 0; k < FAST_COMMANDS.length; k++) {
       const [name, spec] = FAST_COMMANDS[k];
-      if (end - c === name.length && line.startsWith(name, c)) return spec.fast!(this, link, src.server, line, end + 1);
+      if (end - c === name.length && line.startsWith(name, c)) return spec.fast!(this, link, src.server, line, end + 1, rawTags);
     }
     return false;
   }
@@ -253,7 +253,7 @@ export class Engine {
       }
     }
     const bodyLength = line.length - bodyStart;
-    if (link !== null && link.phase === 'linked' && bodyLength <= BODY_MAX && this.opts.fastPaths !== false && this.fast(link, line, bodyStart)) return;
+    if (link !== null && link.phase === 'linked' && bodyLength <= BODY_MAX && this.opts.fastPaths !== false && this.fast(link, line, bodyStart, rawTags)) return;
     // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
     let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
     if (!msg) return; // empty line / only a prefix: silently ignored

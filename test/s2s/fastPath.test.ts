@@ -30,6 +30,32 @@ const mdLine = fc.record({
   return `${head} :${value}`;
 });
 
+/** UID lines: the usual form and variations of its spacing, fields and collisions. */
+const uidLine = fc.record({
+  n: fc.integer({ min: 1, max: 6 }),
+  nick: fc.constantFrom('alpha', 'beta', 'newbie', 'newbie2', 'Alpha', '1bad', 'x'.repeat(40)),
+  ts: fc.constantFrom(String(T0), String(T0 - 5), String(T0 + 5), 'abc', '-3'),
+  host: fc.constantFrom('host.example', 'bad host!', '2001:db8::1'),
+  ip: fc.constantFrom('fwAAAQ==', '*', 'bad'),
+  ident: fc.constantFrom('id', 'i@d', 'averyveryverylongident'),
+  sid: fc.constantFrom('0AA', '0AA', '0AB', '001'),
+  shape: fc.constantFrom('plain', 'plain', 'plain', 'doubleSpace', 'colonParam', 'noColon', 'extra', 'short', 'shortDouble', 'tags'),
+}).map(({ n, nick, ts, host, ip, ident, sid, shape }) => {
+  const id = `${sid}NEWUS${n}`;
+  const fields = [nick, '0', ts, ident, host, id, '0', '+i', '*', 'cl.oak', ip];
+  const src = ':0AA UID ';
+  switch (shape) {
+    case 'doubleSpace': return `${src}${fields.join('  ')} :Real name`;
+    case 'colonParam': return `${src}${fields.slice(0, 6).join(' ')} :acct ${fields.slice(7).join(' ')} :Real name`;
+    case 'noColon': return `${src}${fields.join(' ')} Realname`;
+    case 'extra': return `${src}${fields.join(' ')} extra :Real name`;
+    case 'short': return `${src}${fields.slice(0, 10).join(' ')} :Real name`;
+    case 'shortDouble': return `${src}${fields.slice(0, 5).join(' ')}  ${fields.slice(5, 10).join(' ')} :Real name`;
+    case 'tags': return `@s2s-md/creationtime=1795305116;s2s-md/webirc=1 ${src}${fields.join(' ')} :Real name`;
+    default: return `${src}${fields.join(' ')} :Real name`;
+  }
+});
+
 /** UID lines (with s2s-md tags) and the MD lines that repeat or change them, interleaved. */
 const step = fc.oneof(
   { weight: 6, arbitrary: mdLine },
@@ -38,6 +64,7 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.record({ n: fc.integer({ min: 1, max: 3 }), ct: fc.constantFrom('1795305116', '01', 'x'), web: fc.boolean() })
     .map(({ n, ct, web }) => `@s2s-md/creationtime=${ct}${web ? ';s2s-md/webirc=1' : ''} ${uid('0AA', `n${n}x`, T0, `0AAAAAAA${n}`)}`) },
   { weight: 1, arbitrary: fc.constantFrom(':0AA QUIT :bye', ':0AAAAAAA2 QUIT :bye', ':0AAAAAAA3 QUIT :bye') },
+  { weight: 3, arbitrary: uidLine },
   // A server behind the leaf that splits and returns; lines from it while it is gone are refused.
   { weight: 2, arbitrary: fc.constantFrom(':0AA SQUIT sub.test :gone', ':0AA SID sub.test 2 0AC :sub', ':0AC MD client 0AAAAAAA1 creationtime :1795305116', ':0AC EOS') },
 );
@@ -57,6 +84,17 @@ function pair(withSecondLeaf: boolean): [Engine, Engine] {
 }
 
 describe('fast paths (CommandSpec.fast)', () => {
+  it('take the usual UID line and give it the user the handler would', () => {
+    const [fast, slow] = pair(true);
+    const line = `@s2s-md/creationtime=1795305200 :0AA UID zed 0 ${T0} zedi 198.51.100.7 0AAAAAAZ1 zacct +iwx zed.vhost cl.oak xjNkBw== :Zed Zedson`;
+    fast.receive('leaf', line); slow.receive('leaf', line);
+    assert.deepEqual(fast.drain(), slow.drain());
+    const u = fast.net.user('zed')!;
+    assert.deepEqual([u.uid, u.ident, u.realHost, u.vhost, u.account, u.realname, [...u.umodes].join(''), u.md.get('creationtime')],
+      ['0AAAAAAZ1', 'zedi', '198.51.100.7', 'zed.vhost', 'zacct', 'Zed Zedson', 'iwx', '1795305200']);
+    assert.equal(stateDigest(fast.net), stateDigest(slow.net));
+  });
+
   for (const withSecondLeaf of [false, true]) {
     it(`give the state and effects of the parser and handlers (${withSecondLeaf ? 'two links: lines are relayed' : 'one link'})`, () => {
       fc.assert(fc.property(fc.array(step, { maxLength: 40 }), (lines) => {
