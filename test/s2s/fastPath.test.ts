@@ -56,6 +56,28 @@ const uidLine = fc.record({
   }
 });
 
+/** SJOIN lines: members, statuses, bans with SJSBY, modes with params, TS outcomes, spacing variations. */
+const sjoinLine = fc.record({
+  ts: fc.constantFrom('1795305000', '1795304000', '1795306000', 'x'),
+  chan: fc.constantFrom('#a', '#b', '#A', 'bad', '#c,d'),
+  modes: fc.constantFrom('', '+nt', '+ntl 10', '+ntk key', '+lk 5 k2', '+s', '+p'),
+  items: fc.array(fc.constantFrom('0AAAAAAA1', '@0AAAAAAA2', '*~0AAAAAAA3', '+%0AAAAAAA1', '0ABAAAAA1', 'nosuch', '@alpha',
+    '<1795305000,x!y@z>&*!*@a.example', '&*!*@b.example', '"e!*@*', "'i!*@*", '<bad>&m!n@o', '&nobang', ''), { maxLength: 8 }),
+  shape: fc.constantFrom('plain', 'plain', 'plain', 'doubleSpace', 'colonParam', 'noColon', 'tags', 'lower', 'short'),
+}).map(({ ts, chan, modes, items, shape }) => {
+  const mid = [ts, chan, ...(modes ? modes.split(' ') : [])];
+  const buf = items.join(' ');
+  switch (shape) {
+    case 'doubleSpace': return `:0AA SJOIN ${mid.join('  ')} :${buf}`;
+    case 'colonParam': return `:0AA SJOIN ${mid.slice(0, 2).join(' ')} :${mid.slice(2).join(' ')} :${buf}`;
+    case 'noColon': return `:0AA SJOIN ${mid.join(' ')} ${items[0] ?? ''}`;
+    case 'tags': return `@msgid=abc :0AA SJOIN ${mid.join(' ')} :${buf}`;
+    case 'lower': return `:0AA sjoin ${mid.join(' ')} :${buf}`;
+    case 'short': return `:0AA SJOIN ${ts} :${buf}`;
+    default: return `:0AA SJOIN ${mid.join(' ')} :${buf}`;
+  }
+});
+
 /** UID lines (with s2s-md tags) and the MD lines that repeat or change them, interleaved. */
 const step = fc.oneof(
   { weight: 6, arbitrary: mdLine },
@@ -65,6 +87,8 @@ const step = fc.oneof(
     .map(({ n, ct, web }) => `@s2s-md/creationtime=${ct}${web ? ';s2s-md/webirc=1' : ''} ${uid('0AA', `n${n}x`, T0, `0AAAAAAA${n}`)}`) },
   { weight: 1, arbitrary: fc.constantFrom(':0AA QUIT :bye', ':0AAAAAAA2 QUIT :bye', ':0AAAAAAA3 QUIT :bye') },
   { weight: 3, arbitrary: uidLine },
+  { weight: 4, arbitrary: sjoinLine },
+  { weight: 1, arbitrary: fc.constantFrom(':0AAAAAAA1 PART #a', ':0AA MODE #a +o 0AAAAAAA1', ':001 SJOIN 1795305000 #a +nt :@001AAAAAA') },
   // A server behind the leaf that splits and returns; lines from it while it is gone are refused.
   { weight: 2, arbitrary: fc.constantFrom(':0AA SQUIT sub.test :gone', ':0AA SID sub.test 2 0AC :sub', ':0AC MD client 0AAAAAAA1 creationtime :1795305116', ':0AC EOS') },
 );
