@@ -160,6 +160,26 @@ export function parseFrom(line: string, start: number, maxParams = 30): Message 
 }
 
 /**
+ * The params of `line` from `at` when they have the plain form a fast path takes (see
+ * CommandSpec.fast): single spaces between them, none empty or starting with ':' but the last, which
+ * is a ':' trailing. Writes each one's [start, end) into `bounds` and the trailing's ':' position
+ * after them; returns how many came before the trailing, or -1 when the params are not of that form
+ * or `bounds` has no room for them. For such params parseFrom() gives the same strings.
+ */
+export function plainParams(line: string, at: number, bounds: Int32Array): number {
+  let n = 0, pos = at;
+  while (line.charCodeAt(pos) !== 58 /* : */) {
+    const sp = line.indexOf(' ', pos);
+    if (sp <= pos || 2 * n + 2 >= bounds.length) return -1;
+    bounds[2 * n] = pos; bounds[2 * n + 1] = sp;
+    n++;
+    pos = sp + 1;
+  }
+  bounds[2 * n] = pos;
+  return n;
+}
+
+/**
  * Scratch space for parseFrom()'s params (at most maxParams of them). Never handed out:
  * parseFrom() copies what it collected (it may keep the last line's params alive meanwhile).
  */

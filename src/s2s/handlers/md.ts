@@ -3,7 +3,7 @@
 // :<src> MD member <#chan>:<uid> <key> [:<value>]
 // :<src> MD membership <uid>:<#chan> <key> [:<value>]
 // No value = unset. Last write wins (conflicts.md §7). Unknown objects: ignored, not relayed.
-import { own } from '../../wire/message.ts';
+import { own, plainParams } from '../../wire/message.ts';
 import { intern, type MapLike } from '../../state/smallMap.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
@@ -46,6 +46,9 @@ function target(e: Engine, type: string, obj: string): { map: MapLike<string, st
   }
 }
 
+/** Where the fast path found an MD line's params (see plainParams()): type, object, key, the value. */
+const BOUNDS = new Int32Array(8);
+
 export const MD: CommandSpec = {
   minParams: 3, from: 'server',
   /**
@@ -54,13 +57,10 @@ export const MD: CommandSpec = {
    * with) again in an MD line; that is most MD lines of a burst.
    */
   fast(e, link, _server, line, at) {
-    if (!line.startsWith('client ', at) || e.hasOtherLinks(link)) return false;
-    const u0 = at + 7, u1 = line.indexOf(' ', u0);
-    if (u1 <= u0) return false;
-    const k0 = u1 + 1, k1 = line.indexOf(' ', k0);
-    if (k1 <= k0 || line.charCodeAt(k1 + 1) !== 58 /* : */) return false;
-    const u = e.net.usersByUid.getRange(line, u0, u1);
-    return u !== undefined && userMdHolds(u, line, k0, k1, k1 + 2, line.length);
+    const b = BOUNDS;
+    if (plainParams(line, at, b) !== 3 || b[1] - b[0] !== 6 || !line.startsWith('client', at) || e.hasOtherLinks(link)) return false;
+    const u = e.net.usersByUid.getRange(line, b[2], b[3]);
+    return u !== undefined && userMdHolds(u, line, b[4], b[5], b[6] + 1, line.length);
   },
   handler(e, ctx) {
     const [type, obj, key, value] = ctx.msg.params;

@@ -2,7 +2,7 @@
 // buffer items: [*~@%+]*<uid>  members;  &mask "mask 'mask  ban/exempt/invex;
 // with SJSBY from the sender: <setat,setby> before a list item.
 // Merge rules: conflicts.md §3 (older TS wins; equal TS merges; newer: members only).
-import { own } from '../../wire/message.ts';
+import { own, plainParams } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import type { Link } from '../link.ts';
@@ -46,25 +46,18 @@ export const SJOIN: CommandSpec = {
    * they go to the same sjoin() the handler calls.
    */
   fast(e, link, server, line, at, rawTags) {
-    const t = TOKENS;
-    let n = 0, pos = at;
-    for (;;) {
-      if (line.charCodeAt(pos) === 58 /* : */) break;
-      const sp = line.indexOf(' ', pos);
-      if (sp <= pos || n === TOKENS.length) return false;
-      t[n++] = pos; t[n++] = sp;
-      pos = sp + 1;
-    }
-    if (n < 4) return false; // TS and channel at least
+    const t = BOUNDS;
+    const n = plainParams(line, at, t);
+    if (n < 2) return false; // TS and channel at least
     const modeParams: string[] = [];
-    for (let k = 6; k < n; k += 2) modeParams.push(line.slice(t[k], t[k + 1]));
-    sjoin(e, link, server, line.slice(t[0], t[1]), line.slice(t[2], t[3]), n >= 6 ? line.slice(t[4], t[5]) : '', modeParams, line.slice(pos + 1), rawTags);
+    for (let k = 3; k < n; k++) modeParams.push(line.slice(t[2 * k], t[2 * k + 1]));
+    sjoin(e, link, server, line.slice(t[0], t[1]), line.slice(t[2], t[3]), n >= 3 ? line.slice(t[4], t[5]) : '', modeParams, line.slice(t[2 * n] + 1), rawTags);
     return true;
   },
 };
 
-/** Where the fast path found an SJOIN line's params before the buffer: [start, end) pairs (TS, channel, modes, up to 13 mode params). */
-const TOKENS = new Int32Array(32);
+/** Where the fast path found an SJOIN line's params (see plainParams()): TS, channel, modes, up to 12 mode params, the buffer. */
+const BOUNDS = new Int32Array(32);
 
 /** An SJOIN's TS, channel, modes and buffer merged into the channel (conflicts.md §3), and relayed. */
 function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name: string, modeStr: string, modeParams: string[], buffer: string, rawTags: string | null): void {

@@ -9,7 +9,7 @@ import type { Server, User } from '../../state/model.ts';
 import { validHost, validIdent, validIpField, validNick, validUid, parseTs } from '../validate.ts';
 import { decideCollision, fromSideName, sideName } from '../collisions.ts';
 import { uidLine, uidTags } from '../userWire.ts';
-import { own, unescapeTagValue } from '../../wire/message.ts';
+import { own, plainParams, unescapeTagValue } from '../../wire/message.ts';
 import { HOSTLEN, REALLEN, USERLEN } from '../../wire/limits.ts';
 
 export const UID: CommandSpec = {
@@ -25,26 +25,19 @@ export const UID: CommandSpec = {
    * same introduce() the handler calls.
    */
   fast(e, link, server, line, at, rawTags) {
-    const f = TOKENS;
-    let pos = at;
-    for (let k = 0; k < 22; k += 2) {
-      const sp = line.indexOf(' ', pos);
-      if (sp <= pos || line.charCodeAt(pos) === 58 /* : */) return false;
-      f[k] = pos; f[k + 1] = sp;
-      pos = sp + 1;
-    }
-    if (line.charCodeAt(pos) !== 58 /* : */) return false;
+    const f = BOUNDS;
+    if (plainParams(line, at, f) !== 11) return false;
     introduce(
       e, link, server, line.slice(f[0], f[1]), line.slice(f[4], f[5]), line.slice(f[6], f[7]), line.slice(f[8], f[9]),
       line.slice(f[10], f[11]), line.slice(f[12], f[13]), line.slice(f[14], f[15]), line.slice(f[16], f[17]),
-      line.slice(f[18], f[19]), line.slice(f[20], f[21]), line.slice(pos + 1), rawTags,
+      line.slice(f[18], f[19]), line.slice(f[20], f[21]), line.slice(f[22] + 1), rawTags,
     );
     return true;
   },
 };
 
-/** Where the fast path found the UID line's first eleven params: [start, end) pairs. */
-const TOKENS = new Int32Array(22);
+/** Where the fast path found the UID line's params (see plainParams()): room for the eleven and the trailing. */
+const BOUNDS = new Int32Array(24);
 
 /** A UID's fields checked, its nick collision resolved, and the user added (and relayed). */
 function introduce(
