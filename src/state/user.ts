@@ -157,20 +157,16 @@ export function setUserMd(u: User, key: string, value: string, maxKeys: number, 
     const n = ctimeOf(value);
     if (e.ctime >= 0) {
       if (n >= 0) { e.ctime = n; return true; }
-      // A value a number cannot give back: kept packed like any other (the key is not new).
-      e.ctime = -1;
-      e.mdPacked = p === '' ? [CREATIONTIME, value].join('\0') : [p, CREATIONTIME, value].join('\0');
-      return true;
-    }
-    if (n >= 0 && mdValueAt(p, key) < 0) {
-      if ((p === '' ? 0 : mdCount(p)) >= maxKeys) return false;
+      e.ctime = -1; // a value a number cannot give back: packed below like any other key
+    } else if (n >= 0 && mdValueAt(p, key) < 0) {
+      if (mdSize(e) >= maxKeys) return false;
       e.ctime = n;
       return true;
     }
   }
   const at = mdValueAt(p, key);
   if (at < 0) {
-    if ((p === '' ? 0 : mdCount(p)) + (e.ctime >= 0 ? 1 : 0) >= maxKeys) return false;
+    if (mdSize(e) >= maxKeys) return false;
     e.mdPacked = p === '' ? [keep(key), value].join('\0') : [p, keep(key), value].join('\0');
     return true;
   }
@@ -228,6 +224,11 @@ function mdPairs(e: UserEntry): string[] {
   return a;
 }
 
+/** The number of MD pairs a user holds. */
+function mdSize(e: UserEntry): number {
+  return (e.mdPacked === '' ? 0 : mdCount(e.mdPacked)) + (e.ctime >= 0 ? 1 : 0);
+}
+
 /** The number of pairs in a non-empty packed MD. */
 function mdCount(p: string): number {
   let n = 1;
@@ -238,7 +239,7 @@ function mdCount(p: string): number {
 /** `u.md`: a view of the user's packed MD. */
 class UserMd implements MapLike<string, string> {
   constructor(private readonly u: UserEntry) {}
-  get size(): number { return (this.u.mdPacked === '' ? 0 : mdCount(this.u.mdPacked)) + (this.u.ctime >= 0 ? 1 : 0); }
+  get size(): number { return mdSize(this.u); }
   get(key: string): string | undefined {
     if (key === CREATIONTIME && this.u.ctime >= 0) return String(this.u.ctime);
     const p = this.u.mdPacked, at = mdValueAt(p, key);
