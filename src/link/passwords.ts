@@ -14,6 +14,7 @@
  * recognised only to give a precise reason; Node 20 has no argon2/bcrypt.)
  */
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { PASSWDLEN } from '../wire/limits.ts';
 
 export interface ScryptParams {
   N: number;
@@ -30,8 +31,8 @@ const MAX_N = 1 << 20;
 const MAX_R = 32;
 const MAX_P = 16;
 const MAX_MEM_BYTES = 256 * 1024 * 1024;
-/** Longest plaintext we hash (UnrealIRCd PASS is at most 256 chars). */
-const MAX_PLAIN_BYTES = 1024;
+/** Longest plaintext we hash: PASSWDLEN, UnrealIRCd's longest PASS (a longer one can never match). */
+const MAX_PLAIN_BYTES = PASSWDLEN;
 
 export interface ParsedHash {
   params: ScryptParams;
@@ -93,9 +94,10 @@ export function isPasswordHash(stored: string): boolean {
   return parsePasswordHash(stored).ok;
 }
 
-function plainBytes(plain: string): Buffer {
-  if (typeof plain !== 'string') throw new TypeError('password must be a string');
-  const b = Buffer.from(plain, 'utf8');
+/** A password's bytes: a string is taken as UTF-8 text (mkpasswd), a Buffer as is (a PASS as received). */
+function plainBytes(plain: string | Buffer): Buffer {
+  if (typeof plain !== 'string' && !Buffer.isBuffer(plain)) throw new TypeError('password must be a string or bytes');
+  const b = typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain;
   if (b.length > MAX_PLAIN_BYTES) throw new RangeError(`password longer than ${MAX_PLAIN_BYTES} bytes`);
   return b;
 }
@@ -122,7 +124,7 @@ export async function hashPassword(plain: string, params: ScryptParams = DEFAULT
   return format(params, salt, hash);
 }
 
-/** Synchronous variant, for CLI tools (`tslink mkpasswd`), never on the server's hot path. */
+/** Synchronous variant, for tests and tools; the node never hashes synchronously. */
 export function hashPasswordSync(plain: string, params: ScryptParams = DEFAULT_SCRYPT): string {
   const bad = validParams(params);
   if (bad) throw new RangeError(`hashPassword: ${bad}`);
@@ -137,7 +139,7 @@ export type CheckResult = { ok: true } | { ok: false; reason: string };
 /** What a check derives from: the password's bytes and the parsed hash, or why there is nothing to derive. */
 type Prepared = { ok: false; reason: string } | { ok: true; pw: Buffer; value: ParsedHash };
 
-function prepare(plain: string, stored: string): Prepared {
+function prepare(plain: string | Buffer, stored: string): Prepared {
   const parsed = parsePasswordHash(stored);
   if (!parsed.ok) return parsed;
   try {
@@ -156,7 +158,7 @@ function verdict(derived: Buffer, hash: Buffer): CheckResult {
  * Verifies `plain` against `stored`, with the reason on failure (for the
  * caller's log; the reason never contains the password or the hash).
  */
-export async function checkPassword(plain: string, stored: string): Promise<CheckResult> {
+export async function checkPassword(plain: string | Buffer, stored: string): Promise<CheckResult> {
   const p = prepare(plain, stored);
   if (!p.ok) return p;
   const { params, salt, hash } = p.value;
@@ -168,14 +170,31 @@ export async function verifyPassword(plain: string, stored: string): Promise<boo
   return (await checkPassword(plain, stored)).ok;
 }
 
-/** Synchronous variant of checkPassword (CLI tools; authorize() when the node supplied no asynchronous verdict). */
-export function checkPasswordSync(plain: string, stored: string): CheckResult {
-  const p = prepare(plain, stored);
-  if (!p.ok) return p;
-  const { params, salt, hash } = p.value;
-  return verdict(scryptSync(p.pw, salt, hash.length, { ...params, maxmem: memFor(params) }), hash);
-}
+/**
+ * Password checks with at most `limit` scrypt runs at once (each holds one of libuv's four pool
+ * threads for ~0.1 s); the others wait their turn in arrival order. There is no synchronous check.
+ */
+export class PasswordChecker {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(readonly limit = 2) {}
 
-export function verifyPasswordSync(plain: string, stored: string): boolean {
-  return checkPasswordSync(plain, stored).ok;
+  /** Checks waiting for a free slot. */
+  get queued(): number { return this.waiting.length; }
+  get active(): number { return this.running; }
+  /** Checks asked for since this checker was made. */
+  started = 0;
+
+  async check(plain: string | Buffer, stored: string): Promise<CheckResult> {
+    this.started++;
+    // A finished check hands its slot straight to the next waiting one (running stays counted).
+    if (this.running >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.running++;
+    try {
+      return await checkPassword(plain, stored);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); else this.running--;
+    }
+  }
 }

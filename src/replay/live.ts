@@ -11,7 +11,7 @@
 //     replayed side (stateDump.ts restrictDump), or the whole network with stateScope 'full'.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { parseLine } from '../wire/message.ts';
+import { encodeLine, parseLine } from '../wire/message.ts';
 import { LineReader } from '../wire/lineReader.ts';
 import { buildServerTlsOptions, connectLink } from '../link/tlsOptions.ts';
 import { verifyPeerCertificate, type PeerPolicy } from '../link/verifyPeer.ts';
@@ -255,7 +255,9 @@ class Session {
 
   private write(line: string): boolean {
     if (this.closed) return false;
-    this.socket.write(Buffer.from(line + '\r\n', 'latin1'));
+    const bytes = encodeLine(line);
+    if (bytes === null) return false; // more than one line on the wire: never written
+    this.socket.write(bytes);
     return true;
   }
 

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { LineReader } from '../wire/lineReader.ts';
-import { lineToBytes } from '../wire/message.ts';
+import { encodeLine } from '../wire/message.ts';
 import type { Logger } from './logger.ts';
 
 export interface LinkConnLimits {
@@ -30,6 +30,10 @@ const SLICE_CHECK = 16;
 export const READ_AHEAD = 64 * 1024;
 /** Bytes a link may send before SERVER is accepted (UnrealIRCd's handshake-data-flood is 4 KB). */
 export const HANDSHAKE_FLOOD = 16 * 1024;
+
+/** Lines refused by every LinkConn of this process (see LinkConn.write()). */
+let refusedLinesTotal = 0;
+export function refusedLineCount(): number { return refusedLinesTotal; }
 
 export class LinkConn {
   readonly reader = new LineReader();
@@ -138,15 +142,25 @@ export class LinkConn {
    */
   write(line: string): boolean {
     if (this.closed) return true;
+    const bytes = encodeLine(line);
+    if (bytes === null) {
+      // More than one line on the wire: never written, nor recorded (see encodeLine()).
+      this.refusedLines++;
+      refusedLinesTotal++;
+      this.log.error({ event: 'LINE_REFUSED', link: this.id, refused: this.refusedLines, line: JSON.stringify(line.slice(0, 200)) }, `${this.id}: refused to write a line holding CR, LF or NUL`);
+      return true;
+    }
     this.capture?.('>', line);
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(() => { this.corked = false; this.socket.uncork(); });
     }
-    this.socket.write(lineToBytes(line + '\r\n'));
+    this.socket.write(bytes);
     return this.socket.writableLength <= this.limits.sendQ;
   }
+  /** Lines write() refused on this connection (they held CR, LF or NUL). */
+  refusedLines = 0;
   private corked = false;
 
   private checkPing(): void {

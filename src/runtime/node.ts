@@ -3,15 +3,17 @@
 import * as tls from 'node:tls';
 import * as net from 'node:net';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
-import { Engine } from '../s2s/engine.ts';
+import { Engine, parseReceived } from '../s2s/engine.ts';
+import { eauthOf } from '../s2s/protoctl.ts';
 import type { Link } from '../s2s/link.ts';
 import type { Effect } from '../s2s/effects.ts';
 import { LinkConn, type LinkConnLimits } from './linkConn.ts';
 import type { Logger } from './logger.ts';
 import { deniedBy } from './denyLink.ts';
-import { authorizeLink, findLink, isLoopback, sendPasswordFor } from './authorize.ts';
+import { authorizeLink, checkLinkIdentity, findLink, hmacBeforeServer, isLoopback, passwordToCheck, sendPasswordFor, type ConnFacts, type LinkFiles } from './authorize.ts';
 import { buildServerTlsOptions, capturePeerCertificate, connectLink, peerCertificateOf } from '../link/tlsOptions.ts';
 import { generateSelfSigned, writeKeyAndCert, certFingerprint, spkiFingerprint } from '../link/certs.ts';
 import { createHmacHandshake, loadSecretFile, tlsExporter, type HmacHandshake } from '../link/hmacAuth.ts';
@@ -21,8 +23,7 @@ import { stateDigest } from '../state/digest.ts';
 import { casefold } from '../wire/casemap.ts';
 import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
 import { LinkCapture, captureDirPath, type CaptureTarget } from './linkCapture.ts';
-import { checkPassword } from '../link/passwords.ts';
-import { parseLine } from '../wire/message.ts';
+import { PasswordChecker } from '../link/passwords.ts';
 
 interface ConnState {
   conn: LinkConn;
@@ -39,13 +40,34 @@ interface ConnState {
   peerName?: string;
   /** Recording of this connection's traffic (link block `capture`, or --capture-dir). */
   capture?: LinkCapture;
-  /** Before registration: the peer's PASS, and the result of checking it against a link block's hash. */
-  password?: string;
+  /** Before registration: the result of checking the peer's PASS against a link block's hash. */
   passCheck?: { password: string; hash: string; ok: boolean };
+  /** What the link was authorized with (re-checked against its block at each rehash). */
+  auth?: { block: LinkConfig; passwordHash?: string };
+  /** The HMAC secret this connection's handshake used. */
+  hmacSecret?: Buffer;
+}
+
+/** The files link checks read, loaded at start and at each rehash (the running set stays if one fails). */
+interface LoadedFiles {
+  hmac: Map<string, Buffer>;
+  passwords: Map<string, string>;
+  cas: Map<string, string>;
 }
 
 /** What the log line of a closing link should say (the engine has forgotten the link by then). */
 interface ClosingInfo { reason: string; peer?: string; address?: string; linkBlock?: string }
+
+/** The first line of a password-file (what we send as PASS), without its line end. */
+async function readPasswordFile(path: string): Promise<string> {
+  try {
+    const pw = (await readFile(path, 'latin1')).split('\n')[0].replace(/\r$/, '').trim();
+    if (/[\r\0]/.test(pw)) throw new Error('holds a CR or NUL, which no PASS line can carry');
+    return pw;
+  } catch (err) {
+    throw new Error(`password-file ${path}: ${(err as Error).message}`);
+  }
+}
 
 /** How often sequential autoconnect looks for the next link block to dial. */
 const AUTO_TICK_MS = 500;
@@ -76,7 +98,11 @@ export class TslinkNode {
   private rawSockets = new Set<net.Socket>();
   /** Every link socket still open (a closed link's socket may still be flushing its ERROR). */
   private openSockets = new Set<net.Socket>();
-  private secrets = new Map<string, Buffer>();
+  private files: LoadedFiles = { hmac: new Map(), passwords: new Map(), cas: new Map() };
+  /** PASS checks: scrypt off the event loop, a bounded number at once. */
+  private readonly passwords = new PasswordChecker(2);
+  /** How many PASS checks (scrypt runs) this node has started. */
+  get passwordChecksStarted(): number { return this.passwords.started; }
   private keyPem = '';
   private certPem = '';
   private throttle: ConnectThrottle;
@@ -111,7 +137,7 @@ export class TslinkNode {
       authorize: (req) => {
         const st = this.conns.get(req.link);
         if (st) st.peerName = req.name;
-        const res = authorizeLink(this.config, req, st ? { socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name, peerCert: st.peerCert, passwordVerdict: (pw, hash) => (st.passCheck && st.passCheck.password === pw && st.passCheck.hash === hash ? st.passCheck.ok : undefined) } : undefined);
+        const res = authorizeLink(this.config, req, st ? this.connFacts(st) : undefined, this.linkFiles());
         // An incoming connection's capture learns where it goes now (a refused one too: the
         // handshake and our ERROR are what explains a refusal).
         if (st?.capture?.buffering) this.resolveCapture(req.link, st, res.ok ? res.block : findLink(this.config, req.name));
@@ -125,6 +151,7 @@ export class TslinkNode {
         const deny = deniedBy(this.config.denyLink, this.engine.net, req.name, false);
         if (deny) return { ok: false, reason: `Disallowed by connection rule: ${deny.reason ?? deny.rule}` };
         const { block, ...policy } = res;
+        if (st && block) st.auth = { block, passwordHash: block.passwordHash };
         // An incoming connection learns its link block (and so its class: sendq, recvq, pingfreq) only now.
         if (st && block && !st.block) st.conn.setLimits(this.limitsFor(block));
         let preLines: string[] | undefined;
@@ -144,24 +171,23 @@ export class TslinkNode {
       },
       beforeServer: (link) => {
         const st = this.conns.get(link.id);
-        const block = st?.block ?? findLink(this.config, link.eauthName ?? '');
         if (!st) return 'unknown connection';
-        if (st.hmac) {
-          const r = st.hmac.onPeerDone();
-          if (r.error) return r.error;
-          for (const l of r.send ?? []) this.engine.send(link, l);
-          if (st.hmac.status() === 'verified') this.log.info({ event: 'LINK_HMAC_VERIFIED', link: link.id, peer: link.name, address: st.conn.address }, `${link.name}: HMAC authentication verified`);
-        } else if (block?.requireHmac) {
-          return 'downgrade: HMAC authentication required but not possible on this connection';
-        }
+        // The block the link was authorized under (on a link we dialled, the block we dialled).
+        const block = st.auth?.block ?? st.block;
+        if (!block) return 'not authorized';
+        const v = hmacBeforeServer(block, st.hmac);
+        if (v.error) return v.error;
+        for (const l of v.send ?? []) this.engine.send(link, l);
+        if (st.hmac?.status() === 'verified') this.log.info({ event: 'LINK_HMAC_VERIFIED', link: link.id, peer: link.name, address: st.conn.address }, `${link.name}: HMAC authentication verified`);
         return null;
       },
     });
   }
 
   private newHmac(st: ConnState, block: LinkConfig, role: 'client' | 'server'): HmacHandshake | undefined {
-    const secret = block.hmacSecretFile ? this.secrets.get(block.hmacSecretFile) : undefined;
+    const secret = block.hmacSecretFile ? this.files.hmac.get(block.hmacSecretFile) : undefined;
     if (!secret || !st.tls) return undefined;
+    st.hmacSecret = secret;
     st.hmac = createHmacHandshake({ secret, ourName: this.config.me.name, role, exporter: tlsExporter(st.conn.socket as tls.TLSSocket), requireHmac: block.requireHmac, expectedPeerName: role === 'client' ? block.name : undefined });
     return st.hmac;
   }
@@ -169,7 +195,7 @@ export class TslinkNode {
   // ------------------------------------------------------------ lifecycle
   async start(): Promise<void> {
     await this.loadTls();
-    this.secrets = await this.readSecrets(this.config);
+    this.files = await this.readLinkFiles(this.config);
     this.captureSecrets = await captureSecretsFromConfig(this.config);
     if (this.opts.captureDir) mkdirSync(this.opts.captureDir, { recursive: true, mode: 0o700 });
     for (const l of this.config.listen) {
@@ -202,38 +228,48 @@ export class TslinkNode {
     this.certPem = readFileSync(certPath, 'utf8');
   }
 
-  /** Every HMAC secret file of a config, read now (throws with the file name on a problem). */
-  private async readSecrets(cfg: TslinkConfig): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
+  /** Every HMAC secret file, password-file and verify::ca file of a config, read now (throws with the file name on a problem). */
+  private async readLinkFiles(cfg: TslinkConfig): Promise<LoadedFiles> {
+    const out: LoadedFiles = { hmac: new Map(), passwords: new Map(), cas: new Map() };
     for (const b of cfg.links) {
-      if (!b.hmacSecretFile || out.has(b.hmacSecretFile)) continue;
-      out.set(b.hmacSecretFile, await loadSecretFile(b.hmacSecretFile));
+      if (b.hmacSecretFile && !out.hmac.has(b.hmacSecretFile)) out.hmac.set(b.hmacSecretFile, await loadSecretFile(b.hmacSecretFile));
+      if (b.passwordFile && !out.passwords.has(b.passwordFile)) out.passwords.set(b.passwordFile, await readPasswordFile(b.passwordFile));
+      if (b.verify.ca && !out.cas.has(b.verify.ca)) out.cas.set(b.verify.ca, await readFile(b.verify.ca, 'utf8').catch((err: Error) => { throw new Error(`verify::ca file ${b.verify.ca}: ${err.message}`); }));
     }
     return out;
   }
 
+  /** The loaded files, as the link checks read them. */
+  private linkFiles(): LinkFiles {
+    const f = this.files;
+    return { ca: (p) => f.cas.get(p), password: (p) => f.passwords.get(p) };
+  }
+
+  /** What the link checks know of a connection. */
+  private connFacts(st: ConnState): ConnFacts {
+    return {
+      socket: st.conn.socket, tls: st.tls, listenerLoopback: st.listenerLoopback, linkName: st.block?.name, peerCert: st.peerCert,
+      passwordVerdict: (pw, hash) => (st.passCheck && st.passCheck.password === pw && st.passCheck.hash === hash ? st.passCheck.ok : undefined),
+    };
+  }
+
   private listen(l: ListenConfig): Promise<void> {
     const loopback = !!l.file || (l.ip !== undefined && isLoopback(l.ip));
-    const onSocket = (socket: net.Socket | tls.TLSSocket, isTls: boolean) => this.accept(socket, isTls, loopback);
     const server = l.tls
-      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, handshakeTimeoutMs: Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000 }), (s) => onSocket(s, true))
-      : net.createServer((s) => onSocket(s, false));
+      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, handshakeTimeoutMs: Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000 }), (s) => this.accept(s, true, loopback))
+      : net.createServer((s) => {
+        // A plaintext listener gets the same throttle and half-open caps as a TLS one.
+        const release = this.admit(s);
+        if (release) this.accept(s, false, loopback, release);
+      });
     if (l.tls) {
       // Half-open TLS handshakes are capped before any TLS work is done.
       server.on('connection', (raw: net.Socket) => {
-        this.rawSockets.add(raw);
-        // Before the TLS handshake: its small records must not wait for delayed ACKs either.
-        raw.setNoDelay(true);
-        raw.once('close', () => this.rawSockets.delete(raw));
-        const addr = raw.remoteAddress ?? '';
-        if (!this.throttle.hit(addr)) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'throttled' }, 'refused connection: throttled'); raw.destroy(); return; }
-        const slot = this.halfOpen.tryAcquire(addr);
-        if (!slot.ok) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return; }
-        let released = false;
-        const release = () => { if (!released) { released = true; slot.release(); } };
+        const release = this.admit(raw);
+        if (!release) return;
         const key = `${raw.remoteAddress}|${raw.remotePort}`;
         this.pendingSlots.set(key, release);
-        raw.once('close', () => { release(); if (this.pendingSlots.get(key) === release) this.pendingSlots.delete(key); });
+        raw.once('close', () => { if (this.pendingSlots.get(key) === release) this.pendingSlots.delete(key); });
       });
       // With a listener here Node no longer destroys the socket itself (a handshake timeout
       // would leave a half-open connection holding its slot forever): destroy it explicitly.
@@ -257,15 +293,34 @@ export class TslinkNode {
     });
   }
 
+  /**
+   * A new connection on any listener: the per-address throttle and a half-open slot (held until
+   * the peer is linked or gone). Returns the slot's release, or null when the socket was refused.
+   */
+  private admit(raw: net.Socket): (() => void) | null {
+    this.rawSockets.add(raw);
+    // Before the TLS handshake: its small records must not wait for delayed ACKs either.
+    raw.setNoDelay(true);
+    raw.once('close', () => this.rawSockets.delete(raw));
+    const addr = raw.remoteAddress ?? '';
+    if (!this.throttle.hit(addr)) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'throttled' }, 'refused connection: throttled'); raw.destroy(); return null; }
+    const slot = this.halfOpen.tryAcquire(addr);
+    if (!slot.ok) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return null; }
+    let released = false;
+    const release = () => { if (!released) { released = true; slot.release(); } };
+    raw.once('close', release);
+    return release;
+  }
+
   private limitsFor(block?: LinkConfig): LinkConnLimits {
     const cls = this.config.classes[block?.className ?? 'servers'] ?? this.config.classes.servers;
     return { sendQ: cls.sendQ, recvQ: Math.max(cls.recvQ, 1 << 20), pingFreq: cls.pingFreq, handshakeTimeout: this.config.set.serverLinking.handshakeTimeout };
   }
 
-  private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean): void {
+  private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean, slot?: () => void): void {
     const addr = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const slotKey = `${socket.remoteAddress}|${socket.remotePort}`;
-    const release = this.pendingSlots.get(slotKey);
+    const release = slot ?? this.pendingSlots.get(slotKey);
     this.pendingSlots.delete(slotKey);
     socket.on('error', () => {});
     if (this.stopping) { socket.destroy(); return; }
@@ -305,11 +360,11 @@ export class TslinkNode {
         // SERVER accepted: the handshake limits (timeout, flood, half-open slot) end here.
         conn.markRegistered();
         st.release?.();
-        st.password = undefined; st.passCheck = undefined;
+        st.passCheck = undefined;
       }
       this.pump();
     };
-    conn.gate = (line) => this.passwordGate(st, line);
+    conn.gate = (line) => this.passwordGate(id, st, line);
     conn.onFault = (reason) => { const l = this.engine.links.get(id); if (l) this.engine.exitLink(l, reason); else conn.destroy(reason); this.pump(); };
     conn.onClosed = (reason) => {
       st.release?.();
@@ -339,24 +394,26 @@ export class TslinkNode {
   /**
    * The link's PASS is checked against the link block's scrypt hash before the engine authorizes
    * the link (at PROTOCTL EAUTH= or SERVER, whichever names the peer first), asynchronously: the
-   * ~100 ms of scrypt run off the event loop while this link's lines wait; the engine's authorize
-   * callback then reads the verdict (authorizeLink's passwordVerdict).
+   * ~100 ms of scrypt run off the event loop (PasswordChecker: a bounded number at once) while this
+   * link's lines wait; the engine's authorize callback then reads the verdict. The line is read as
+   * the engine reads it (parseReceived, eauthOf) and the password is the one the engine holds. No
+   * password work is done for a peer whose name, address or certificate its link block refuses:
+   * checkLinkIdentity runs first, and the engine then refuses it without a verdict.
    */
-  private passwordGate(st: ConnState, line: string): Promise<void> | null {
-    const msg = parseLine(line);
-    if (!msg) return null;
+  private passwordGate(id: string, st: ConnState, line: string): Promise<void> | null {
+    const link = this.engine.links.get(id);
+    if (!link || link.phase !== 'handshake' || link.authorized || link.password === null) return null;
+    const msg = parseReceived(line);
     let name: string | undefined;
-    if (msg.command === 'PASS') { st.password = msg.params[0] ?? ''; return null; }
-    if (msg.command === 'SERVER') name = msg.params[0];
-    else if (msg.command === 'PROTOCTL') {
-      const tok = msg.params.find((p) => p.startsWith('EAUTH='));
-      if (tok) name = tok.slice(6).split(',')[0];
-    }
-    if (name === undefined || st.password === undefined) return null;
-    const hash = findLink(this.config, name)?.passwordHash;
-    const password = st.password;
-    if (!hash || (st.passCheck && st.passCheck.hash === hash && st.passCheck.password === password)) return null;
-    return checkPassword(password, hash).then(
+    if (msg?.command === 'SERVER') name = msg.params[0];
+    else if (msg?.command === 'PROTOCTL') name = eauthOf(msg.params)?.name;
+    if (!name) return null;
+    const who = checkLinkIdentity(this.config, { name, direction: link.direction, address: link.address }, this.connFacts(st), this.linkFiles());
+    if (!who.ok) return null;
+    const check = passwordToCheck(who.block, link.password);
+    if (!check || (st.passCheck && st.passCheck.hash === check.hash && st.passCheck.password === check.password)) return null;
+    const { password, hash } = check;
+    return this.passwords.check(Buffer.from(password, 'latin1'), hash).then(
       (r) => { st.passCheck = { password, hash, ok: r.ok }; },
       () => { st.passCheck = { password, hash, ok: false }; },
     );
@@ -480,7 +537,9 @@ export class TslinkNode {
     try {
       let socket: net.Socket | tls.TLSSocket;
       if (o.tls) {
-        socket = await connectLink({ host: o.hostname, port: o.port, localAddress: o.bindIp, keyPem: this.keyPem, certPem: this.certPem, policy: { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca: b.verify.ca ? readFileSync(b.verify.ca, 'utf8') : undefined, expectedName: b.name } }, this.config.set.serverLinking.connectTimeout * 1000);
+        const ca = b.verify.ca !== undefined ? this.files.cas.get(b.verify.ca) : undefined;
+        if (b.verify.ca !== undefined && ca === undefined) throw new Error(`verify::ca file ${b.verify.ca} was not loaded`);
+        socket = await connectLink({ host: o.hostname, port: o.port, localAddress: o.bindIp, keyPem: this.keyPem, certPem: this.certPem, policy: { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca, expectedName: b.name } }, this.config.set.serverLinking.connectTimeout * 1000);
       } else {
         socket = await new Promise<net.Socket>((resolve, reject) => {
           const s = net.connect({ host: o.hostname, port: o.port, localAddress: o.bindIp }, () => resolve(s));
@@ -498,7 +557,9 @@ export class TslinkNode {
       if (targets.length) this.setCapture(st, new LinkCapture(this.captureOptions(), targets));
       if (o.tls) st.peerCert = peerCertificateOf(socket as tls.TLSSocket);
       if (b.hmacSecretFile) this.newHmac(st, b, 'client');
-      this.engine.linkUp(id, 'out', o.hostname, { sendPassword: sendPasswordFor(b), hub: b.hub, leaf: b.leaf, leafDepth: b.leafDepth }, b.name);
+      const sendPassword = sendPasswordFor(b, this.linkFiles());
+      if (sendPassword === null) throw new Error(`password-file ${b.passwordFile} was not loaded`);
+      this.engine.linkUp(id, 'out', o.hostname, { sendPassword, hub: b.hub, leaf: b.leaf, leafDepth: b.leafDepth }, b.name);
       this.pump();
     } catch (err) {
       this.log.warn({ event: 'LINK_CONNECT_FAILED', peer: b.name, reason: (err as Error).message }, `connect to ${b.name} failed: ${(err as Error).message}`);
@@ -512,9 +573,9 @@ export class TslinkNode {
   /** Apply a new, already validated config: keep unchanged links, drop removed ones, dial new ones. */
   async rehash(next: TslinkConfig): Promise<void> {
     // Secret files are read again (they may have been rotated); if one cannot be read, keep running as before.
-    let secrets: Map<string, Buffer>;
+    let files: LoadedFiles;
     try {
-      secrets = await this.readSecrets(next);
+      files = await this.readLinkFiles(next);
     } catch (err) {
       this.log.error({ event: 'REHASH_FAILED', reason: (err as Error).message }, `rehash failed: ${(err as Error).message}; keeping the running configuration`);
       return;
@@ -523,17 +584,48 @@ export class TslinkNode {
     const captureSecrets = [...new Set([...this.captureSecrets, ...(await captureSecretsFromConfig(next))])];
     const old = this.config;
     this.config = next;
-    this.secrets = secrets;
+    this.files = files;
     this.captureSecrets = captureSecrets;
-    for (const l of [...this.engine.links.values()]) {
-      if (l.phase !== 'linked' && l.phase !== 'handshake') continue;
-      const name = l.server?.name ?? l.eauthName;
-      if (name && findLink(old, name) && !findLink(next, name)) { this.engine.exitLink(l, 'Link block removed (rehash)'); }
-    }
+    this.recheckLinks();
     this.pump();
     if (this.sequential) this.scheduleAutoconnect();
     else for (const b of next.links) if (b.outgoing?.autoconnect && !findLink(old, b.name)) this.connectSoon(b, 0);
     this.log.info({ event: 'REHASH', links: next.links.length }, 'configuration reloaded');
+  }
+
+  /**
+   * After a rehash, every link that got past its authorization (and every outgoing one) is checked
+   * again against its link block as now configured; one that would not be let in now is dropped.
+   */
+  private recheckLinks(): void {
+    for (const l of [...this.engine.links.values()]) {
+      if (l.phase === 'closed') continue;
+      const st = this.conns.get(l.id);
+      const name = l.server?.name ?? l.eauthName ?? st?.block?.name;
+      if (!st || !name || (l.phase === 'handshake' && !l.authorized && !st.block)) continue;
+      const block = findLink(this.config, name);
+      if (!block) { this.engine.exitLink(l, 'Link block removed (rehash)'); continue; }
+      if (st.block) st.block = block;
+      const why = this.revokedBecause(l, st, name, block);
+      if (!why) continue;
+      this.log.warn({ event: 'LINK_REVOKED', link: l.id, peer: name, linkBlock: block.name, reason: why }, `${name}: no longer authorized after the rehash (${why}); dropping the link`);
+      this.engine.exitLink(l, `Link no longer authorized (rehash): ${why}`);
+    }
+  }
+
+  /** Why an established link would not pass its (new) link block now, or null. */
+  private revokedBecause(l: Link, st: ConnState, name: string, block: LinkConfig): string | null {
+    const who = checkLinkIdentity(this.config, { name, direction: l.direction, address: l.address }, this.connFacts(st), this.linkFiles());
+    if (!who.ok) return who.reason;
+    // The peer's password is not kept: a changed hash cannot be checked against it, so it revokes.
+    if (block.passwordHash !== undefined && (l.authorized || l.phase === 'linked') && block.passwordHash !== st.auth?.passwordHash) return 'link password changed';
+    if (block.hmacSecretFile) {
+      const secret = this.files.hmac.get(block.hmacSecretFile);
+      if (st.hmacSecret) { if (!secret || !secret.equals(st.hmacSecret)) return 'HMAC secret changed'; }
+      else if (block.requireHmac) return 'HMAC authentication now required';
+    } else if (block.requireHmac) return 'HMAC authentication now required';
+    if (block.requireHmac && l.phase === 'linked' && st.hmac?.status() !== 'verified') return 'HMAC authentication now required';
+    return null;
   }
 
   async stop(reason = 'Server shutting down'): Promise<void> {

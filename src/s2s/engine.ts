@@ -252,21 +252,16 @@ export class Engine {
         while (bodyStart < line.length && line.charCodeAt(bodyStart) === 32) bodyStart++;
       }
     }
-    const bodyLength = line.length - bodyStart;
-    if (link !== null && link.phase === 'linked' && bodyLength <= BODY_MAX && this.opts.fastPaths !== false && this.fast(link, line, bodyStart, rawTags)) return;
-    // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
-    let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
+    if (link !== null && link.phase === 'linked' && line.length - bodyStart <= BODY_MAX && this.opts.fastPaths !== false && this.fast(link, line, bodyStart, rawTags)) return;
+    const msg = parseBody(line, bodyStart);
     if (!msg) return; // empty line / only a prefix: silently ignored
     const spec = COMMANDS.get(msg.command);
-    if (bodyLength > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) {
-      msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
-    }
-    if (spec?.maxParams && msg.params.length > spec.maxParams) {
-      msg = parseFrom(line, bodyStart, spec.maxParams) ?? msg;
-      if (bodyLength > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
-    }
     if (link && link.phase === 'handshake') {
-      if (spec?.handshake) { spec.handler(this, { link, src: { kind: 'server', server: this.me }, msg, rawTags }); return; }
+      if (spec?.handshake) {
+        if (msg.params.length < spec.minParams) { this.needMoreParams(link, null, msg.command); return; }
+        spec.handler(this, { link, src: { kind: 'server', server: this.me }, msg, rawTags });
+        return;
+      }
       if (msg.command === 'ERROR') { this.log('warn', 'LINK_ERROR', `ERROR from ${link.name}: ${msg.params[0] ?? ''}`, link); return; }
       // Anything else before SERVER is accepted: ignored (UnrealIRCd answers 451 to unknowns).
       this.log('debug', 'HANDSHAKE_IGNORED', `ignored ${msg.command} before link registration`, link);
@@ -279,7 +274,9 @@ export class Engine {
     }
     if (spec.handshake && spec.handshakeOnly) {
       // PASS/SERVER/PROTOCTL after registration.
-      spec.handler(this, { link, src: { kind: 'server', server: link?.server ?? this.me }, msg, rawTags });
+      const src: Source = { kind: 'server', server: link?.server ?? this.me };
+      if (msg.params.length < spec.minParams) { this.needMoreParams(link, src, msg.command); return; }
+      spec.handler(this, { link, src, msg, rawTags });
       return;
     }
     const src = this.resolveSource(link, msg.source);
@@ -301,8 +298,9 @@ export class Engine {
     spec.handler(this, { link, src, msg, rawTags });
   }
 
-  needMoreParams(link: Link | null, src: Source, command: string): void {
-    if (link) this.send(link, `:${this.me.name} 461 ${sourceName(src)} ${command} :Not enough parameters`);
+  /** ERR_NEEDMOREPARAMS to the line's source (`*` before the link is registered: src null). */
+  needMoreParams(link: Link | null, src: Source | null, command: string): void {
+    if (link) this.send(link, `:${this.me.name} 461 ${src ? sourceName(src) : '*'} ${command} :Not enough parameters`);
     this.log('info', 'NEED_MORE_PARAMS', `${command}: not enough parameters`, link);
   }
 
@@ -393,6 +391,37 @@ export class Engine {
   sjsbyFrom(link: Link | null): boolean {
     return link ? link.has('SJSBY') : this.localCaps.has('SJSBY');
   }
+}
+
+/**
+ * A received line as the engine reads it: cut at its first CR, LF or NUL, its tag section skipped,
+ * its params as the command table has them (at most MAX_PARAMS_SERVER, or the command's maxParams
+ * with the rest glued into the last), each cut to 510 bytes in a body over 510 bytes unless the
+ * command takes big lines. Null for a line with no command. Whatever looks at a received line
+ * before the engine does (the node's password gate, capture redaction) reads it through this.
+ */
+export function parseReceived(raw: string): Message | null {
+  const line = cutAtBreak(raw);
+  let bodyStart = 0;
+  if (line.charCodeAt(0) === 64 /* @ */) {
+    const sp = line.indexOf(' ');
+    if (sp < 0) return null;
+    bodyStart = sp;
+    while (bodyStart < line.length && line.charCodeAt(bodyStart) === 32) bodyStart++;
+  }
+  return parseBody(line, bodyStart);
+}
+
+/** parseReceived() of a line already cut at its first break, its body starting at `bodyStart`. */
+function parseBody(line: string, bodyStart: number): Message | null {
+  const bodyLength = line.length - bodyStart;
+  let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
+  if (!msg) return null;
+  const spec = COMMANDS.get(msg.command);
+  if (spec?.maxParams && msg.params.length > spec.maxParams) msg = parseFrom(line, bodyStart, spec.maxParams) ?? msg;
+  // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
+  if (bodyLength > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
+  return msg;
 }
 
 /** The number of a SID ([0-9][0-9A-Z]{2}: base 36, under 12,960), -1 for anything else. */

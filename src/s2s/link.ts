@@ -36,6 +36,8 @@ export class Link {
   /** The peer's server entry once SERVER is accepted. */
   server: Server | null = null;
   receivedProtoctl = false;
+  /** TSLINK-* PROTOCTL tokens received (bounded). */
+  linkTokens = 0;
 
   constructor(readonly id: LinkId, readonly direction: 'in' | 'out', readonly address = '') {}
 

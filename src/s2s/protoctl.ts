@@ -32,3 +32,25 @@ export function protoLines(e: Engine, link: Link): string[] {
 export function serverLine(e: Engine): string {
   return `SERVER ${e.me.name} 1 :U${PROTOCOL}-${SERVEROPTS}-${e.me.sid} ${e.me.info}`;
 }
+
+/** One PROTOCTL param as a token: its name and its value (null when it has no '='), as protoctl.c splits it. */
+export function protoctlToken(param: string): { name: string; value: string | null } {
+  const eq = param.indexOf('=');
+  return eq < 0 ? { name: param, value: null } : { name: param.slice(0, eq), value: param.slice(eq + 1) };
+}
+
+export interface Eauth { name: string; protocol: number; flags: string; software: string }
+
+/**
+ * The EAUTH=<name>[,<protocol>[,<flags>[,<software>]]] token among a PROTOCTL line's params, or
+ * null. The one reading of EAUTH: the PROTOCTL handler and the node's password gate both use it.
+ */
+export function eauthOf(params: readonly string[]): Eauth | null {
+  for (const p of params) {
+    const { name, value } = protoctlToken(p);
+    if (name !== 'EAUTH' || value === null) continue;
+    const [server = '', proto = '', flags = '', software = ''] = value.split(',');
+    return { name: server, protocol: Number.parseInt(proto, 10) || 0, flags, software };
+  }
+  return null;
+}

@@ -18,3 +18,5 @@ export const SWHOISLEN = 256;
 export const MAXMODEPARAMS = 12;
 /** Commands that may carry bodies over 510 bytes (CMD_BIGLINES). */
 export const BIGLINE_COMMANDS = new Set(['MD', 'RRPC']);
+/** PASSWDLEN: the longest PASS UnrealIRCd keeps (it cuts a longer one, which then matches nothing). */
+export const PASSWDLEN = 256;

@@ -25,6 +25,16 @@ export function lineToBytes(line: string): Buffer {
   return Buffer.from(line, 'latin1');
 }
 
+/**
+ * The bytes that put one line on the wire: `line` and its CR LF. Every line tslink writes to a
+ * peer goes through here, and a line that holds a CR, LF or NUL is refused (null): on the wire it
+ * would be more than the one line that was composed, the rest of it lines the peer takes as ours.
+ * The caller logs and counts the refusal and writes nothing.
+ */
+export function encodeLine(line: string): Buffer | null {
+  return firstBreak(line) < 0 ? Buffer.from(line + '\r\n', 'latin1') : null;
+}
+
 /** Convert a (UTF-8) JS string into a byte string. */
 export function utf8ToByteString(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
@@ -41,10 +51,19 @@ export function displayText(s: string): string {
   return text.includes('\ufffd') && !s.includes('\u00ef\u00bf\u00bd') ? s : text;
 }
 
-const TAG_UNESCAPE: Record<string, string> = { ':': ';', s: ' ', '\\': '\\', r: '\r', n: '\n' };
+/**
+ * What each escape stands for. `\r` and `\n` stand for CR and LF in IRCv3, but a value tslink
+ * unescapes is kept (an s2s-md tag becomes MD) and may be written later as a param of a line,
+ * where a CR or LF would end that line and start one of the peer's choosing: they yield nothing.
+ */
+const TAG_UNESCAPE: Record<string, string> = { ':': ';', s: ' ', '\\': '\\', r: '', n: '' };
 
+/**
+ * A tag value unescaped. The result never holds CR, LF or NUL (see TAG_UNESCAPE; a raw CR, LF or
+ * NUL, which no line read from a socket holds, is dropped too), so it is safe in any param.
+ */
 export function unescapeTagValue(v: string): string {
-  if (!v.includes('\\')) return v;
+  if (!v.includes('\\')) return firstBreak(v) < 0 ? v : dropBreaks(v);
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const c = v[i];
@@ -52,9 +71,14 @@ export function unescapeTagValue(v: string): string {
     i++;
     if (i >= v.length) break; // trailing lone backslash is dropped
     const n = v[i];
-    out += TAG_UNESCAPE[n] ?? n;
+    out += Object.hasOwn(TAG_UNESCAPE, n) ? TAG_UNESCAPE[n] : n;
   }
-  return out;
+  return firstBreak(out) < 0 ? out : dropBreaks(out);
+}
+
+/** `s` without its CR, LF and NUL characters. */
+function dropBreaks(s: string): string {
+  return s.replace(/[\r\n\0]/g, '');
 }
 
 export function escapeTagValue(v: string): string {

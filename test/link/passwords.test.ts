@@ -2,14 +2,13 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
   DEFAULT_SCRYPT,
+  PasswordChecker,
   checkPassword,
-  checkPasswordSync,
   hashPassword,
   hashPasswordSync,
   isPasswordHash,
   parsePasswordHash,
   verifyPassword,
-  verifyPasswordSync,
 } from '../../src/link/passwords.ts';
 
 const FORMAT = /^\$scrypt\$N=32768,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
@@ -31,13 +30,39 @@ describe('scrypt password hashes', () => {
     assert.deepEqual(await checkPassword('wrong', stored), { ok: false, reason: 'password mismatch' });
   });
 
-  it('salts: the same password hashes differently each time; sync and async interoperate', async () => {
+  it('salts: the same password hashes differently each time; sync and async hashing interoperate', async () => {
     const a = hashPasswordSync('pw');
     const b = await hashPassword('pw');
     assert.notEqual(a, b);
-    assert.equal(verifyPasswordSync('pw', b), true);
+    assert.equal(await verifyPassword('pw', b), true);
     assert.equal(await verifyPassword('pw', a), true);
-    assert.equal(verifyPasswordSync('px', a), false);
+    assert.equal(await verifyPassword('px', a), false);
+  });
+
+  it('a PASS as received (bytes) matches the hash of the same text: non-ASCII passwords work', async () => {
+    const stored = await hashPassword('pässwörd', { N: 1024, r: 8, p: 1 });
+    const wire = Buffer.from('pässwörd', 'utf8'); // what arrives in PASS
+    assert.equal((await checkPassword(wire, stored)).ok, true);
+    assert.equal((await checkPassword(Buffer.from('pässwörd', 'latin1'), stored)).ok, false);
+  });
+
+  it('PasswordChecker runs at most `limit` checks at once and all of them complete, in order', async () => {
+    const stored = await hashPassword('pw', { N: 1 << 12, r: 8, p: 1 });
+    const checker = new PasswordChecker(2);
+    let maxActive = 0;
+    const done: number[] = [];
+    const all = Array.from({ length: 7 }, (_, i) => {
+      const p = checker.check(i % 2 ? 'pw' : 'no', stored).then((r) => { done.push(i); return r.ok; });
+      maxActive = Math.max(maxActive, checker.active);
+      return p;
+    });
+    assert.equal(checker.active, 2);
+    assert.equal(checker.queued, 5);
+    const oks = await Promise.all(all);
+    assert.deepEqual(oks, [false, true, false, true, false, true, false]);
+    assert.ok(maxActive <= 2);
+    assert.equal(checker.active, 0);
+    assert.equal(checker.queued, 0);
   });
 
   it('plaintext stored values never match, with a reason for the log', async () => {
@@ -46,7 +71,7 @@ describe('scrypt password hashes', () => {
     assert.equal(r.ok, false);
     assert.match((r as { reason: string }).reason, /plaintext/);
     assert.ok(!(r as { reason: string }).reason.includes('linkpass'));
-    assert.equal(checkPasswordSync('x', 'x').ok, false);
+    assert.equal((await checkPassword('x', 'x')).ok, false);
     assert.equal(await verifyPassword('', ''), false);
     assert.equal(isPasswordHash('linkpass'), false);
   });
@@ -92,10 +117,11 @@ describe('scrypt password hashes', () => {
     await assert.rejects(hashPassword('pw', { N: 1000, r: 8, p: 1 }), /power of two/);
   });
 
-  it('overlong input is refused, not hashed', async () => {
+  it('overlong input (over PASSWDLEN, 256 bytes) is refused, not hashed', async () => {
     const stored = await hashPassword('pw', { N: 1024, r: 8, p: 1 });
-    const r = await checkPassword('x'.repeat(5000), stored);
-    assert.deepEqual(r, { ok: false, reason: 'supplied password too long' });
-    await assert.rejects(hashPassword('x'.repeat(5000)), /longer than/);
+    assert.deepEqual(await checkPassword('x'.repeat(5000), stored), { ok: false, reason: 'supplied password too long' });
+    assert.deepEqual(await checkPassword('x'.repeat(257), stored), { ok: false, reason: 'supplied password too long' });
+    assert.deepEqual(await checkPassword('x'.repeat(256), stored), { ok: false, reason: 'password mismatch' });
+    await assert.rejects(hashPassword('x'.repeat(257)), /longer than/);
   });
 });

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Engine } from '../../src/s2s/engine.ts';
 import { checkInvariants } from '../../src/state/digest.ts';
-import { splitTagsAndBody } from '../../src/wire/message.ts';
+import { parseLine, splitTagsAndBody } from '../../src/wire/message.ts';
 import { BIGLINES_MAX } from '../../src/wire/limits.ts';
 import { COMMANDS } from '../../src/s2s/commandTable.ts';
 
@@ -54,13 +54,25 @@ function linkedEngine(): Engine {
 function check(e: Engine, what: string): void {
   for (const ef of e.drain()) {
     if (ef.kind === 'log' && ef.event === 'ENGINE_EXCEPTION') throw new Error(`ENGINE_EXCEPTION after ${JSON.stringify(what)}: ${ef.msg}`);
-    if (ef.kind === 'send') {
-      assert.ok(!/[\r\n\0]/.test(ef.line), `CR/LF/NUL in an outgoing line after ${JSON.stringify(what)}: ${JSON.stringify(ef.line)}`);
-      assert.ok(splitTagsAndBody(ef.line).body.length <= BIGLINES_MAX, `oversized line after ${JSON.stringify(what)}`);
-    }
+    if (ef.kind === 'send') assertOneLine(ef.line, what);
   }
   const bad = checkInvariants(e.net);
   if (bad.length) throw new Error(`invariants violated after ${JSON.stringify(what)}:\n${bad.join('\n')}`);
+}
+
+/** An outgoing line is one well-formed line: no CR/LF/NUL, a command, within the length limit. */
+function assertOneLine(line: string, what: string): void {
+  assert.ok(!/[\r\n\0]/.test(line), `CR/LF/NUL in an outgoing line after ${JSON.stringify(what)}: ${JSON.stringify(line)}`);
+  assert.ok(splitTagsAndBody(line).body.length <= BIGLINES_MAX, `oversized line after ${JSON.stringify(what)}`);
+  const m = parseLine(line);
+  assert.ok(m && /^([A-Z][A-Z0-9]*|\d{3})$/.test(m.command), `not a well-formed line after ${JSON.stringify(what)}: ${JSON.stringify(line)}`);
+}
+
+/** A new server links to `e` (after whatever happened to it) and gets the burst; every line is checked. */
+function lateLink(e: Engine, what: string): void {
+  e.linkUp('late', 'in', '127.0.0.3');
+  for (const l of ['PASS :x', 'PROTOCTL EAUTH=late.test,6100,x,Late-1.0 SID=0LL', 'PROTOCTL NOQUIT SJSBY MTAGS VHP EXTSWHOIS BIGLINES MLOCK', `PROTOCTL TS=${TS + 5}`, 'SERVER late.test 1 :Late']) e.receive('late', l);
+  check(e, `${what}, then a late link's burst`);
 }
 
 // ---------------------------------------------------------------- mutations
@@ -68,6 +80,9 @@ function check(e: Engine, what: string): void {
 const byteChar = fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c));
 const byteString = (maxLength: number) => fc.string({ unit: byteChar, maxLength });
 const EXTREMES = ['0', '-1', '1000000', '1000001', '99999999999999999999', '1e309', 'NaN', '-0', '4294967296', '', ':', '*', '+', '-', '@', '&', '#', '<', '>', '<1,>', '<,x>&', '~', '!', '%'];
+
+/** Tag sections whose values unescape to line breaks (a peer trying to smuggle lines into ours). */
+const INJECTING_TAGS = ['s2s-md/certfp=a\\r\\n:0AA\\sKILL\\s001GXG705\\s:x', 's2s-md/operlogin=\\n:001\\sSID\\sfake.test\\s2\\s0FK\\s:x;s2s-md/x=\\r', 'msgid=a\\r\\nQUIT'];
 
 type Mutation = { row: number; kind: number; i: number; j: number; junk: string; n: number };
 const mutationGen: fc.Arbitrary<Mutation> = fc.record({ row: fc.nat(), kind: fc.nat(10), i: fc.nat(), j: fc.nat(), junk: byteString(12), n: fc.nat(40) });
@@ -94,14 +109,16 @@ function mutate(line: string, m: Mutation): string {
 type Op =
   | { kind: 'mutated'; m: Mutation; m2: Mutation | null; via: number }
   | { kind: 'bytes'; s: string; via: number }
+  | { kind: 'uid'; tags: number; n: number; via: number }
   | { kind: 'command'; tags: string | null; source: number; cmd: number; params: string[]; via: number };
 
 const opGen: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('mutated' as const), m: mutationGen, m2: fc.option(mutationGen, { nil: null }), via: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), s: byteString(300), via: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('uid' as const), tags: fc.nat(), n: fc.nat(999), via: fc.nat(9) }) },
   { weight: 3, arbitrary: fc.record({
     kind: fc.constant('command' as const),
-    tags: fc.option(byteString(30), { nil: null }),
+    tags: fc.option(fc.oneof(byteString(30), fc.constantFrom(...INJECTING_TAGS)), { nil: null }),
     source: fc.nat(),
     cmd: fc.nat(),
     params: fc.array(fc.oneof(byteString(20), fc.constantFrom(...EXTREMES), fc.constantFrom(...TOKENS)), { maxLength: 16 }),
@@ -118,6 +135,11 @@ function apply(e: Engine, op: Op): string {
     line = mutate(r.line, op.m);
     if (op.m2) line = mutate(line, op.m2);
     dir = r.dir;
+  } else if (op.kind === 'uid') {
+    // A new user from the hub (or the second peer) whose s2s-md tags try to smuggle in lines.
+    const sid = op.via >= 6 && op.via < 8 ? '0BB' : '001';
+    line = `@${INJECTING_TAGS[op.tags % INJECTING_TAGS.length]} :${sid} UID fz${op.n} 0 ${TS - 10} fz h.example ${sid}FZ${String(op.n).padStart(4, '0')} 0 +i * * fwAAAQ== :fuzz`;
+    dir = '<';
   } else if (op.kind === 'bytes') {
     line = op.s;
     dir = '<';
@@ -145,6 +167,32 @@ describe('fuzz', () => {
       // After the abuse, live traffic still works if the links survived.
       e.tick();
       check(e, 'tick');
+      // And whatever the peers stored is bursted to a server that links now as single lines.
+      lateLink(e, 'the ops');
+    }), { numRuns: RUNS, includeErrorInReport: true });
+  });
+
+  it('the handshake phase: arbitrary PASS/PROTOCTL/SERVER lines on a new link never throw and every answer is one line', () => {
+    const word = fc.oneof(byteString(12), fc.constantFrom(...EXTREMES, ...TOKENS));
+    const token = fc.oneof(
+      fc.constantFrom('EAUTH', 'eauth', 'SID', 'SERVERS', 'TS', 'CHANMODES', 'USERMODES', 'NICKCHARS', 'CHANNELCHARS', 'BOOTED', 'MTAGS', 'BIGLINES', 'TSLINK-HMAC', 'TSLINK-NONCE', 'TSLINK-PROOF', 'VL', 'NOQUIT')
+        .chain((k) => fc.option(word, { nil: undefined }).map((v) => (v === undefined ? k : `${k}=${v}`))),
+      word,
+    );
+    const hsLine = fc.oneof(
+      fc.record({ tags: fc.option(fc.constantFrom('s2s-md/x=a\\r\\nKILL', 'a=b', '', '@'), { nil: null }), cmd: fc.constantFrom('PASS', 'PROTOCTL', 'SERVER', 'pass', 'ERROR', 'SID', 'UID', 'SQUIT'), params: fc.array(fc.oneof(word, token), { maxLength: 8 }), colon: fc.boolean() })
+        .map(({ tags, cmd, params, colon }) => `${tags !== null ? '@' + tags + ' ' : ''}${cmd}${params.length ? ' ' + params.slice(0, -1).join(' ') + (params.length > 1 ? ' ' : '') + (colon ? ':' : '') + params[params.length - 1] : ''}`),
+      byteString(200),
+    );
+    fc.assert(fc.property(fc.array(hsLine, { maxLength: 25 }), fc.boolean(), fc.boolean(), (lines, okAuth, out) => {
+      let t = TS;
+      const e = new Engine({ me: { sid: '001', name: 'hub.test', info: 'Hub' }, now: () => t, authorize: () => (okAuth ? { ok: true, hub: '*' } : { ok: false, reason: 'no' }), onPeerToken: (_l, k) => (k === 'TSLINK-PROOF' ? { error: 'bad proof' } : { send: ['PROTOCTL TSLINK-NONCE=abc'] }) });
+      e.linkUp('p', out ? 'out' : 'in', '127.0.0.1');
+      check(e, 'linkUp');
+      for (const l of lines) { t++; e.receive('p', l); check(e, l); }
+      // A well-behaved peer may still link afterwards (if the junk left the link open) and get its burst.
+      for (const l of ['PASS :x', 'PROTOCTL EAUTH=peer.test,6100,x,x SID=0PP', 'SERVER peer.test 1 :Peer']) { e.receive('p', l); check(e, l); }
+      lateLink(e, 'a fuzzed handshake');
     }), { numRuns: RUNS, includeErrorInReport: true });
   });
 

@@ -15,7 +15,8 @@ describe('wire codec examples', () => {
   it('parses tags with every escape, a :source, params and a trailing', () => {
     const m = parseLine('@msgid=ab\\:c\\sd\\\\e\\r\\n;+typing=active;flag;vendor.example/k=v :001ABCDEF PRIVMSG #chan :hello  world ');
     assert.deepEqual(m, {
-      tags: { msgid: 'ab;c d\\e\r\n', '+typing': 'active', flag: '', 'vendor.example/k': 'v' },
+      // \r and \n unescape to nothing: a tag value may end up in a param of a line we write.
+      tags: { msgid: 'ab;c d\\e', '+typing': 'active', flag: '', 'vendor.example/k': 'v' },
       source: '001ABCDEF', command: 'PRIVMSG', params: ['#chan', 'hello  world '],
     });
   });
@@ -120,8 +121,8 @@ const tagKey = fc.tuple(
   fc.option(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){0,2}$/), { nil: undefined }),
   fc.string({ unit: tagKeyChar, minLength: 1, maxLength: 12 }),
 ).map(([client, vendor, name]) => `${client ? '+' : ''}${vendor ? vendor + '/' : ''}${name}`);
-/** Tag values: any byte but NUL (CR, LF, ';', ' ', '\\' included — they are escaped). */
-const tagValue = bytes('\0', { maxLength: 20 });
+/** Tag values: any byte but CR, LF and NUL (which no unescaped value holds; ';', ' ', '\\' are escaped). */
+const tagValue = bytes('\r\n\0', { maxLength: 20 });
 const tags = fc.dictionary(tagKey, tagValue, { minKeys: 1, maxKeys: 5 });
 
 const command = fc.oneof(
@@ -157,11 +158,18 @@ describe('wire codec property', () => {
     }), { numRuns: 1000 });
   });
 
-  it('escapeTagValue/unescapeTagValue round-trip any value', () => {
+  it('escapeTagValue/unescapeTagValue round-trip any value without CR, LF, NUL; those are dropped', () => {
     fc.assert(fc.property(bytes('', { maxLength: 30 }), (v) => {
       const esc = escapeTagValue(v);
       assert.ok(!/[ ;\r\n]/.test(esc));
-      assert.equal(unescapeTagValue(esc), v);
+      assert.equal(unescapeTagValue(esc), v.replace(/[\r\n\0]/g, ''));
     }), { numRuns: 500 });
+  });
+
+  it('no tag section unescapes to a value holding CR, LF or NUL (issue 12 item 1)', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('\\', 'r', 'n', '0', 's', ':', 'a', '\r', '\n', '\0', '=', ';'), maxLength: 40 }), (section) => {
+      for (const v of Object.values(parseTags(section))) assert.doesNotMatch(v, /[\r\n\0]/);
+      assert.doesNotMatch(unescapeTagValue(section), /[\r\n\0]/);
+    }), { numRuns: 1000 });
   });
 });

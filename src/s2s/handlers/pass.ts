@@ -1,10 +1,12 @@
 // PASS :<password>   (colon optional; Atheme sends "PASS servpass"). Handshake only.
+// Registered with one param, as UnrealIRCd's pass.c: "PASS a b" is the password "a b". The password
+// is kept whole; one longer than PASSWDLEN is refused at authorization, before any hashing.
 import type { CommandSpec } from '../commandTable.ts';
 
 export const PASS: CommandSpec = {
-  minParams: 1, from: 'any', handshake: true, handshakeOnly: true,
+  minParams: 1, maxParams: 1, from: 'any', handshake: true, handshakeOnly: true,
   handler(e, { link, msg }) {
     if (!link || link.phase !== 'handshake') return; // PASS after registration is ignored
-    link.password = msg.params[0].slice(0, 256);
+    link.password = msg.params[0];
   },
 };
