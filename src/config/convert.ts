@@ -32,15 +32,25 @@ export interface Conversion {
   reported: Set<string>;
 }
 
+/*
+ * Every table looked up by a name from the configuration text is a Map (or
+ * checked with Object.hasOwn): an item called "constructor" or "__proto__"
+ * must never reach Object.prototype.
+ */
+
 /** Extra advice for items that are unknown where they were written. */
-const UNKNOWN_ITEM_HINTS: Record<string, string> = {
-  password: 'the password we send must not be written inline: put it in a file and use password-file "path"; in the link block',
-  'verify-certificate': 'use verify { ca "file"; } in the link block',
-  include: 'include is only allowed at the top level',
-};
+const UNKNOWN_ITEM_HINTS = new Map<string, string>([
+  ['password', 'the password we send must not be written inline: put it in a file and use password-file "path"; in the link block'],
+  ['verify-certificate', 'use verify { ca "file"; } in the link block'],
+  ['include', 'include is only allowed at the top level'],
+]);
 
 /** Password "types" of UnrealIRCd link blocks (`password "..." { spkifp; }`) that map to `verify`. */
-const PASSWORD_TYPE_TO_VERIFY: Record<string, string> = { spkifp: 'spkifp', certfp: 'certfp', tlsclientcertfp: 'certfp' };
+const PASSWORD_TYPE_TO_VERIFY = new Map<string, string>([
+  ['spkifp', 'spkifp'],
+  ['certfp', 'certfp'],
+  ['tlsclientcertfp', 'certfp'],
+]);
 
 type JsonObject = Record<string, unknown>;
 
@@ -165,9 +175,11 @@ class Converter {
   /** Converts the items of a block into `target` following `schema`. */
   private blockContents(target: JsonObject, items: ConfigNode[], schema: ConfSchema, pointer: string, label: string): void {
     for (const item of items) {
-      const itemSchema = Object.hasOwn(schema.properties ?? {}, item.name) ? schema.properties?.[item.name] : undefined;
+      const properties = schema.properties ?? {};
+      const itemSchema = Object.hasOwn(properties, item.name) ? properties[item.name] : undefined;
       if (!itemSchema?.kind) {
         if (schema.allowExtra) (target.extra as ConfigNode[]).push(item);
+        else if (schema.ignoreUnknown) this.sink.warn(item.pos, `"${item.name}" is not used by tslink (${schema.ignoreUnknown}); ignored`, label);
         else this.error(item, `unknown item "${item.name}"${hintFor(item.name)}`, label);
         continue;
       }
@@ -258,7 +270,7 @@ class Converter {
     return children.flatMap((child) => {
       if (child.name !== 'password' || !child.children) return [child];
       const types = child.children.map((c) => c.name);
-      const target = types.length === 1 && child.children[0].value === undefined ? PASSWORD_TYPE_TO_VERIFY[types[0]] : undefined;
+      const target = types.length === 1 && child.children[0].value === undefined ? PASSWORD_TYPE_TO_VERIFY.get(types[0]) : undefined;
       if (!target || child.value === undefined) {
         this.error(child, 'password types other than { spkifp; } or { certfp; } are not supported (use a hash or verify { })', label);
         return [];
@@ -294,7 +306,8 @@ function normalise(text: string, how: Normalisation | undefined): string {
 }
 
 function hintFor(name: string): string {
-  return Object.hasOwn(UNKNOWN_ITEM_HINTS, name) ? ` (${UNKNOWN_ITEM_HINTS[name]})` : '';
+  const hint = UNKNOWN_ITEM_HINTS.get(name);
+  return hint === undefined ? '' : ` (${hint})`;
 }
 
 function where(pos: SourcePos): string {

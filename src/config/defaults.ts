@@ -36,6 +36,7 @@ set {
 	data-directory ${quote(dataDir)};
 	server-linking { connect-timeout 10s; handshake-timeout 20s; }
 	handshake-limits { per-ip 20; total 2000; }
+	tls { min-version TLSv1.2; }
 }
 `;
 }

@@ -18,15 +18,21 @@ export const SET_DEFAULTS = {
   autoconnectStrategy: 'sequential',
   perIp: 20,
   total: 2000,
+  tlsMinVersion: 'TLSv1.2',
 } as const;
 
 /** Resolves file paths against the directory of the file they were written in. */
-type PathResolver = (pos: SourcePos, file: string) => string;
+export type PathResolver = (pos: SourcePos, file: string) => string;
+
+export function pathResolver(baseDirs: Map<string, string>): PathResolver {
+  return (pos, file) => path.resolve(baseDirs.get(pos.file) ?? process.cwd(), file);
+}
 
 export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseDirs: Map<string, string>): TslinkConfig {
-  const resolvePath: PathResolver = (pos, file) => path.resolve(baseDirs.get(pos.file) ?? process.cwd(), file);
+  const resolvePath = pathResolver(baseDirs);
   if (!doc.me) throw new Error('finaliseConfig: document without me block (validation should have failed)');
-  const classes: Record<string, ClassConfig> = {};
+  // No prototype: a class may be called "constructor" or "toString" and is looked up by name.
+  const classes: Record<string, ClassConfig> = Object.create(null) as Record<string, ClassConfig>;
   for (const raw of doc.class) classes[raw.name] = finaliseClass(raw);
   if (!Object.hasOwn(classes, DEFAULT_CLASS_NAME)) {
     classes[DEFAULT_CLASS_NAME] = { name: DEFAULT_CLASS_NAME, ...CLASS_DEFAULTS, pos: { file: '<built-in>', line: 0 } };
@@ -111,6 +117,7 @@ function finaliseSet(raw: RawSet | undefined, positions: PositionTable, resolveP
       autoconnectStrategy: linking?.['autoconnect-strategy'] ?? SET_DEFAULTS.autoconnectStrategy,
     },
     handshakeLimits: { perIp: limits?.['per-ip'] ?? SET_DEFAULTS.perIp, total: limits?.total ?? SET_DEFAULTS.total },
+    tls: { minVersion: raw?.tls?.['min-version'] ?? SET_DEFAULTS.tlsMinVersion },
     extra: [...(raw?.extra ?? [])],
   };
   const dataDirectory = raw?.['data-directory'];

@@ -1,10 +1,12 @@
 /**
  * The loading pipeline: read + parse (with includes) → convert to the raw
- * document → schema validation → cross-block rules → typed `TslinkConfig`.
+ * document → schema validation → cross-block rules → the files it names
+ * (secret files, CA files) → typed `TslinkConfig`.
  * Nothing here throws on bad input; problems come back as messages.
  */
 import { convertTree } from './convert.ts';
-import { finaliseConfig } from './finalise.ts';
+import { checkReferencedFiles } from './files.ts';
+import { finaliseConfig, pathResolver } from './finalise.ts';
 import { readConfigFileTree, readConfigTextTree, type ConfigTree } from './includes.ts';
 import { MessageSink } from './messages.ts';
 import { checkRules } from './rules.ts';
@@ -45,6 +47,7 @@ function processTree(tree: ConfigTree, file: string, sink: MessageSink): ConfigR
   const { document, positions, reported } = convertTree(tree.nodes, { file, line: 0 }, sink);
   validateDocument(document, positions, reported, sink);
   checkRules(document, positions, sink);
+  checkReferencedFiles(document, positions, pathResolver(tree.baseDirs), sink);
   sortByPosition(sink.errors, tree);
   sortByPosition(sink.warnings, tree);
   if (sink.errors.length > 0) return { errors: sink.errors, warnings: sink.warnings };

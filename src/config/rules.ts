@@ -3,7 +3,8 @@
  * references and duplicates. They read the raw document defensively (it may
  * hold values the schema rejected) and report through the sink.
  */
-import { isLoopbackAddress, isLoopbackMask } from './addresses.ts';
+import { isLoopbackAddress } from './addresses.ts';
+import { isLoopbackOnlyMask, parseAddressMask, type AddressMask } from '../link/addressMask.ts';
 import type { MessageSink } from './messages.ts';
 import { childPointer, type PositionTable } from './positions.ts';
 import type { RawDocument, RawLink, RawListen } from './schema.ts';
@@ -50,13 +51,13 @@ class RuleContext {
     const verify = link.verify ?? {};
     const verified = (verify.certfp?.length ?? 0) > 0 || (verify.spkifp?.length ?? 0) > 0 || typeof verify.ca === 'string';
     const hasPasswordHash = typeof link.password === 'string' && link.password !== '*';
+    const masks = this.checkMasks(link, at, label);
 
     if (!link.incoming && !link.outgoing) {
       this.sink.error(link.pos, 'needs incoming { mask ...; } and/or outgoing { hostname ...; port ...; }', label);
     }
     if (!verified && !plaintextLoopback) {
-      const masks = link.incoming?.mask ?? [];
-      const localOnly = masks.length > 0 && masks.every((m) => typeof m === 'string' && isLoopbackMask(m));
+      const localOnly = masks.length > 0 && masks.every((m) => m !== undefined && isLoopbackOnlyMask(m));
       this.sink.error(
         link.pos,
         'no way to verify the peer: add verify { certfp "..."; } (SHA-256 of its certificate), ' +
@@ -68,17 +69,19 @@ class RuleContext {
     if (typeof link.password === 'string' && link.password.startsWith('$argon2')) {
       this.sink.warn(at('password'), 'this node cannot check argon2 hashes (Node 20 has no argon2): use a $scrypt$ hash from "tslink mkpasswd"', label);
     }
-    if (link['require-hmac'] === true && typeof link['hmac-secret-file'] !== 'string') {
-      this.sink.error(at('require-hmac'), 'require-hmac yes needs hmac-secret-file "path"', label);
-    }
     if (plaintextLoopback) {
-      this.checkPlaintextLoopbackLink(link, at, label, verified, hasPasswordHash);
-    } else if (link.outgoing && link.outgoing.options?.tls !== true) {
-      this.sink.error(
-        at('outgoing'),
-        'connects without TLS: add options { tls; } (plaintext is only for loopback links with options { plaintext-loopback; })',
-        `${label} → outgoing`,
-      );
+      this.checkPlaintextLoopbackLink(link, masks, at, label, hasPasswordHash);
+    } else {
+      if (link['require-hmac'] === true && typeof link['hmac-secret-file'] !== 'string') {
+        this.sink.error(at('require-hmac'), 'require-hmac yes needs hmac-secret-file "path"', label);
+      }
+      if (link.outgoing && link.outgoing.options?.tls !== true) {
+        this.sink.error(
+          at('outgoing'),
+          'connects without TLS: add options { tls; } (plaintext is only for loopback links with options { plaintext-loopback; })',
+          `${label} → outgoing`,
+        );
+      }
     }
     const className = link.class ?? DEFAULT_CLASS_NAME;
     if (className !== DEFAULT_CLASS_NAME && !this.doc.class.some((c) => c.name === className)) {
@@ -89,15 +92,38 @@ class RuleContext {
     }
   }
 
+  /**
+   * Parses every incoming mask (src/link/addressMask.ts, the matcher the node
+   * uses); a mask that does not parse is an error here, so it can never
+   * silently match everything or nothing. Returns the parsed masks in order
+   * (undefined for a bad one).
+   */
+  private checkMasks(link: RawLink, at: (...path: (string | number)[]) => SourcePos, label: string): (AddressMask | undefined)[] {
+    const masks = Array.isArray(link.incoming?.mask) ? link.incoming.mask : [];
+    return masks.map((mask, i) => {
+      if (typeof mask !== 'string' || mask.length === 0 || /\s/.test(mask)) return undefined; // the schema reports it
+      const parsed = parseAddressMask(mask);
+      if (parsed.ok) return parsed.mask;
+      this.sink.error(at('incoming', 'mask', i), `mask "${mask}": ${parsed.reason}`, `${label} → incoming`);
+      return undefined;
+    });
+  }
+
+  /**
+   * A plaintext-loopback link has no TLS, so nothing but its password hash can
+   * authenticate the peer: the hash is mandatory, and everything that needs
+   * TLS (verify { }, HMAC) is an error rather than a check that silently
+   * never runs.
+   */
   private checkPlaintextLoopbackLink(
     link: RawLink,
+    masks: (AddressMask | undefined)[],
     at: (...path: (string | number)[]) => SourcePos,
     label: string,
-    verified: boolean,
     hasPasswordHash: boolean,
   ): void {
-    (link.incoming?.mask ?? []).forEach((mask, i) => {
-      if (typeof mask === 'string' && !isLoopbackMask(mask)) {
+    masks.forEach((mask, i) => {
+      if (mask !== undefined && !isLoopbackOnlyMask(mask)) {
         this.sink.error(
           at('incoming', 'mask', i),
           'options { plaintext-loopback; } allows only loopback incoming masks (127.0.0.0/8 or ::1)',
@@ -113,10 +139,33 @@ class RuleContext {
         `${label} → outgoing`,
       );
     }
-    if (!verified && !hasPasswordHash) {
+    if (!hasPasswordHash) {
       this.sink.error(
         link.pos,
-        'a plaintext-loopback link without verify { } must check a password: set password to a hash from "tslink mkpasswd"',
+        'a plaintext-loopback link must check the peer\'s password: set password to a hash from "tslink mkpasswd" ' +
+          '(without TLS nothing else authenticates the peer)',
+        label,
+      );
+    }
+    if (link.verify !== undefined) {
+      this.sink.error(
+        at('verify'),
+        'verify { } cannot apply to a plaintext-loopback link (certificate pins and CAs need TLS): remove it; ' +
+          'the peer is checked by its password hash',
+        label,
+      );
+    }
+    if (link['require-hmac'] === true) {
+      this.sink.error(
+        at('require-hmac'),
+        'require-hmac yes cannot work on a plaintext-loopback link (the HMAC handshake needs TLS): such a link could never be made; remove it',
+        label,
+      );
+    }
+    if (link['hmac-secret-file'] !== undefined) {
+      this.sink.error(
+        at('hmac-secret-file'),
+        'hmac-secret-file cannot be used on a plaintext-loopback link (the HMAC handshake needs TLS): remove it',
         label,
       );
     }

@@ -9,7 +9,10 @@
  *  - `mustBe`: the end of the error message `"<item>" must be <mustBe>`;
  *  - `normalise`: a rewrite applied to the text before validation;
  *  - `allowExtra`: unknown items in this block are kept in `extra` instead of
- *    being errors (only `set`).
+ *    being errors (only `set`);
+ *  - `ignoreUnknown`: unknown items in this block are warnings (this text
+ *    says what tslink reads there) instead of errors (`set::tls`, which a
+ *    set block shared with UnrealIRCd fills with its own TLS settings).
  */
 import type { ConfigNode, SourcePos } from './types.ts';
 
@@ -23,7 +26,7 @@ export type ItemKind = 'string' | 'int' | 'size' | 'duration' | 'yesno' | 'flag'
 export type Normalisation = 'certfp' | 'spkifp';
 
 /** The annotation keywords, registered with ajv as a vocabulary. */
-export const ANNOTATION_KEYWORDS = ['kind', 'mustBe', 'normalise', 'allowExtra'];
+export const ANNOTATION_KEYWORDS = ['kind', 'mustBe', 'normalise', 'allowExtra', 'ignoreUnknown'];
 
 /** A (sub)schema as used here: JSON schema plus the annotations above. */
 export interface ConfSchema {
@@ -31,6 +34,7 @@ export interface ConfSchema {
   mustBe?: string;
   normalise?: Normalisation;
   allowExtra?: boolean;
+  ignoreUnknown?: string;
   type?: string;
   properties?: Record<string, ConfSchema>;
   items?: ConfSchema;
@@ -80,6 +84,7 @@ export interface RawSet {
   'data-directory'?: string;
   'server-linking'?: { 'connect-timeout'?: number; 'handshake-timeout'?: number; 'autoconnect-strategy'?: 'sequential' | 'parallel' | 'sequential-fallback' };
   'handshake-limits'?: { 'per-ip'?: number; total?: number };
+  tls?: { 'min-version'?: 'TLSv1.2' | 'TLSv1.3' };
   extra: ConfigNode[];
   pos: SourcePos;
 }
@@ -251,6 +256,12 @@ export const setSchema: ConfSchema = {
       }),
     }),
     'handshake-limits': block({ 'per-ip': integer(1, 100000), total: integer(1, 1000000) }),
+    tls: {
+      ...block({
+        'min-version': text('TLSv1.2 or TLSv1.3 (the lowest TLS version a server link may use)', { enum: ['TLSv1.2', 'TLSv1.3'] }),
+      }),
+      ignoreUnknown: 'tslink reads only min-version here',
+    },
     extra: { type: 'array' },
   }),
   allowExtra: true,

@@ -184,6 +184,11 @@ export interface SetConfig {
     /** In total (default 2000). */
     total: number;
   };
+  /** `tls { ... }`: TLS settings of every server link (listeners and outgoing links). */
+  tls: {
+    /** `min-version`: the lowest TLS version accepted and offered (default `TLSv1.2`). */
+    minVersion: 'TLSv1.2' | 'TLSv1.3';
+  };
   /** Every other `set` item, unvalidated, in file order. */
   extra: ConfigNode[];
 }

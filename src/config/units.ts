@@ -4,8 +4,9 @@
  * undefined for text it does not accept.
  */
 
-const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-const BYTES_PER_UNIT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+// Maps, not object literals: a unit is config text and must not reach Object.prototype.
+const SECONDS_PER_UNIT = new Map<string, number>([['s', 1], ['m', 60], ['h', 3600], ['d', 86400], ['w', 604800]]);
+const BYTES_PER_UNIT = new Map<string, number>([['', 1], ['k', 1024], ['m', 1024 ** 2], ['g', 1024 ** 3]]);
 
 /** Seconds from `90` (plain seconds) or a sequence like `1d2h30m` (units s, m, h, d, w). */
 export function parseDuration(text: string): number | undefined {
@@ -13,7 +14,9 @@ export function parseDuration(text: string): number | undefined {
   if (!/^(\d{1,15}[smhdw])+$/i.test(text)) return undefined;
   let total = 0;
   for (const [, amount, unit] of text.matchAll(/(\d+)([a-z])/gi)) {
-    total += Number(amount) * SECONDS_PER_UNIT[unit.toLowerCase()];
+    const factor = SECONDS_PER_UNIT.get(unit.toLowerCase());
+    if (factor === undefined) return undefined;
+    total += Number(amount) * factor;
   }
   return total;
 }
@@ -22,7 +25,8 @@ export function parseDuration(text: string): number | undefined {
 export function parseSize(text: string): number | undefined {
   const match = /^(\d{1,15})([kmg]?)$/i.exec(text);
   if (!match) return undefined;
-  return Number(match[1]) * BYTES_PER_UNIT[match[2].toLowerCase()];
+  const factor = BYTES_PER_UNIT.get(match[2].toLowerCase());
+  return factor === undefined ? undefined : Number(match[1]) * factor;
 }
 
 /** true for yes/on/true/1, false for no/off/false/0 (case-insensitive). */

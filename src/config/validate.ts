@@ -57,7 +57,8 @@ function describe(error: ErrorObject, positions: PositionTable): Described | und
     const missing = String((error.params as { missingProperty: string }).missingProperty);
     const container = positions.nearest(error.instancePath);
     if (!container) return undefined;
-    const hint = parent?.properties?.[missing]?.mustBe;
+    const properties = parent?.properties;
+    const hint = properties && Object.hasOwn(properties, missing) ? properties[missing].mustBe : undefined;
     return {
       pointer: childPointer(error.instancePath, missing),
       pos: container.pos,

@@ -55,8 +55,8 @@
  * The secret never appears in any returned line or error message.
  */
 import { createHmac, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
+import { readHmacSecretSync } from './secretFile.ts';
 
 export const HMAC_TOKEN = 'TSLINK-HMAC';
 export const NONCE_TOKEN = 'TSLINK-NONCE';
@@ -328,39 +328,11 @@ export function tlsExporter(socket: TLSSocket): Buffer {
 /**
  * Reads an HMAC secret from a file. Refuses files that are not regular files,
  * that are accessible by group or others (any of mode 0077), or that are
- * owned by another user; trailing whitespace/newlines are stripped; the
- * secret must be 16..4096 bytes. Errors name the file and the problem, never
- * the content.
+ * owned by another user (the rules of every secret file: `secretFileProblem`
+ * in secretFile.ts, also applied when the configuration is loaded); trailing
+ * whitespace/newlines are stripped; the secret must be 16..4096 bytes. Errors
+ * name the file and the problem, never the content.
  */
 export async function loadSecretFile(path: string): Promise<Buffer> {
-  const fh = await fsp.open(path, 'r');
-  try {
-    const st = await fh.stat(); // fstat on the opened file: no check/use race
-    if (!st.isFile()) throw new Error(`secret file ${path}: not a regular file`);
-    if (process.platform !== 'win32') {
-      if ((st.mode & 0o077) !== 0) {
-        const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-        throw new Error(
-          `secret file ${path}: mode ${mode} gives access to group/others; run: chmod 600 ${path}`,
-        );
-      }
-      const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-      if (uid !== undefined && uid !== 0 && st.uid !== uid) {
-        throw new Error(`secret file ${path}: owned by uid ${st.uid}, not by us (uid ${uid})`);
-      }
-    }
-    if (st.size > MAX_SECRET_BYTES + 64) throw new Error(`secret file ${path}: too large`);
-    const raw = await fh.readFile();
-    let end = raw.length;
-    while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d || raw[end - 1] === 0x20 || raw[end - 1] === 0x09)) end--;
-    const secret = Buffer.from(raw.subarray(0, end));
-    raw.fill(0);
-    if (secret.length < MIN_SECRET_BYTES) {
-      throw new Error(`secret file ${path}: secret shorter than ${MIN_SECRET_BYTES} bytes`);
-    }
-    if (secret.length > MAX_SECRET_BYTES) throw new Error(`secret file ${path}: secret too long`);
-    return secret;
-  } finally {
-    await fh.close();
-  }
+  return readHmacSecretSync(path);
 }

@@ -14,17 +14,36 @@
  * (or `checkPeerOrDestroy`) with that link block's policy before trusting
  * anything the peer says. `verifyPeerCertificate` has no accept-all mode:
  * an empty policy fails.
+ *
+ * Hardening that applies to every server link, both directions:
+ *  - no renegotiation (SSL_OP_NO_RENEGOTIATION on the context, and
+ *    `disableRenegotiation()` on each socket): the certificate checked after
+ *    the handshake is the one the whole connection runs under;
+ *  - no session resumption: the accepting side issues no session tickets
+ *    (SSL_OP_NO_TICKET) and keeps no session cache (Node's server has none
+ *    unless 'newSession'/'resumeSession' listeners are added: never add them),
+ *    and the connecting side never offers a saved session. A resumed session
+ *    would skip the certificate exchange, so every connection presents its
+ *    certificate and is checked against the pin;
+ *  - `minVersion` from `set { tls { min-version ...; } }` (TLSv1.2 default).
  */
+import { constants as cryptoConstants } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { verifyPeerCertificate, type PeerPolicy, type VerifyResult } from './verifyPeer.ts';
 
 export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
 
+/** The lowest TLS version a server link may use unless `set::tls::min-version` raises it. */
+export const DEFAULT_TLS_MIN_VERSION: TlsMinVersion = 'TLSv1.2';
+
+/** OpenSSL options of every server-link context: no renegotiation, no session tickets. */
+export const LINK_SECURE_OPTIONS = cryptoConstants.SSL_OP_NO_RENEGOTIATION | cryptoConstants.SSL_OP_NO_TICKET;
+
 export interface ServerTlsConfig {
   keyPem: string;
   certPem: string;
-  /** Default TLSv1.2 (UnrealIRCd peers); TLSv1.3 for tslink-only listeners. */
+  /** `set::tls::min-version` (config.set.tls.minVersion); default TLSv1.2. */
   minVersion?: TlsMinVersion;
   /** OpenSSL cipher list for TLS ≤ 1.2; Node's default when omitted. */
   ciphers?: string;
@@ -39,8 +58,11 @@ export function buildServerTlsOptions(cfg: ServerTlsConfig): tls.TlsOptions {
   const opts: tls.TlsOptions = {
     key: cfg.keyPem,
     cert: cfg.certPem,
-    minVersion: cfg.minVersion ?? 'TLSv1.2',
+    minVersion: cfg.minVersion ?? DEFAULT_TLS_MIN_VERSION,
     honorCipherOrder: true,
+    // No renegotiation, no session tickets (see header). With no ticket and no
+    // 'resumeSession' listener the server cannot resume any session.
+    secureOptions: LINK_SECURE_OPTIONS,
     // Ask every peer for a certificate ...
     requestCert: true,
     // ... but let the handshake complete even when it does not chain to a
@@ -62,6 +84,7 @@ export interface ClientTlsConfig {
   certPem?: string;
   /** SNI name; defaults to `host` when it is a DNS name. */
   servername?: string;
+  /** `set::tls::min-version` (config.set.tls.minVersion); default TLSv1.2. */
   minVersion?: TlsMinVersion;
   ciphers?: string;
   /** How the server's certificate must be verified (link block of the outgoing link). */
@@ -78,16 +101,19 @@ export function buildClientTlsOptions(cfg: ClientTlsConfig): tls.ConnectionOptio
   const opts: tls.ConnectionOptions = {
     host: cfg.host,
     port: cfg.port,
-    minVersion: cfg.minVersion ?? 'TLSv1.2',
+    minVersion: cfg.minVersion ?? DEFAULT_TLS_MIN_VERSION,
+    // No renegotiation; no tickets asked for. No `session` option either:
+    // every connection is a full handshake with the peer's certificate.
+    secureOptions: LINK_SECURE_OPTIONS,
     // Self-signed pinned certificates would fail OpenSSL's chain check; the
     // real check is verifyPeerCertificate after 'secureConnect' (see header
     // and connectLink). rejectUnauthorized:false alone would accept anything,
     // which is why connectLink never hands out a socket before that check.
     rejectUnauthorized: false,
     // Node's hostname check is replaced by our policy check. Node only calls
-    // this when OpenSSL's own chain check passed (and not on session reuse),
-    // so it is a second line, not the gate: the gate is the post-connect
-    // check. It is never an accept-all: it runs the same policy.
+    // this when OpenSSL's own chain check passed (sessions are never reused
+    // here, see header), so it is a second line, not the gate: the gate is
+    // the post-connect check. It is never an accept-all: it runs the same policy.
     checkServerIdentity: (_host: string, cert: tls.PeerCertificate): Error | undefined => {
       const r = verifyPeerCertificate(cert, policy);
       if (r.ok) return undefined;
@@ -123,6 +149,15 @@ export function checkPeerOrDestroy(
     socket.destroy();
   }
   return r;
+}
+
+/**
+ * Per-socket hardening of a server-link TLS socket: refuses renegotiation even
+ * if the context allowed it. connectLink applies it to its sockets; call it on
+ * every accepted socket too (in the 'secureConnection' handler).
+ */
+export function hardenLinkSocket(socket: tls.TLSSocket): void {
+  socket.disableRenegotiation();
 }
 
 export class PeerVerifyError extends Error {
@@ -161,6 +196,7 @@ export function connectLink(cfg: ClientTlsConfig, timeoutMs = 10_000): Promise<t
   return new Promise((resolve, reject) => {
     let settled = false;
     const socket = tls.connect(buildClientTlsOptions(cfg));
+    hardenLinkSocket(socket);
     socket.setNoDelay(true);
     const timer = setTimeout(() => done(new Error(`TLS connect to ${cfg.host}:${cfg.port} timed out`)), timeoutMs);
     function done(err: Error | null): void {

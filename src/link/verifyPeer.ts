@@ -135,18 +135,34 @@ function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
   }
 }
 
-function verifyChain(ex: Extracted, caPem: string, now: number): string | null {
-  const anchors: X509Certificate[] = [];
+export type CaParseResult = { ok: true; anchors: X509Certificate[] } | { ok: false; reason: string };
+
+/**
+ * The trusted certificates of a `verify { ca }` PEM: at least one, at most
+ * 256, every one parsable, at least one of them a CA (basicConstraints
+ * CA:TRUE; the others can never be an anchor). Used for every peer check and
+ * by the configuration loader, so a CA file that cannot work is refused at load.
+ */
+export function parseCaPem(caPem: string): CaParseResult {
   const blocks = splitPemCertificates(caPem);
-  if (blocks.length === 0) return 'configured CA contains no certificate';
-  if (blocks.length > MAX_CA_CERTS) return 'configured CA has too many certificates';
+  if (blocks.length === 0) return { ok: false, reason: 'configured CA contains no certificate' };
+  if (blocks.length > MAX_CA_CERTS) return { ok: false, reason: 'configured CA has too many certificates' };
+  const anchors: X509Certificate[] = [];
   for (const b of blocks) {
     try {
       anchors.push(new X509Certificate(b));
     } catch {
-      return 'configured CA certificate unparsable';
+      return { ok: false, reason: 'configured CA certificate unparsable' };
     }
   }
+  if (!anchors.some((a) => a.ca)) return { ok: false, reason: 'configured CA has no CA certificate (basicConstraints CA:TRUE)' };
+  return { ok: true, anchors };
+}
+
+function verifyChain(ex: Extracted, caPem: string, now: number): string | null {
+  const parsed = parseCaPem(caPem);
+  if (!parsed.ok) return parsed.reason;
+  const anchors = parsed.anchors;
   let current = ex.leaf;
   const used = new Set<X509Certificate>();
   for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth++) {

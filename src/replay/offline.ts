@@ -3,6 +3,8 @@
 // recording server's own (local origin), both through the same rules, so a collision the
 // recording side provoked resolves exactly as the peer resolved it. Counts describe the
 // network just before the line that ends the link (SQUIT of either end, ERROR, or close).
+import { eauthOf, protoctlToken } from '../s2s/protoctl.ts';
+import { parseTs } from '../s2s/validate.ts';
 import { Engine } from '../s2s/engine.ts';
 import { parseLine } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
@@ -50,13 +52,16 @@ function identityOf(rows: CaptureRow[], dir: '<' | '>'): Identity {
     const m = parseLine(r.line);
     if (!m) continue;
     if (m.command === 'PROTOCTL') {
-      for (const tok of m.params.join(' ').split(' ')) {
-        const eq = tok.indexOf('=');
-        const k = (eq < 0 ? tok : tok.slice(0, eq)).toUpperCase(), v = eq < 0 ? '' : tok.slice(eq + 1);
-        if (k === 'EAUTH' && !id.name) id.name = v.split(',')[0];
-        else if (k === 'SID' && !id.sid) id.sid = v;
-        else if (k === 'TS' && id.ts === null && Number(v) >= 10000) { id.ts = Number(v); id.tsMs = r.ms; }
-        else id.caps.add(k);
+      // Read as the engine reads PROTOCTL (protoctlToken/eauthOf, parseTs).
+      for (const tok of m.params) {
+        const { name: k, value } = protoctlToken(tok);
+        const v = value ?? '';
+        if (k === 'EAUTH' && value !== null && !id.name) id.name = eauthOf([tok])!.name;
+        else if (k === 'SID' && value !== null && !id.sid) id.sid = v;
+        else if (k === 'TS' && value !== null && id.ts === null) {
+          const ts = parseTs(v);
+          if (typeof ts === 'number' && ts >= 10000) { id.ts = ts; id.tsMs = r.ms; }
+        } else id.caps.add(k);
       }
     } else if (m.command === 'SERVER') {
       if (!id.name) id.name = m.params[0] ?? '';

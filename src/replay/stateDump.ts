@@ -5,6 +5,8 @@
 //
 // Differences from UnrealIRCd's JSON (see fixtures/README.md, "tslink replay --state"):
 //  - times are unix seconds (numbers), not ISO 8601 strings; a permanent ban has expire_at null;
+//    a time beyond 2^53 (UnrealIRCd's time_t goes to 2^63 - 1) is the string of its exact digits,
+//    which JSON readers would round as a number (tsJson());
 //  - every object's keys are sorted, and every list is sorted (servers/users/channels/members/
 //    list entries by name, bans by type then name), so equal states give byte-identical output;
 //  - strings are shown with displayText(): UTF-8 when the bytes decode cleanly, else latin1;
@@ -22,6 +24,8 @@ import { displayText } from '../wire/message.ts';
 import { channelModeString } from '../s2s/channelWire.ts';
 import { modeSort } from '../s2s/userWire.ts';
 import { memberMdCount, memberMdEntries } from '../state/membership.ts';
+import { tsJson, type Ts } from '../state/ts.ts';
+import { parseTs } from '../s2s/validate.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -91,8 +95,8 @@ function serverObject(s: Server, me: Server): JsonObject {
   if (s.uplink) server.uplink = t(s.uplink.name);
   if (s.sinfo) {
     const i = s.sinfo;
-    const boot = Number(i.boot);
-    server.boot_time = Number.isFinite(boot) && boot > 0 ? boot : null;
+    const boot = parseTs(i.boot); // sinfo.c: boottime = atol(parv[1])
+    server.boot_time = boot > 0 ? tsJson(boot) : null;
     const features: JsonObject = { protocol: Number(i.protocol) || 0 };
     if (i.software && i.software !== '*') features.software = t(i.software);
     if (i.umodes && i.umodes !== '*') features.usermodes = t(i.umodes);
@@ -135,7 +139,7 @@ function userObject(u: User): JsonObject {
       })
       .sort(byName);
   }
-  const extra: JsonObject = { nick_ts: u.ts, ip_base64: u.ip };
+  const extra: JsonObject = { nick_ts: tsJson(u.ts), ip_base64: u.ip };
   if (u.away !== null) extra.away = t(u.away);
   if (u.swhois.length) {
     extra.swhois = u.swhois
@@ -154,14 +158,14 @@ function userObject(u: User): JsonObject {
   };
 }
 
-function listEntries(m: Iterable<[string, { setBy: string; setAt: number }]>): JsonObject[] {
-  return [...m].map(([mask, e]) => ({ name: t(mask), set_by: t(e.setBy), set_at: e.setAt }) as JsonObject).sort(byName);
+function listEntries(m: Iterable<[string, { setBy: string; setAt: Ts }]>): JsonObject[] {
+  return [...m].map(([mask, e]) => ({ name: t(mask), set_by: t(e.setBy), set_at: tsJson(e.setAt) }) as JsonObject).sort(byName);
 }
 
 function channelObject(ch: Channel): JsonObject {
   const o: JsonObject = {
     name: t(ch.name),
-    creation_time: ch.ts,
+    creation_time: tsJson(ch.ts),
     num_users: ch.members.size,
     modes: t(channelModeString(ch).slice(1)),
     bans: listEntries(ch.lists.b),
@@ -179,7 +183,7 @@ function channelObject(ch: Channel): JsonObject {
   if (ch.topic) {
     o.topic = t(ch.topic.text);
     o.topic_set_by = t(ch.topic.setBy);
-    o.topic_set_at = ch.topic.ts;
+    o.topic_set_at = tsJson(ch.topic.ts);
   }
   const extra: JsonObject = {};
   if (ch.mlock !== null) extra.mlock = t(ch.mlock);
@@ -228,8 +232,8 @@ function tklObject(e: TklEntry): JsonObject {
     type,
     type_string: soft && e.type !== 'E' ? `Soft ${typeString}` : typeString,
     set_by: t(e.setBy),
-    set_at: e.setAt,
-    expire_at: e.expireAt > 0 ? e.expireAt : null,
+    set_at: tsJson(e.setAt),
+    expire_at: e.expireAt > 0 ? tsJson(e.expireAt) : null,
     reason: t(e.reason),
   };
   if (e.type === 'F' && e.spamfilter) {

@@ -9,6 +9,7 @@ import type { AuthRequest, AuthResult } from '../s2s/engine.ts';
 import { verifyPeerCertificate } from '../link/verifyPeer.ts';
 import { casefold } from '../wire/casemap.ts';
 import { PASSWDLEN } from '../wire/limits.ts';
+import { addressMatches } from '../link/addressMask.ts';
 import type { HmacHandshake, HmacStepResult } from '../link/hmacAuth.ts';
 
 const NO_BLOCK = 'Link denied (No link block found with your server name or link::incoming::mask did not match)';
@@ -17,37 +18,6 @@ const AUTH_FAILED = 'Link denied (Authentication failed)';
 export function isLoopback(addr: string): boolean {
   const a = addr.replace(/^::ffff:/i, '');
   return a === '::1' || /^127\./.test(a);
-}
-
-/** Does an address match an incoming mask ('*', exact, glob with *, or CIDR)? */
-export function addressMatches(mask: string, addr: string): boolean {
-  const a = addr.replace(/^::ffff:/i, '');
-  if (mask === '*') return true;
-  if (mask.includes('/')) {
-    const [net, bitsStr] = mask.split('/');
-    const bits = Number(bitsStr);
-    const ab = ipBytes(a), nb = ipBytes(net);
-    if (!ab || !nb || ab.length !== nb.length) return false;
-    for (let i = 0; i < ab.length * 8 && i < bits; i++) {
-      const byte = i >> 3, bit = 7 - (i & 7);
-      if (((ab[byte] >> bit) & 1) !== ((nb[byte] >> bit) & 1)) return false;
-    }
-    return true;
-  }
-  const re = new RegExp('^' + mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
-  return re.test(a);
-}
-
-function ipBytes(s: string): number[] | null {
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(s)) return s.split('.').map(Number);
-  if (!s.includes(':')) return null;
-  const [head, tail = ''] = s.split('::');
-  const h = head ? head.split(':') : [], t = tail ? tail.split(':') : [];
-  const groups = s.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  if (groups.length !== 8) return null;
-  const out: number[] = [];
-  for (const g of groups) { const v = parseInt(g || '0', 16); out.push(v >> 8, v & 255); }
-  return out;
 }
 
 export function findLink(config: TslinkConfig, name: string): LinkConfig | undefined {

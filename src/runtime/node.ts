@@ -3,7 +3,6 @@
 import * as tls from 'node:tls';
 import * as net from 'node:net';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
 import { Engine, parseReceived } from '../s2s/engine.ts';
@@ -14,7 +13,9 @@ import { LinkConn, type LinkConnLimits } from './linkConn.ts';
 import type { Logger } from './logger.ts';
 import { deniedBy } from './denyLink.ts';
 import { authorizeLink, checkLinkIdentity, findLink, hmacBeforeServer, isLoopback, passwordToCheck, sendPasswordFor, type ConnFacts, type LinkFiles } from './authorize.ts';
-import { buildServerTlsOptions, capturePeerCertificate, connectLink, peerCertificateOf } from '../link/tlsOptions.ts';
+import { buildServerTlsOptions, capturePeerCertificate, connectLink, hardenLinkSocket, peerCertificateOf } from '../link/tlsOptions.ts';
+import { readLinkPasswordSync } from '../link/secretFile.ts';
+import { parseCaPem } from '../link/verifyPeer.ts';
 import { generateSelfSigned, writeKeyAndCert, certFingerprint, spkiFingerprint } from '../link/certs.ts';
 import { createHmacHandshake, loadSecretFile, tlsExporter, type HmacHandshake } from '../link/hmacAuth.ts';
 import { createBackoff, type Backoff } from '../link/backoff.ts';
@@ -58,15 +59,13 @@ interface LoadedFiles {
 /** What the log line of a closing link should say (the engine has forgotten the link by then). */
 interface ClosingInfo { reason: string; peer?: string; address?: string; linkBlock?: string }
 
-/** The first line of a password-file (what we send as PASS), without its line end. */
-async function readPasswordFile(path: string): Promise<string> {
-  try {
-    const pw = (await readFile(path, 'latin1')).split('\n')[0].replace(/\r$/, '').trim();
-    if (/[\r\0]/.test(pw)) throw new Error('holds a CR or NUL, which no PASS line can carry');
-    return pw;
-  } catch (err) {
-    throw new Error(`password-file ${path}: ${(err as Error).message}`);
-  }
+/** A verify::ca file's PEM, refused (with the file name) when it holds no usable CA certificate. */
+function readCaFile(path: string): string {
+  let pem: string;
+  try { pem = readFileSync(path, 'utf8'); } catch (err) { throw new Error(`verify::ca file ${path}: ${(err as Error).message}`); }
+  const ca = parseCaPem(pem);
+  if (!ca.ok) throw new Error(`verify::ca file ${path}: ${ca.reason}`);
+  return pem;
 }
 
 /** How often sequential autoconnect looks for the next link block to dial. */
@@ -233,8 +232,9 @@ export class TslinkNode {
     const out: LoadedFiles = { hmac: new Map(), passwords: new Map(), cas: new Map() };
     for (const b of cfg.links) {
       if (b.hmacSecretFile && !out.hmac.has(b.hmacSecretFile)) out.hmac.set(b.hmacSecretFile, await loadSecretFile(b.hmacSecretFile));
-      if (b.passwordFile && !out.passwords.has(b.passwordFile)) out.passwords.set(b.passwordFile, await readPasswordFile(b.passwordFile));
-      if (b.verify.ca && !out.cas.has(b.verify.ca)) out.cas.set(b.verify.ca, await readFile(b.verify.ca, 'utf8').catch((err: Error) => { throw new Error(`verify::ca file ${b.verify.ca}: ${err.message}`); }));
+      // The same owner/mode rules as at config load (a rehash may be handed an already parsed config).
+      if (b.passwordFile && !out.passwords.has(b.passwordFile)) out.passwords.set(b.passwordFile, readLinkPasswordSync(b.passwordFile));
+      if (b.verify.ca && !out.cas.has(b.verify.ca)) out.cas.set(b.verify.ca, readCaFile(b.verify.ca));
     }
     return out;
   }
@@ -256,7 +256,7 @@ export class TslinkNode {
   private listen(l: ListenConfig): Promise<void> {
     const loopback = !!l.file || (l.ip !== undefined && isLoopback(l.ip));
     const server = l.tls
-      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, handshakeTimeoutMs: Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000 }), (s) => this.accept(s, true, loopback))
+      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion, handshakeTimeoutMs: Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000 }), (s) => { hardenLinkSocket(s); this.accept(s, true, loopback); })
       : net.createServer((s) => {
         // A plaintext listener gets the same throttle and half-open caps as a TLS one.
         const release = this.admit(s);
@@ -539,7 +539,7 @@ export class TslinkNode {
       if (o.tls) {
         const ca = b.verify.ca !== undefined ? this.files.cas.get(b.verify.ca) : undefined;
         if (b.verify.ca !== undefined && ca === undefined) throw new Error(`verify::ca file ${b.verify.ca} was not loaded`);
-        socket = await connectLink({ host: o.hostname, port: o.port, localAddress: o.bindIp, keyPem: this.keyPem, certPem: this.certPem, policy: { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca, expectedName: b.name } }, this.config.set.serverLinking.connectTimeout * 1000);
+        socket = await connectLink({ host: o.hostname, port: o.port, localAddress: o.bindIp, keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion, policy: { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca, expectedName: b.name } }, this.config.set.serverLinking.connectTimeout * 1000);
       } else {
         socket = await new Promise<net.Socket>((resolve, reject) => {
           const s = net.connect({ host: o.hostname, port: o.port, localAddress: o.bindIp }, () => resolve(s));

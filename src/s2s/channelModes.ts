@@ -4,6 +4,7 @@ import type { Network } from '../state/network.ts';
 import type { ChanModeGroups } from './chanmodes.ts';
 import { KEYLEN } from '../wire/limits.ts';
 import { addMemberMode, delMemberMode } from '../state/membership.ts';
+import type { Ts } from '../state/ts.ts';
 
 export interface ModeChange { dir: '+' | '-'; mode: string; param?: string }
 
@@ -32,7 +33,7 @@ function isListMode(m: string): m is ListMode { return m === 'b' || m === 'e' ||
  * Apply changes to a channel. Returns the changes that took effect.
  * `groups` tells which letters carry parameters; unknown letters are stored as given.
  */
-export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[], setBy: string, setAt: number, groups: ChanModeGroups): ModeChange[] {
+export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[], setBy: string, setAt: Ts, groups: ChanModeGroups): ModeChange[] {
   const applied: ModeChange[] = [];
   for (const c of changes) {
     const { dir, mode: m, param } = c;

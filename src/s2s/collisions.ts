@@ -3,6 +3,7 @@ import type { Server, User } from '../state/model.ts';
 import type { Engine } from './engine.ts';
 import type { Link } from './link.ts';
 import { casefold } from '../wire/casemap.ts';
+import type { Ts } from '../state/ts.ts';
 
 export type CollisionOutcome = 'new-won' | 'existing-won' | 'both';
 
@@ -17,7 +18,7 @@ export function differ(a: { ident: string; realHost: string }, b: { ident: strin
  * conflicts.md §1 rules 3-5: equal TS → both; different user@host → older TS keeps the nick;
  * same user@host → newer TS keeps it; an existing user behind the same link loses (missed QUIT).
  */
-export function decideCollision(existing: User, ts: number, who: { ident: string; realHost: string }, from: Link | null, isUidIntro: boolean): CollisionOutcome {
+export function decideCollision(existing: User, ts: Ts, who: { ident: string; realHost: string }, from: Link | null, isUidIntro: boolean): CollisionOutcome {
   // nick.c cmd_uid() tests "lastnick equal" first: an equal TS kills both even when the
   // existing user came from the same link.
   if (existing.ts === ts) return 'both';

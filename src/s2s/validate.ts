@@ -1,5 +1,6 @@
 // Syntax checks for identifiers on the wire (protocol README "SID / UID format").
 import { CHANNELLEN, HOSTLEN, NICKLEN } from '../wire/limits.ts';
+import { INT64_MAX, INT64_MIN, tsOf, type Ts } from '../state/ts.ts';
 
 export function validSid(s: string): boolean {
   return /^[0-9][0-9A-Z]{2}$/.test(s);
@@ -86,14 +87,33 @@ export function validChannelName(s: string): boolean {
   return true;
 }
 
-/** An integer /^-?\d+$/ as a number, else null. */
-export function parseTs(s: string | undefined): number | null {
-  if (s === undefined) return null;
-  let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-  if (i >= s.length) return null;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  return Number(s);
+/**
+ * A TS field as UnrealIRCd reads it: atol() into a 64-bit time_t (glibc strtol semantics).
+ * Leading white space (C locale: space, \t \n \v \f \r) and one '+' or '-' are skipped, the
+ * decimal digits that follow are the value, reading stops at the first non-digit; no digits give
+ * 0; beyond the int64 range the value is clamped to INT64_MIN / INT64_MAX. Exact for the whole
+ * range (state/ts.ts: a number while safe, else a bigint). Each caller decides, as UnrealIRCd's
+ * handler does, what a 0, a negative or an out-of-range value means for its field.
+ */
+export function parseTs(s: string): Ts {
+  let i = 0;
+  let c = s.charCodeAt(0); // NaN past the end: every comparison below is then false
+  while (c === 32 || (c >= 9 && c <= 13)) c = s.charCodeAt(++i);
+  let neg = false;
+  if (c === 45 /* - */) { neg = true; c = s.charCodeAt(++i); } else if (c === 43 /* + */) c = s.charCodeAt(++i);
+  const start = i;
+  let v = 0;
+  while (c >= 48 && c <= 57) { v = v * 10 + (c - 48); c = s.charCodeAt(++i); }
+  // Up to 15 digits the sum is exact (and a safe integer); longer ones are read again exactly.
+  if (i - start <= 15) return neg ? (v === 0 ? 0 : -v) : v;
+  return longDigits(s, start, i, neg);
+}
+
+/** parseTs() for 16 digits or more: s[start, end) are the digits. */
+function longDigits(s: string, start: number, end: number, neg: boolean): Ts {
+  while (start < end && s.charCodeAt(start) === 48) start++;
+  if (end - start > 19) return neg ? INT64_MIN : INT64_MAX;
+  let b = BigInt(s.slice(start, end));
+  if (neg) b = -b;
+  return tsOf(b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : b);
 }

@@ -1,11 +1,13 @@
 // A canonical, order-independent digest of the network state. Everything two linked
 // servers must agree on goes in; viewpoint-dependent facts (hop counts, which link a
 // server is behind, local config such as U-lines) stay out. Server edges are unordered.
+// Times go in as JSON numbers, or as strings of their digits beyond 2^53 (tsJson()).
 import { createHash } from 'node:crypto';
 import type { Network } from './network.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
 import { isLive } from '../tkl/types.ts';
 import { memberMdCount, memberMdEntries } from './membership.ts';
+import { tsJson } from './ts.ts';
 
 const sortedMap = (m: Iterable<[string, string]>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -14,18 +16,18 @@ export function canonicalState(net: Network, tkl?: TklTable, now?: number): unkn
   const servers = [...net.serversBySid.values()].map((s) => [s.sid, s.name, s.info, sortedMap(s.md)]).sort((a, b) => cmp(a[0] as string, b[0] as string));
   const edges = [...net.serversBySid.values()].filter((s) => s.uplink).map((s) => [s.sid, s.uplink!.sid].sort().join('-')).sort();
   const users = [...net.usersByUid.values()].map((u) => [
-    u.uid, u.nick, u.ts, u.ident, u.realHost, u.vhost, u.ip, u.account, [...u.umodes].sort().join(''), u.realname,
+    u.uid, u.nick, tsJson(u.ts), u.ident, u.realHost, u.vhost, u.ip, u.account, [...u.umodes].sort().join(''), u.realname,
     u.server.sid, u.away, u.swhois.map((s) => `${s.tag}\0${s.prio}\0${s.text}`).sort(), sortedMap(u.md),
   ]).sort((a, b) => cmp(a[0] as string, b[0] as string));
   const channels = [...net.channels.values()].map((c) => [
-    c.name.toLowerCase(), c.name, c.ts, sortedMap(c.modes),
+    c.name.toLowerCase(), c.name, tsJson(c.ts), sortedMap(c.modes),
     (['b', 'e', 'I'] as const).map((l) => [...c.lists[l]].map(([m, e]) => `${m}\0${e.setBy}\0${e.setAt}`).sort()),
-    c.topic ? [c.topic.text, c.topic.setBy, c.topic.ts] : null,
+    c.topic ? [c.topic.text, c.topic.setBy, tsJson(c.topic.ts)] : null,
     [...c.members.values()].map((m) => `${m.user.uid}\0${[...m.modes].sort().join('')}\0${memberMdCount(m) ? JSON.stringify(sortedMap(new Map(memberMdEntries(m, 'member')))) + '\0' + JSON.stringify(sortedMap(new Map(memberMdEntries(m, 'membership')))) : '[]\0[]'}`).sort(),
     sortedMap(c.md), c.mlock,
   ]).sort((a, b) => cmp(a[0] as string, b[0] as string));
   const bans = tkl
-    ? [...tkl.values()].filter((e) => now === undefined || isLive(e, now)).map((e) => JSON.stringify([e.type, e.user, e.host, e.setBy, e.expireAt, e.setAt, e.reason, e.bantypes ?? null, e.spamfilter ?? null])).sort()
+    ? [...tkl.values()].filter((e) => now === undefined || isLive(e, now)).map((e) => JSON.stringify([e.type, e.user, e.host, e.setBy, tsJson(e.expireAt), tsJson(e.setAt), e.reason, e.bantypes ?? null, e.spamfilter ?? null])).sort()
     : [];
   return { servers, edges, users, channels, bans };
 }

@@ -2,6 +2,7 @@ import type { MapLike } from './smallMap.ts';
 import type { LetterSet } from './letters.ts';
 import type { MemberMap } from './members.ts';
 import type { ServerUsers } from './serverUsers.ts';
+import type { Ts } from './ts.ts';
 // The network state: servers (a tree), users, channels, memberships. One place,
 // O(1) lookups by SID, server name, UID, casemapped nick and casemapped channel name.
 // All strings are byte strings (see wire/message.ts).
@@ -32,7 +33,7 @@ export interface User {
   uid: string;
   nick: string;
   /** nick TS (lastnick) */
-  ts: number;
+  ts: Ts;
   ident: string;
   realHost: string;
   /** Displayed virtual host ('' when none). */
@@ -60,15 +61,16 @@ export interface User {
   channels: MapLike<Channel, Membership>;
 }
 
-export interface ListEntry { setBy: string; setAt: number }
+export interface ListEntry { setBy: string; setAt: Ts }
 
 export interface Channel {
   name: string;
-  ts: number;
+  /** creation time (channel TS) */
+  ts: Ts;
   /** Simple and parameter modes: letter → parameter ('' for none). */
   modes: MapLike<string, string>;
   lists: { b: MapLike<string, ListEntry>; e: MapLike<string, ListEntry>; I: MapLike<string, ListEntry> };
-  topic: { text: string; setBy: string; ts: number } | null;
+  topic: { text: string; setBy: string; ts: Ts } | null;
   members: MemberMap;
   md: MapLike<string, string>;
   mlock: string | null;

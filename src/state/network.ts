@@ -1,6 +1,7 @@
 // The network model with its indexes and the primitive changes every handler uses.
 import { casefold } from '../wire/casemap.ts';
 import type { Channel, LinkId, Membership, Server, User } from './model.ts';
+import type { Ts } from './ts.ts';
 import { SmallMap } from './smallMap.ts';
 import { appendChannel, removeChannel } from './user.ts';
 import { newMembership } from './membership.ts';
@@ -91,7 +92,7 @@ export class Network {
     u.server.users.add(u);
   }
 
-  renameUser(u: User, nick: string, ts: number): void {
+  renameUser(u: User, nick: string, ts: Ts): void {
     this.usersByNick.delete(u.nick, u);
     u.nick = nick;
     u.ts = ts;
@@ -111,7 +112,7 @@ export class Network {
     return this.channels.get(casefold(name));
   }
 
-  createChannel(name: string, ts: number): Channel {
+  createChannel(name: string, ts: Ts): Channel {
     const ch: Channel = {
       name, ts, modes: new SmallMap(),
       lists: { b: new SmallMap(), e: new SmallMap(), I: new SmallMap() },

@@ -7,6 +7,7 @@
 import type { Channel, Membership, Server, Swhois, User } from './model.ts';
 import type { LetterSet } from './letters.ts';
 import type { MapLike } from './smallMap.ts';
+import type { Ts } from './ts.ts';
 
 /** The SWHOIS list of every user that has none. Frozen: SWHOIS replaces the list, never edits it. */
 export const NO_SWHOIS: Swhois[] = Object.freeze([]) as unknown as Swhois[];
@@ -15,7 +16,7 @@ export class UserEntry implements User, LetterSet {
   // Instances come from newUser() (an object literal; see there), never from a constructor.
   declare uid: string;
   declare nick: string;
-  declare ts: number;
+  declare ts: Ts;
   /** ident, realHost, vhost, cloak, ip, account and realname, in that order, NUL-separated (see pack()). */
   declare private info: string;
   /** The user mode letters, distinct. */
@@ -76,7 +77,7 @@ export class UserEntry implements User, LetterSet {
  * generation (allocation-site pretenuring) instead of copying each one twice through the young
  * generation; a class constructor call gets no such treatment. The same goes for memberships.
  */
-export function newUser(uid: string, nick: string, ts: number, ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, umodes: string, realname: string, server: Server): UserEntry {
+export function newUser(uid: string, nick: string, ts: Ts, ident: string, realHost: string, vhost: string, cloak: string, ip: string, account: string, umodes: string, realname: string, server: Server): UserEntry {
   return {
     __proto__: UserEntry.prototype,
     // First the fields an SJOIN member touches (next to the object's header: one cache line).

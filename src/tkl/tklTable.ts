@@ -2,6 +2,7 @@ import { own } from '../wire/message.ts';
 // The in-memory TKL table: every network ban, complete and re-sendable in a burst.
 // Merge rule for a re-added entry: conflicts.md §6.
 import { isLive, tklKey, type TklEntry } from './types.ts';
+import { tsMax, tsMin } from '../state/ts.ts';
 
 export type TklAddResult = { kind: 'added'; entry: TklEntry } | { kind: 'merged'; entry: TklEntry } | { kind: 'unchanged'; entry: TklEntry };
 
@@ -30,8 +31,8 @@ export class TklTable {
       return { kind: 'added', entry: copy };
     }
     if (!(e.setAt < cur.setAt || e.expireAt !== cur.expireAt || e.setBy !== cur.setBy)) return { kind: 'unchanged', entry: cur };
-    const setAt = Math.min(cur.setAt, e.setAt);
-    const expireAt = cur.expireAt === 0 || e.expireAt === 0 ? 0 : Math.max(cur.expireAt, e.expireAt);
+    const setAt = tsMin(cur.setAt, e.setAt);
+    const expireAt = cur.expireAt === 0 || e.expireAt === 0 ? 0 : tsMax(cur.expireAt, e.expireAt);
     const setBy = strcmp(e.setBy, cur.setBy) > 0 ? e.setBy : cur.setBy;
     if (setAt === cur.setAt && expireAt === cur.expireAt && setBy === cur.setBy) return { kind: 'unchanged', entry: cur };
     cur.setAt = setAt; cur.expireAt = expireAt; cur.setBy = setBy;

@@ -3,6 +3,8 @@
 //   TKL + E <user> <host> <set_by> <expire_at> <set_at> <bantypes> :<reason>
 //   TKL + F <targets> <action> <set_by> <expire_at> <set_at> <tkl_duration> <tkl_reason> <match_type> :<match>
 //   TKL - <type> <user> <host> <removed_by> [...]
+import { parseTs } from '../s2s/validate.ts';
+import type { Ts } from '../state/ts.ts';
 import { GLOBAL_TKL_TYPES, SPAMFILTER_ACTIONS, SPAMFILTER_MATCH_TYPES, type TklEntry } from './types.ts';
 
 export type TklParse =
@@ -10,18 +12,18 @@ export type TklParse =
   | { op: '-'; key: Pick<TklEntry, 'type' | 'user' | 'host' | 'spamfilter'>; removedBy: string; entry: TklEntry | null }
   | { op: 'ignore'; why: string };
 
-const MAX_TIME = 9999999999; // past year 2286: not a valid date
+/** The last second glibc's gmtime() can express (31 Dec of the year INT_MAX + 1900, 23:59:59 UTC). */
+export const GMTIME_MAX = 67768036191676799n;
 
-/** A time field: decimal digits only, at most MAX_TIME (else null). */
-function parseTime(s: string | undefined): number | null {
-  if (s === undefined || s.length === 0 || s.length > 20) return null;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
-  return n <= MAX_TIME ? n : null;
+/**
+ * A set-at or expire-at field as tkl.c cmd_tkl_add() takes it: atol() (parseTs()), and the entry
+ * refused when the value is negative or not a date short_date() can write (gmtime() fails past
+ * GMTIME_MAX, and INT64_MAX is where an overflowing field lands). Anything else is kept, however
+ * it was written: '+5' and '5x' are 5, 'abc' is 0 (for an expiry: permanent). Else null.
+ */
+function parseTime(s: string): Ts | null {
+  const v = parseTs(s);
+  return v < 0 || v > GMTIME_MAX ? null : v;
 }
 
 /** params = message params (params[0] is '+' or '-'). */

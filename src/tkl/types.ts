@@ -1,4 +1,5 @@
 // Network-wide bans (TKL) as they travel on the wire (shared protocol commands.md "Bans: TKL").
+import type { Ts } from '../state/ts.ts';
 
 /** TKL type letters that are global (synced between servers). */
 export const GLOBAL_TKL_TYPES = new Set(['G', 'Z', 's', 'Q', 'F', 'E']);
@@ -15,9 +16,9 @@ export interface TklEntry {
   /** Server bans/E: host mask.  Q: nick mask.  F: action letter. */
   host: string;
   setBy: string;
-  /** Unix time; 0 = permanent. */
-  expireAt: number;
-  setAt: number;
+  /** Unix time; 0 = permanent. 0 to 67768036191676799 (tklWire.ts parseTime()), exact (state/ts.ts). */
+  expireAt: Ts;
+  setAt: Ts;
   reason: string;
   /** E only: letters of the TKL types exempted. */
   bantypes?: string;
@@ -31,6 +32,6 @@ export function tklKey(e: Pick<TklEntry, 'type' | 'user' | 'host' | 'spamfilter'
   return `${e.type}\0${e.user}\0${e.host}`;
 }
 
-export function isLive(e: TklEntry, now: number): boolean {
+export function isLive(e: TklEntry, now: Ts): boolean {
   return e.expireAt === 0 || e.expireAt > now;
 }

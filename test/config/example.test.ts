@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { defaultConfig, defaultConfigText, loadConfigFile, parseConfigText } from '../../src/config/index.ts';
-
-const EXAMPLE = fileURLToPath(new URL('../../link.conf.example', import.meta.url));
+import { EXAMPLE_SOURCE, exampleTree, type ExampleTree } from './configFiles.ts';
 
 describe('link.conf.example', () => {
+  // The secret files and the CA it names must exist (they are checked at load): a copy with them.
+  let tree: ExampleTree;
+  let EXAMPLE: string;
+  before(() => {
+    tree = exampleTree();
+    EXAMPLE = tree.file;
+  });
+  after(() => tree.cleanup());
+
   it('loads with zero errors and zero warnings', () => {
     const result = loadConfigFile(EXAMPLE);
     assert.deepEqual(result.errors.map((e) => e.text), []);
@@ -47,9 +54,23 @@ describe('link.conf.example', () => {
     assert.deepEqual(config.ulines, ['services.example.net']);
 
     assert.equal(config.set.networkName, 'ExampleNet');
+    assert.deepEqual(config.set.tls, { minVersion: 'TLSv1.2' });
     assert.equal(config.set.dataDirectory, path.join(dir, 'data'));
     assert.deepEqual(config.set.extra.map((n) => n.name), ['cloak-keys']);
     assert.equal(config.denyLink.length, 1);
+  });
+
+  it('without the secret files and the CA it names, every one is an error at its line', () => {
+    const result = loadConfigFile(EXAMPLE_SOURCE);
+    assert.equal(result.config, undefined);
+    const problems = result.errors.map((e) => `${e.block}: ${e.message.replace(/ \(.*\)/, '')}`);
+    assert.deepEqual(problems, [
+      'link "hub.example.net": password-file "secrets/hub.pass": does not exist',
+      'link "leaf2.example.net" → verify: ca "tls/example-ca.pem": does not exist',
+      'link "leaf2.example.net": hmac-secret-file "secrets/leaf2.hmac": does not exist',
+      'link "services.example.net": password-file "secrets/services.pass": does not exist',
+    ]);
+    for (const e of result.errors) assert.match(e.text, /^.*link\.conf\.example:\d+: /);
   });
 });
 

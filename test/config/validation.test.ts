@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { parseConfigText, type ConfigMessage, type ConfigResult } from '../../src/config/index.ts';
+import { makeConfigFiles, type ConfigFiles } from './configFiles.ts';
+
+/** Real password, secret and CA files (they are checked at load). */
+let files: ConfigFiles;
+before(() => {
+  files = makeConfigFiles();
+});
+after(() => files.cleanup());
+const q = (s: string): string => JSON.stringify(s);
 
 const ME = 'me { name "leaf.test"; info "x"; sid "0AB"; }';
 const SET = 'set { network-name "T"; }';
@@ -93,8 +102,8 @@ describe('config validation: link block', () => {
   });
 
   it('takes the password we send only from password-file, never inline in outgoing', () => {
-    const config = loadClean(link('hub.test', INCOMING, VERIFY, 'password-file "secrets/hub.pass";'));
-    assert.equal(config.links[0].passwordFile, path.resolve('secrets/hub.pass'));
+    const config = loadClean(link('hub.test', INCOMING, VERIFY, `password-file ${q(files.pass)};`));
+    assert.equal(config.links[0].passwordFile, files.pass);
 
     const error = onlyError(
       load(link('hub.test', INCOMING, 'outgoing {', '\thostname h.test; port 1; options { tls; }', '\tpassword "plain";', '}', VERIFY)),
@@ -110,7 +119,7 @@ describe('config validation: link block', () => {
     assert.equal(error.line, 2);
     assert.equal(error.block, 'link "hub.test"');
     assert.match(error.message, /^no way to verify the peer: add verify \{ certfp/);
-    assert.equal(loadClean(link('hub.test', INCOMING, 'verify { ca "ca.pem"; }')).links[0].verify.ca, path.resolve('ca.pem'));
+    assert.equal(loadClean(link('hub.test', INCOMING, `verify { ca ${q(files.ca)}; }`)).links[0].verify.ca, files.ca);
   });
 
   it('normalises certfp (colons, capitals) and rejects a wrong length at its line', () => {
@@ -154,11 +163,11 @@ describe('config validation: link block', () => {
   it('requires hmac-secret-file for require-hmac yes, and a yes/no value', () => {
     const error = onlyError(load(link('hub.test', INCOMING, VERIFY, 'require-hmac yes;')));
     assert.equal(error.text, 'link.conf:4: link "hub.test": require-hmac yes needs hmac-secret-file "path"');
-    const bad = onlyError(load(link('hub.test', INCOMING, VERIFY, 'hmac-secret-file "h";', 'require-hmac maybe;')));
+    const bad = onlyError(load(link('hub.test', INCOMING, VERIFY, `hmac-secret-file ${q(files.secret)};`, 'require-hmac maybe;')));
     assert.equal(bad.text, 'link.conf:5: link "hub.test": "require-hmac" must be yes or no');
-    const config = loadClean(link('hub.test', INCOMING, VERIFY, 'hmac-secret-file "h.secret";', 'require-hmac yes;', 'capture "cap.log";'));
+    const config = loadClean(link('hub.test', INCOMING, VERIFY, `hmac-secret-file ${q(files.secret)};`, 'require-hmac yes;', 'capture "cap.log";'));
     assert.equal(config.links[0].requireHmac, true);
-    assert.equal(config.links[0].hmacSecretFile, path.resolve('h.secret'));
+    assert.equal(config.links[0].hmacSecretFile, files.secret);
     assert.equal(config.links[0].capture, path.resolve('cap.log'));
   });
 
@@ -224,7 +233,7 @@ describe('config validation: plaintext-loopback and listen TLS', () => {
 
     const nopass = onlyError(load(link('services.test', 'incoming { mask 127.0.0.1; }', 'options { plaintext-loopback; }')));
     assert.equal(nopass.line, 1);
-    assert.match(nopass.message, /without verify \{ \} must check a password/);
+    assert.match(nopass.message, /^a plaintext-loopback link must check the peer's password: set password to a hash/);
 
     loadClean(link('services.test', 'incoming { mask "127.*"; mask ::1; mask 127.0.0.0/8; }', 'outgoing { hostname ::1; port 7000; }', `password "${HASH}";`, 'options { plaintext-loopback; }'));
     assert.equal(onlyError(load(link('s.test', 'incoming { mask 127.0.0.0/4; }', `password "${HASH}";`, 'options { plaintext-loopback; }'))).line, 2);

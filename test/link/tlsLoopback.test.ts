@@ -2,10 +2,14 @@
  * Real TLS over loopback: certificates from certs.ts, options from
  * tlsOptions.ts, peer checks from verifyPeer.ts, and the HMAC handshake bound
  * to exportKeyingMaterial on both ends.
+ *
+ * A regression must make these tests fail, not hang: every socket either
+ * side opens is tracked and destroyed in after() (server.close() waits for
+ * open connections), and every test has a timeout.
  */
 import { strict as assert } from 'node:assert';
 import { X509Certificate } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { describe, it, before, after } from 'node:test';
 import * as tls from 'node:tls';
 import {
@@ -26,6 +30,16 @@ import { handleLine, makeSide, type SimSide } from './hmacSim.ts';
 
 const SECRET = Buffer.from('loopback test secret, thirty-two+ bytes', 'utf8');
 const TIMEOUT_MS = 5000;
+/** Per-test limit: above every wait inside a test. */
+const T = { timeout: 20_000 };
+
+/** Every socket opened by either side; after() destroys them so server.close() can finish. */
+const sockets = new Set<Socket>();
+function track<S extends Socket>(socket: S): S {
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
+  return socket;
+}
 
 interface Outcome {
   verify: { ok: boolean; reason?: string };
@@ -119,6 +133,7 @@ before(async () => {
   const leafPolicy = { certfp: [certFingerprint(leaf.certPem)] };
 
   server = tls.createServer(buildServerTlsOptions({ keyPem: hub.keyPem, certPem: hub.certPem }));
+  server.on('connection', (raw: Socket) => track(raw));
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     const remotePort = socket.remotePort!;
     socket.on('error', () => undefined);
@@ -148,10 +163,12 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const socket of sockets) socket.destroy();
+  await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 'server close');
 });
 
 async function runClient(socket: tls.TLSSocket, secret = SECRET) {
+  track(socket);
   socket.on('error', () => undefined);
   const exporter = tlsExporter(socket);
   const hs = createHmacHandshake({
@@ -168,18 +185,20 @@ async function runClient(socket: tls.TLSSocket, secret = SECRET) {
 }
 
 describe('TLS loopback link security', () => {
-  it('pinned self-signed certs both ways + HMAC bound to the TLS exporter', async () => {
+  it('pinned self-signed certs both ways + HMAC bound to the TLS exporter', T, async () => {
     const exporters: Buffer[] = [];
     for (let i = 0; i < 2; i++) {
-      const socket = await connectLink(
-        {
-          host: '127.0.0.1',
-          port,
-          keyPem: leaf.keyPem,
-          certPem: leaf.certPem,
-          policy: { spkifp: [spkiFingerprint(hub.certPem)] },
-        },
-        TIMEOUT_MS,
+      const socket = track(
+        await connectLink(
+          {
+            host: '127.0.0.1',
+            port,
+            keyPem: leaf.keyPem,
+            certPem: leaf.certPem,
+            policy: { spkifp: [spkiFingerprint(hub.certPem)] },
+          },
+          TIMEOUT_MS,
+        ),
       );
       const localPort = socket.localPort!;
       assert.equal(socket.getProtocol(), 'TLSv1.3');
@@ -198,7 +217,7 @@ describe('TLS loopback link security', () => {
     assert.ok(!exporters[0]!.equals(exporters[1]!), 'a new TLS session has a new exporter');
   });
 
-  it('works over TLS 1.2 as well (exporter equal on both ends)', async () => {
+  it('works over TLS 1.2 as well (exporter equal on both ends)', T, async () => {
     const opts = {
       ...buildClientTlsOptions({
         host: '127.0.0.1',
@@ -209,7 +228,7 @@ describe('TLS loopback link security', () => {
       }),
       maxVersion: 'TLSv1.2' as const,
     };
-    const socket = tls.connect(opts);
+    const socket = track(tls.connect(opts));
     socket.on('error', () => undefined);
     await withTimeout(new Promise<void>((resolve) => socket.once('secureConnect', () => resolve())), 'tls1.2 connect');
     const v = checkPeerOrDestroy(socket, { certfp: [certFingerprint(hub.certPem)] });
@@ -225,10 +244,12 @@ describe('TLS loopback link security', () => {
     assert.ok(c.exporter.equals(s.exporter!));
   });
 
-  it('wrong HMAC secret over real TLS → server says bad proof', async () => {
-    const socket = await connectLink(
-      { host: '127.0.0.1', port, keyPem: leaf.keyPem, certPem: leaf.certPem, policy: { spkifp: [spkiFingerprint(hub.certPem)] } },
-      TIMEOUT_MS,
+  it('wrong HMAC secret over real TLS → server says bad proof', T, async () => {
+    const socket = track(
+      await connectLink(
+        { host: '127.0.0.1', port, keyPem: leaf.keyPem, certPem: leaf.certPem, policy: { spkifp: [spkiFingerprint(hub.certPem)] } },
+        TIMEOUT_MS,
+      ),
     );
     const localPort = socket.localPort!;
     const c = await runClient(socket, Buffer.from('not the secret the hub has configured'));
@@ -240,13 +261,15 @@ describe('TLS loopback link security', () => {
 
   /** Connects without the post-connect check, to observe the server's decision. */
   async function rawClient(extra: Partial<tls.ConnectionOptions>) {
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port,
-      rejectUnauthorized: false,
-      checkServerIdentity: () => new Error('test client: no trust needed'),
-      ...extra,
-    });
+    const socket = track(
+      tls.connect({
+        host: '127.0.0.1',
+        port,
+        rejectUnauthorized: false,
+        checkServerIdentity: () => new Error('test client: no trust needed'),
+        ...extra,
+      }),
+    );
     socket.on('error', () => undefined);
     const localPort = await withTimeout(
       new Promise<number>((resolve) => socket.once('connect', () => resolve(socket.localPort!))),
@@ -256,7 +279,7 @@ describe('TLS loopback link security', () => {
     return { socket, localPort, closed };
   }
 
-  it('a client presenting no certificate is refused', async () => {
+  it('a client presenting no certificate is refused', T, async () => {
     const { socket, localPort, closed } = await rawClient({});
     const s = await outcomeFor(localPort);
     assert.deepEqual(s.verify, { ok: false, reason: 'no certificate' });
@@ -264,14 +287,14 @@ describe('TLS loopback link security', () => {
     assert.equal(socket.destroyed, true);
   });
 
-  it('a client presenting another certificate (same CN) is refused', async () => {
+  it('a client presenting another certificate (same CN) is refused', T, async () => {
     const { localPort, closed } = await rawClient({ key: intruder.keyPem, cert: intruder.certPem });
     const s = await outcomeFor(localPort);
     assert.deepEqual(s.verify, { ok: false, reason: 'certificate fingerprint does not match' });
     await closed;
   });
 
-  it('connectLink refuses a server whose certificate does not match the pin', async () => {
+  it('connectLink refuses a server whose certificate does not match the pin', T, async () => {
     await assert.rejects(
       connectLink(
         {
@@ -287,14 +310,14 @@ describe('TLS loopback link security', () => {
     );
   });
 
-  it('connectLink with an empty policy refuses (no accept-all)', async () => {
+  it('connectLink with an empty policy refuses (no accept-all)', T, async () => {
     await assert.rejects(
       connectLink({ host: '127.0.0.1', port, keyPem: leaf.keyPem, certPem: leaf.certPem, policy: {} }, TIMEOUT_MS),
       (e: unknown) => e instanceof PeerVerifyError && e.reason === 'no verification method configured',
     );
   });
 
-  it('server options: TLS >= 1.2, certificate requested, Node verification replaced', () => {
+  it('server options: TLS >= 1.2, certificate requested, Node verification replaced', T, () => {
     const o = buildServerTlsOptions({ keyPem: hub.keyPem, certPem: hub.certPem });
     assert.equal(o.minVersion, 'TLSv1.2');
     assert.equal(o.requestCert, true);

@@ -152,8 +152,12 @@ describe('verifyPeerCertificate: CA mode', () => {
       ok: false,
       reason: 'certificate not issued by the configured CA',
     });
-    // and a non-CA certificate configured as "ca" is no anchor
+    // and a non-CA certificate configured as "ca" is no anchor (a config error at load, see parseCaPem)
     assert.deepEqual(verifyPeerCertificate(pki.fromNonCa.certPem, { ca: pki.leaf.certPem }), {
+      ok: false,
+      reason: 'configured CA has no CA certificate (basicConstraints CA:TRUE)',
+    });
+    assert.deepEqual(verifyPeerCertificate(pki.fromNonCa.certPem, { ca: pki.leaf.certPem + pki.rootPem }), {
       ok: false,
       reason: 'certificate not issued by the configured CA',
     });

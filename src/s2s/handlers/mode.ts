@@ -6,6 +6,8 @@ import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask, sourceName } from '../engine.ts';
 import { applyModeChanges, formatModeChanges, parseModeChanges } from '../channelModes.ts';
 import { applyUmodes } from './umode2.ts';
+import { parseTs } from '../validate.ts';
+import { tsGreaterUnsigned, type Ts } from '../../state/ts.ts';
 
 export const MODE: CommandSpec = {
   minParams: 2, from: 'any',
@@ -25,21 +27,31 @@ export const MODE: CommandSpec = {
       if (link) e.send(link, `:${e.me.name} 403 ${sourceName(ctx.src)} ${target} :No such channel`);
       return;
     }
-    const modeStr = msg.params[1];
+    let modeStr = msg.params[1];
     if (modeStr.startsWith('&')) return; // old bounce form: ignored
     let params = msg.params.slice(2);
-    let ts: number | null = null;
-    if (ctx.src.kind === 'server' && params.length > 0) {
-      const last = params[params.length - 1];
-      if (/^\d+$/.test(last)) { ts = Number(last); params = params.slice(0, -1); }
-    }
     const server = ctx.src.kind === 'server' ? ctx.src.server : null;
-    let tsLowered = false;
-    if (ts !== null && ts !== 0) {
-      if (ts > ch.ts && !(server && e.isUlined(server))) {
-        e.log('info', 'MODE_TS_IGNORED', `MODE for ${ch.name} with newer TS ${ts} (ours ${ch.ts}) ignored`, link);
+    // mode.c cmd_mode(), for a server source: its last param (the mode string itself when there is
+    // no other) read by atol() into a `long unsigned sendts`. Non-zero and above our TS as
+    // unsigned (so any negative value too) from a non-U-lined server: the MODE is ignored. Zero
+    // without a leading '0', or -1: no TS, the param stays a param. Anything else is the TS and
+    // is taken off the params; the rest is _do_mode()'s (below).
+    let ts: Ts | null = null;
+    if (server) {
+      const last = msg.params[msg.params.length - 1];
+      const v = parseTs(last);
+      if (v !== 0 && tsGreaterUnsigned(v, ch.ts) && !e.isUlined(server)) {
+        e.log('info', 'MODE_TS_IGNORED', `MODE for ${ch.name} with newer TS ${v} (ours ${ch.ts}) ignored`, link);
         return;
       }
+      if (!((v === 0 && last.charCodeAt(0) !== 48 /* 0 */) || v === -1)) {
+        ts = v;
+        if (params.length > 0) params = params.slice(0, -1);
+        else modeStr = '';
+      }
+    }
+    let tsLowered = false;
+    if (ts !== null && ts > 0) {
       if (ts <= 1000000) ts = ch.ts; // invalid: treated as ours (merge)
       else if (ts < ch.ts) { ch.ts = ts; tsLowered = true; }
       if (ts > ch.ts) {
@@ -47,6 +59,7 @@ export const MODE: CommandSpec = {
         if (link) e.send(link, `:${e.me.name} MODE ${ch.name} + ${ch.ts}`);
         ts = ch.ts;
       }
+      // A negative TS (only a U-lined server gets this far with one) changes nothing and is relayed as it is.
     } else if (server && ts === null) {
       ts = ch.ts; // a server MODE without TS is relayed with our TS (mode.c: sendts -1 → creationtime)
     }

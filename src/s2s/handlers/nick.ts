@@ -19,13 +19,16 @@ export const NICK: CommandSpec = {
       return;
     }
     if (c.nick === newNick) return; // nick.c: "100% identical? ... return" (nothing changes, nothing relayed)
-    const tsParam = parseTs(msg.params[1]);
-    const ts = tsParam ?? e.now();
+    // nick.c cmd_nick_remote(): lastnick = atol(parv[2]) when the param is there (0 for one
+    // without digits, which still collides as a TS); stored and relayed as now when 0.
+    const hasTs = msg.params.length > 1;
+    const tsParam = hasTs ? parseTs(msg.params[1]) : 0;
+    const ts = tsParam !== 0 ? tsParam : e.now();
     const existing = e.net.userByNick(newNick);
     if (existing && existing !== c) {
       const oldSide = sideName(e, existing);
       const newSide = c.nick; // for a NICK change: the changing user's current nick
-      const out = tsParam === null ? 'both' : decideCollision(existing, ts, c, link, false);
+      const out = !hasTs ? 'both' : decideCollision(existing, tsParam, c, link, false);
       if (out === 'both') {
         const reason = `Nick collision: ${oldSide} <-> ${newSide}`;
         e.killUser(c, reason, e.me.sid, null);

@@ -8,7 +8,7 @@ import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import type { Link } from '../link.ts';
 import { ChanModeGroups } from '../chanmodes.ts';
-import { validServerName, validSid } from '../validate.ts';
+import { parseTs, validServerName, validSid } from '../validate.ts';
 import { eauthLine, eauthOf, protoctlToken, serversLine } from '../protoctl.ts';
 import { maybeSendServer } from '../handshake.ts';
 
@@ -92,12 +92,14 @@ function applyToken(e: Engine, link: Link, key: string, value: string, param: st
       return true;
     }
     case 'TS': {
-      const ts = Number(value);
-      if (!Number.isFinite(ts) || ts < 10000) return true;
-      link.peerTs = ts;
-      const diff = Math.abs(ts - e.now());
+      // protoctl.c: atol(); under 10000 ignored; further than the skew limit from our clock refused.
+      const ts = parseTs(value);
+      if (ts < 10000) return true;
+      const d = typeof ts === 'number' ? ts - e.now() : ts - BigInt(e.now());
+      const diff = d < 0 ? -d : d;
       const max = e.opts.maxClockSkew ?? 60;
       if (diff > max) { e.exitLink(link, `Incorrect clock. Our clocks are ${diff} seconds apart.`); return false; }
+      link.peerTs = Number(ts);
       if (diff > CLOCK_WARN) e.log('warn', 'LINK_CLOCK_WARNING', `Clock of ${link.name} is ${diff} seconds off (limit ${max})`, link);
       return true;
     }

@@ -11,6 +11,7 @@ import { LOCAL_CHANMODES, sjoinListMode } from '../chanmodes.ts';
 import { MAX_LIST_ENTRIES, applyModeChanges, mergeParam, normalizeParam, parseModeChanges } from '../channelModes.ts';
 import { validChannelName, parseTs } from '../validate.ts';
 import { addMemberMode } from '../../state/membership.ts';
+import type { Ts } from '../../state/ts.ts';
 
 const SPLIT = 500;
 /** Numbers the SJOIN lines that create a channel, across engines (see Network.joinUnlessMarked). */
@@ -29,8 +30,8 @@ function prefixMode(c: number): string {
     default: return '';
   }
 }
-/** raw: the item as received without SJSBY info; rawSjsby: as received (with its "<setat,setby>" if it had one). */
-interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: number; raw: string; rawSjsby: string }
+/** raw: the item as received without SJSBY info; rawSjsby: with its "<setat,setby>" if it had one (setat written as parsed, as add_sjsby() does). */
+interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: Ts; raw: string; rawSjsby: string }
 
 export const SJOIN: CommandSpec = {
   minParams: 3, from: 'server',
@@ -62,14 +63,18 @@ const BOUNDS = new Int32Array(32);
 /** An SJOIN's TS, channel, modes and buffer merged into the channel (conflicts.md §3), and relayed. */
 function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name: string, modeStr: string, modeParams: string[], buffer: string, rawTags: string | null): void {
   if (!validChannelName(name)) { e.log('info', 'SJOIN_BAD_CHANNEL', `SJOIN for invalid channel name ${name} ignored`, link); return; }
+  // sjoin.c: atol(parv[1]); an invalid TS (IsInvalidChannelTS: <= 1000000, so 0 for a field
+  // without digits, and any negative one) counts as ours, or as now for a channel it creates.
+  // One beyond the int64 range is clamped (INT64_MAX: a valid, very new TS).
   const tsParsed = parseTs(tsStr);
+  const valid = tsParsed > 1000000;
   const now = e.now();
 
   let ch = e.net.channel(name);
   const created = !ch;
-  if (!ch) ch = e.net.createChannel(own(name), tsParsed !== null && tsParsed > 1000000 ? tsParsed : now);
+  if (!ch) ch = e.net.createChannel(own(name), valid ? tsParsed : now);
   const ours = ch.ts;
-  const theirs = tsParsed !== null && tsParsed > 1000000 ? tsParsed : ours;
+  const theirs = valid ? tsParsed : ours;
   const mode: 'theirs-win' | 'ours-win' | 'merge' = created ? 'theirs-win' : theirs < ours ? 'theirs-win' : theirs > ours ? 'ours-win' : 'merge';
 
   if (mode === 'theirs-win' && !created) removeOurs(ch, theirs);
@@ -97,14 +102,14 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
     if (c0 === 60 /* < */ || c0 === 38 /* & */ || c0 === 34 /* " */ || c0 === 39 /* ' */) {
       // A list item (or an SJSBY-prefixed item), read in place: [<setat,setby>]<prefix><mask>.
       let at = pos; // where the item proper starts
-      let setBy = server.name, setAt = now;
+      let setBy = server.name, setAt: Ts = now;
       if (sjsby && c0 === 60) {
         // sjoin.c: "<setat,setby>" before the item; a malformed one drops the item.
         const close = buffer.indexOf('>', pos);
         if (close < 0 || close >= end) continue;
         const comma = buffer.indexOf(',', pos);
         if (comma < 0 || comma >= close) continue;
-        setAt = parseInt(buffer.slice(pos + 1, comma), 10) || 0;
+        setAt = parseTs(buffer.slice(pos + 1, comma)); // atol(): any int64, kept as it comes
         // The items of one SJOIN usually share their setter: one copy of it for all of them.
         if (close - comma - 1 !== lastSetBy.length || !buffer.startsWith(lastSetBy, comma + 1)) lastSetBy = own(buffer.slice(comma + 1, close));
         setBy = lastSetBy;
@@ -119,7 +124,8 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
           const bang = buffer.indexOf('!', m0), atSign = buffer.indexOf('@', m0);
           if (bang < 0 || bang >= end || bang === m0 || atSign < 0 || atSign >= end) continue;
         }
-        lists.push({ kind: 'list', mode: lm, mask: buffer.slice(m0, end), setBy, setAt, raw: relaying ? buffer.slice(at, end) : '', rawSjsby: relaying ? buffer.slice(pos, end) : '' });
+        const raw = relaying ? buffer.slice(at, end) : '';
+        lists.push({ kind: 'list', mode: lm, mask: buffer.slice(m0, end), setBy, setAt, raw, rawSjsby: !relaying ? '' : at === pos ? raw : `<${setAt},${setBy}>${raw}` });
         continue;
       }
       from = at;
@@ -182,7 +188,7 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
 }
 
 /** removeours: our modes, lists, member statuses and MLOCK go; our TS becomes theirs. */
-function removeOurs(ch: Channel, ts: number): void {
+function removeOurs(ch: Channel, ts: Ts): void {
   ch.modes.clear();
   ch.lists.b.clear(); ch.lists.e.clear(); ch.lists.I.clear();
   for (const m of ch.members.values()) m.modes = '';

@@ -106,7 +106,7 @@ export const SVSNICK: CommandSpec = {
       // Our user: perform the change (or exit it when the nick is taken by someone else).
       const other = e.net.userByNick(newNick);
       if (other && other !== u) { e.killUser(u, 'Nickname collision due to forced nickname change, your nick was overruled', e.me.sid, null); return; }
-      const ts = parseTs(tsStr) ?? e.now();
+      const ts = parseTs(tsStr); // svsnick.c: lastnick = atol(parv[3]), as it is (0 included)
       e.net.renameUser(u, newNick, ts);
       e.broadcast(null, `:${u.uid} NICK ${newNick} :${ts}`);
       return;

@@ -5,6 +5,7 @@ import { own } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask } from '../engine.ts';
 import { HOSTLEN, NICKLEN, TOPICLEN, USERLEN } from '../../wire/limits.ts';
+import { parseTs } from '../validate.ts';
 
 /** topic.c keeps at most NICKLEN+USERLEN+HOSTLEN+5 bytes of the setter. */
 const SETTER_MAX = NICKLEN + USERLEN + HOSTLEN + 5;
@@ -26,7 +27,8 @@ export const TOPIC: CommandSpec = {
     }
     // 2-param form: the setter is the source (nick!user@host for a user, else the server name).
     let setBy = four ? msg.params[1] : sourceMask(ctx.src);
-    let ts = four ? parseInt(msg.params[2], 10) || 0 : 0;
+    // topic.c: ttime = atol(parv[3]); any non-zero value is a set-at (negative ones too), 0 means now.
+    let ts = four ? parseTs(msg.params[2]) : 0;
     const text = (four ? msg.params[3] : msg.params[1]).slice(0, TOPICLEN);
     setBy = setBy.slice(0, SETTER_MAX);
     if (ts !== 0 && (!user || ulined)) {

@@ -68,7 +68,8 @@ function introduce(
     e.log('error', 'DUPLICATE_UID', `Server ${server.name} introduced ${nick} with UID ${uid} that is already in use; ignored`, link);
     return;
   }
-  const ts = parseTs(tsStr) ?? e.now();
+  // nick.c cmd_uid(): lastnick = atol(parv[3]), kept whatever it is (0 for a field without digits).
+  const ts = parseTs(tsStr);
   const existing = e.net.usersByNick.get(nick);
   if (existing) {
     const out = decideCollision(existing, ts, { ident, realHost: host }, link, true);
