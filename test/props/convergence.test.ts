@@ -32,11 +32,18 @@ import { Engine } from '../../src/s2s/engine.ts';
 import type { Effect } from '../../src/s2s/effects.ts';
 import { canonicalState, checkInvariants, stateDigest } from '../../src/state/digest.ts';
 import { casefold } from '../../src/wire/casemap.ts';
+import { TEST_TIMEOUT } from '../s2s/harness.ts';
 
 const NOW = 1795400000;
 const T0 = NOW - 50000;
 const TC = NOW - 40000;
 const RUNS = Number(process.env.CONVERGENCE_RUNS ?? 1000);
+/**
+ * Each property stops (and fails) after this long, shrinking included: the runs are synchronous,
+ * so the runner's { timeout } could not end a property whose runs got slow after a regression.
+ * About 2 s per property normally; 60 ms a run leaves room for a slow machine.
+ */
+const FC_LIMITS = { interruptAfterTimeLimit: Math.max(60_000, RUNS * 60), markInterruptAsFailure: true } as const;
 
 // ---------------------------------------------------------------- generators
 
@@ -301,15 +308,15 @@ function setup(specs: [SideSpec, SideSpec], distinctChannelTs = false): Duo {
 
 const deliverOps = fc.array(fc.constantFrom<Op>({ kind: 'deliver', dir: 0 }, { kind: 'deliver', dir: 1 }), { maxLength: 300, size: 'max' });
 
-describe('convergence properties', () => {
+describe('convergence properties', { timeout: TEST_TIMEOUT }, () => {
   it('two random networks (with nick, channel and TKL conflicts) converge after linking, invariants hold at every step', () => {
     fc.assert(fc.property(sideGen(true), sideGen(true), deliverOps, (a, b, ops) => {
       const duo = setup([a, b]);
       duo.run(ops);
       assertConverged(duo.s[0].e, duo.s[1].e);
       // Both bursts were complete: each side saw the other's EOS.
-      assert.ok(duo.s[0].e.net.server('2BB')?.synced && duo.s[1].e.net.server('1AA')?.synced);
-    }), { numRuns: RUNS, includeErrorInReport: true });
+      assert.ok(duo.s[0].e.net.server('2BB')?.synced && duo.s[1].e.net.server('1AA')?.synced, 'both bursts complete: each side saw the other\'s EOS (2BB and 1AA synced)');
+    }), { numRuns: RUNS, includeErrorInReport: true, ...FC_LIMITS });
   });
 
   it('random live events (join/part/kick/mode/topic/nick/quit/tkl) interleaved with the bursts still converge', () => {
@@ -329,7 +336,7 @@ describe('convergence properties', () => {
       };
       duo.run(ops, (op) => liveEvent(duo, op, writer, topicSeen));
       assertConverged(duo.s[0].e, duo.s[1].e);
-    }), { numRuns: RUNS, includeErrorInReport: true });
+    }), { numRuns: RUNS, includeErrorInReport: true, ...FC_LIMITS });
   });
 
   it('three engines in a chain (A — B — C, linking at the same time) converge too', () => {
@@ -339,7 +346,7 @@ describe('convergence properties', () => {
       new Trio(sides).run(edges);
       assertConverged(sides[0], sides[1]);
       assertConverged(sides[1], sides[2]);
-    }), { numRuns: Math.max(50, Math.floor(RUNS / 2)), includeErrorInReport: true });
+    }), { numRuns: Math.max(50, Math.floor(RUNS / 2)), includeErrorInReport: true, ...FC_LIMITS });
   });
 
   it('invariants hold after every step through splits at random points (mid-handshake, mid-burst, after) and relinks, which converge again', () => {
@@ -351,7 +358,7 @@ describe('convergence properties', () => {
       const duo = setup([a, b]);
       duo.run(ops);
       assertConverged(duo.s[0].e, duo.s[1].e);
-    }), { numRuns: RUNS, includeErrorInReport: true });
+    }), { numRuns: RUNS, includeErrorInReport: true, ...FC_LIMITS });
   });
 });
 

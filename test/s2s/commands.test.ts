@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Engine } from '../../src/s2s/engine.ts';
 import { checkInvariants, stateDigest } from '../../src/state/digest.ts';
-import { hub, linkLeaf, local, feed, uid, T0, logs, assertInvariants, drainSent, clock, pump, connect, type Wire } from './harness.ts';
+import { hub, linkLeaf, local, feed, uid, T0, logs, assertInvariants, drainSent, clock, pump, connect, bareAssertOkLines, TEST_TIMEOUT, type Wire } from './harness.ts';
 
 const TC = 1795305735;
 const ALICE = uid('001', 'alice', T0, '001AAAAAA', { ident: 'alice', host: 'a.hub.example' });
@@ -34,7 +34,7 @@ function servicesNet() {
   return e;
 }
 
-describe('users', () => {
+describe('users', { timeout: TEST_TIMEOUT }, () => {
   it('NICK: renamed, relayed to the other links only, TS kept', () => {
     const e = net();
     const r = feed(e, 'leaf', ':0AAAAAAA1 NICK leafA_away 1795305746');
@@ -52,7 +52,7 @@ describe('users', () => {
     assert.equal(e.net.user('0AAAAAAA1'), undefined);
     assert.deepEqual(r.to('leaf'), [':001 KILL 0AAAAAAA1 :Illegal nick name']);
     r = feed(e, 'leaf', ':0AA NICK whatever 1');
-    assert.ok(r.to('leaf')[0].startsWith('ERROR :Closing Link: leaf.test[127.0.0.1] (Server used NICK command, bad, must use UID!)'));
+    assert.ok(r.to('leaf')[0].startsWith('ERROR :Closing Link: leaf.test[127.0.0.1] (Server used NICK command, bad, must use UID!)'), 'a server NICK closes the link with the UID-only error');
     assert.equal(e.links.has('leaf'), false);
     assertInvariants(e);
   });
@@ -116,7 +116,7 @@ describe('users', () => {
     let r = feed(e, 'leaf', ':0AAAAAAA1 SETHOST staff.example');
     const a = e.net.user('0AAAAAAA1')!;
     assert.equal(a.vhost, 'staff.example');
-    assert.ok(a.umodes.has('x') && a.umodes.has('t'));
+    assert.ok(a.umodes.has('x') && a.umodes.has('t'), 'SETHOST sets +x and +t');
     assert.deepEqual(r.to('svc'), [':0AAAAAAA1 SETHOST :staff.example']);
     // Anope (SID source) and Atheme (nick source, nick target, trailing host) forms.
     r = feed(e, 'svc', ':00B CHGHOST 001AAAAAA alice.vhost.test');
@@ -158,18 +158,18 @@ describe('users', () => {
     let r = feed(e, 'svc', ':NickServ SVS2MODE alice +rd alice');
     const a = e.net.user('001AAAAAA')!;
     assert.equal(a.account, 'alice');
-    assert.ok(a.umodes.has('r'));
-    assert.ok(!a.umodes.has('d'));
+    assert.ok(a.umodes.has('r'), 'SVS2MODE +rd alice: +r set');
+    assert.ok(!a.umodes.has('d'), '+d with a parameter is the account, not the deaf mode');
     assert.deepEqual(r.to('leaf'), [':00BAAAAAG SVS2MODE 001AAAAAA +rd alice']);
     r = feed(e, 'svc', ':NickServ SVS2MODE alice -r+d 0');
     assert.equal(a.account, '');
-    assert.ok(!a.umodes.has('r'));
+    assert.ok(!a.umodes.has('r'), '-r+d 0 logs out and removes +r');
     feed(e, 'svc', ':00BAAAAAG SVSMODE 001AAAAAA +d alice', ':00BAAAAAG SVS2MODE 001AAAAAA +xt', ':00BAAAAAG SVSMODE 001AAAAAA +d');
     assert.equal(a.account, 'alice');
-    assert.ok(a.umodes.has('x') && a.umodes.has('t') && a.umodes.has('d')); // +d without parameter: deaf
+    assert.ok(a.umodes.has('x') && a.umodes.has('t') && a.umodes.has('d'), '+d without a parameter is the deaf mode; +x +t kept'); // +d without parameter: deaf
     // A non-U-lined user source is refused.
     feed(e, 'leaf', ':leafA SVSMODE alice -x');
-    assert.ok(a.umodes.has('x'));
+    assert.ok(a.umodes.has('x'), 'a non-U-lined SVSMODE changes nothing: +x kept');
   });
 
   it('SVSMODE #channel: only removes; list entries matching a user, whole lists, statuses of everyone; results go out as MODE to all', () => {
@@ -180,7 +180,7 @@ describe('users', () => {
     local(e, `:001 MODE #c +b ${'*a'.repeat(14)}*b!*@* ${TC}`);
     const t0 = Date.now();
     let r = feed(e, 'svc', ':00B SVSMODE #c -b alice');
-    assert.ok(Date.now() - t0 < 1000);
+    assert.ok(Date.now() - t0 < 1000, 'SVSMODE -b with a pathological mask in the list takes under a second');
     const ch = e.net.channel('#c')!;
     assert.deepEqual([...ch.lists.b.keys()], ['*!*@other.example', `${'*a'.repeat(14)}*b!*@*`]);
     assert.deepEqual(r.to('leaf'), [':00B MODE #c -b *!*@a.hub.example 0']);
@@ -224,7 +224,7 @@ describe('users', () => {
     assert.equal(e.net.server('0AA')!.info, 'A brand new description');
     assert.deepEqual(r.to('leaf2'), [':0AAAAAAA1 SDESC :A brand new description']);
     r = feed(e, 'leaf', ':0AA SINFO 1 6100 * * * :me');
-    assert.ok(r.to('leaf')[0].includes('Protocol error: you cannot send SINFO about yourself'));
+    assert.ok(r.to('leaf')[0].includes('Protocol error: you cannot send SINFO about yourself'), 'SINFO about oneself on a direct link is a protocol error');
   });
 
   it('PING/PONG in the captured forms; forwarded when for another server', () => {
@@ -245,7 +245,7 @@ describe('users', () => {
   });
 });
 
-describe('user MD and modes from a burst', () => {
+describe('user MD and modes from a burst', { timeout: TEST_TIMEOUT }, () => {
   it('MD client: at most 64 keys per user; a 65th is dropped (logged, not relayed), a known key still updates', () => {
     const e = net();
     const lines: string[] = [];
@@ -274,7 +274,7 @@ describe('user MD and modes from a burst', () => {
   });
 });
 
-describe('what long lines leave behind', () => {
+describe('what long lines leave behind', { timeout: TEST_TIMEOUT }, () => {
   it('interned MD keys and cached umodes fields hold copies, not the 12 KB lines they were cut from', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
@@ -297,7 +297,7 @@ describe('what long lines leave behind', () => {
   });
 });
 
-describe('channels', () => {
+describe('channels', { timeout: TEST_TIMEOUT }, () => {
   it('PART (with, without and with an empty comment): membership removed, relayed, empty channel destroyed', () => {
     const e = net();
     const r = feed(e, 'leaf', ':0AAAAAAA1 PART #lobby :see you later', ':0AAAAAAA2 PART #lobby', ':0AAAAAAA1 PART #leafonly :');
@@ -310,7 +310,7 @@ describe('channels', () => {
   it('KICK (user or server source, target by nick or UID): membership removed, relayed by UID', () => {
     const e = net();
     let r = local(e, ':001AAAAAA KICK #lobby 0AAAAAAA1 :kicking a leaf user');
-    assert.ok(!e.net.channel('#lobby')!.members.has(e.net.user('0AAAAAAA1')!));
+    assert.ok(!e.net.channel('#lobby')!.members.has(e.net.user('0AAAAAAA1')!), 'the kicked user is no longer a member of #lobby');
     assert.deepEqual(r.to('leaf'), [':001AAAAAA KICK #lobby 0AAAAAAA1 :kicking a leaf user']);
     r = feed(e, 'leaf', ':0AA KICK #lobby xavier :server kick');
     assert.deepEqual(r.to('leaf2'), [':0AA KICK #lobby 0ABAAAAA1 :server kick']);
@@ -323,9 +323,9 @@ describe('channels', () => {
     const e = net();
     let r = feed(e, 'leaf', `:0AA MODE #lobby +s ${TC}`, `:0AA MODE #lobby +p ${TC}`);
     const ch = e.net.channel('#lobby')!;
-    assert.ok(ch.modes.has('p') && !ch.modes.has('s'));
+    assert.ok(ch.modes.has('p') && !ch.modes.has('s'), '+p on a +s channel replaces +s');
     r = feed(e, 'leaf', `:0AA MODE #lobby +sn-b *!*@nothere ${TC}`);
-    assert.ok(ch.modes.has('s') && !ch.modes.has('p'));
+    assert.ok(ch.modes.has('s') && !ch.modes.has('p'), '+s on a +p channel replaces +p');
     // +n was already set and the ban did not exist: neither is relayed (A8 in fixtures/expected/README.md).
     assert.deepEqual(r.to('leaf2'), [`:0AA MODE #lobby +s ${TC}`]);
     r = feed(e, 'leaf', `:0AA MODE #lobby +n ${TC}`);
@@ -342,7 +342,7 @@ describe('channels', () => {
   });
 });
 
-describe('messages', () => {
+describe('messages', { timeout: TEST_TIMEOUT }, () => {
   it('PRIVMSG/NOTICE to a channel go only toward links with members, never back; source is the nick', () => {
     const e = net();
     let r = feed(e, 'leaf', '@msgid=abc;time=2026-01-01T00:00:00.000Z :0AAAAAAA1 PRIVMSG #lobby :hello channel');
@@ -350,7 +350,7 @@ describe('messages', () => {
     assert.deepEqual(r.to('leaf'), []);
     assert.deepEqual(r.to('leaf3'), []);
     // Tags are forwarded unchanged to MTAGS peers.
-    assert.ok(r.effects.some((x) => x.kind === 'send' && x.link === 'leaf2' && x.line.startsWith('@msgid=abc;time=')));
+    assert.ok(r.effects.some((x) => x.kind === 'send' && x.link === 'leaf2' && x.line.startsWith('@msgid=abc;time=')), 'the PRIVMSG goes to leaf2 with its msgid and time tags');
     r = feed(e, 'leaf', ':0AAAAAAA1 NOTICE @#lobby :ops only');
     assert.deepEqual(r.to('leaf2'), [':leafA NOTICE @#lobby :ops only']);
     // Local members only: nothing leaves the hub.
@@ -392,7 +392,7 @@ describe('messages', () => {
   });
 });
 
-describe('bad input', () => {
+describe('bad input', { timeout: TEST_TIMEOUT }, () => {
   it('unknown source: UID or nick → KILL Ghost user; SID-like or dotted → SQUIT Unknown prefix; line dropped', () => {
     const e = net();
     const before = stateDigest(e.net, e.tkl, e.now());
@@ -417,7 +417,7 @@ describe('bad input', () => {
     let r = feed(e, 'leaf', ':0AA SID deep.test 2 0AD :deep', uid('0AD', 'deepa', T0, '0ADAAAAA1'));
     assert.equal(e.net.user('0ADAAAAA1')?.server.sid, '0AD');
     r = feed(e, 'leaf', ':0AD SJOIN 1795305735 #deep :0ADAAAAA1');
-    assert.ok(e.net.channel('#deep'));
+    assert.ok(e.net.channel('#deep'), '#deep created by 0AD\'s SJOIN');
     // 0AD splits from leaf and is introduced again by leaf2: leaf may no longer speak for it.
     // (Both lines without a source: the last source named stays :0AD.)
     feed(e, 'leaf', 'SQUIT deep.test :gone');
@@ -538,7 +538,7 @@ function mk(sid: string, name: string, c: ReturnType<typeof clock>, policies: Re
   });
 }
 
-describe('hub behaviour with three engines', () => {
+describe('hub behaviour with three engines', { timeout: TEST_TIMEOUT }, () => {
   it('A—B—C: C\'s users appear on A; routing goes via B only; a nick collision names the introducing server', () => {
     const c = clock();
     const A = mk('1AA', 'hub-a.test', c), B = mk('2BB', 'hub-b.test', c), C = mk('3CC', 'leaf-c.test', c);
@@ -575,13 +575,13 @@ describe('hub behaviour with three engines', () => {
     const A = mk('1AA', 'hub-a.test', c), B = mk('2BB', 'hub-b.test', c), C = mk('3CC', 'leaf-c.test', c);
     const wires: Wire[] = [connect(A, B, 'toB', 'toA'), connect(B, C, 'toC', 'toB')];
     pump([A, B, C], wires);
-    assert.ok(A.net.server('3CC'));
+    assert.ok(A.net.server('3CC'), 'A knows C (3CC) behind B');
     const before = [A, B, C].map((e) => stateDigest(e.net, e.tkl, c.now()));
     // C also connects directly to A: A already knows 3CC (and its own SID is in C's list).
     wires.push(connect(C, A, 'toA2', 'fromC'));
     const closed = new Set<string>();
     pump([A, B, C], wires, { closed });
-    assert.ok(!A.links.has('fromC') && !C.links.has('toA2'));
+    assert.ok(!A.links.has('fromC') && !C.links.has('toA2'), 'the second path C — A is closed on both ends');
     assert.deepEqual([A, B, C].map((e) => stateDigest(e.net, e.tkl, c.now())), before);
     // A SID already in use, introduced from C's direction: SQUIT <sid> toward C.
     B.receive('toC', ':3CC SID evil.test 2 1AA :duplicate sid');
@@ -609,7 +609,7 @@ describe('hub behaviour with three engines', () => {
     const orig = C.receive.bind(C);
     C.receive = (id: string, line: string) => { seenByC.push(line); orig(id, line); };
     pump([A, B, C], wires);
-    assert.ok(seenByC.includes('SQUIT 4DD :Server is not permitted to be a hub: leaf-c.test'));
+    assert.ok(seenByC.includes('SQUIT 4DD :Server is not permitted to be a hub: leaf-c.test'), 'C was told \'SQUIT 4DD :Server is not permitted to be a hub: leaf-c.test\' (B has no hub mask for leaf-c.test)');
     assert.equal(B.net.server('4DD'), undefined);
     assert.equal(A.net.server('4DD'), undefined);
     assert.equal(A.net.user('4DDAAAAA1'), undefined);
@@ -659,7 +659,42 @@ describe('hub behaviour with three engines', () => {
       assert.equal(e.net.server('3CC'), undefined);
       assert.equal(e.net.user('3CCAAAAA1'), undefined);
     }
-    assert.ok(!B.links.has('toC'));
-    assert.ok(!C.links.has('toB'));
+    assert.ok(!B.links.has('toC'), 'B closed its link to C');
+    assert.ok(!C.links.has('toB'), 'C\'s link to B is closed');
+  });
+});
+
+// ---------------------------------------------------------------- failing, not hanging
+
+describe('these test files fail fast', { timeout: TEST_TIMEOUT }, () => {
+  it('every assert.ok() has a message (without one, a failing assert.ok re-parses the source for minutes)', async () => {
+    // Removing the hub check in the SID handler made the leaf-only test above fail on a bare
+    // assert.ok(); node:assert then spent > 150 s (synchronously: no timeout can stop it)
+    // re-parsing this file with acorn from the transpiled position to word the message.
+    const files = ['s2s/commands.test.ts', 's2s/conflicts.test.ts', 's2s/harness.ts', 'props/convergence.test.ts', 'props/conflictModel.test.ts', 'harness/captureWriter.test.ts'];
+    for (const f of files) {
+      const lines = await bareAssertOkLines(new URL(`../${f}`, import.meta.url).pathname);
+      assert.deepEqual(lines, [], `test/${f}: assert.ok() without a message at lines ${lines.join(', ')}`);
+    }
+  });
+
+  it('pump() stops a relay that never ends with an error naming the lines in flight', () => {
+    const c = clock();
+    const A = mk('1AA', 'hub-a.test', c), B = mk('2BB', 'hub-b.test', c);
+    A.local(uid('1AA', 'anna', T0, '1AAAAAAA1'));
+    B.local(uid('2BB', 'bert', T0, '2BBAAAAA1'));
+    const wires: Wire[] = [connect(A, B, 'toB', 'toA')];
+    pump([A, B], wires);
+    // A relay loop: every line one side receives makes it send another to the other side.
+    for (const [e, from, to] of [[A, '1AAAAAAA1', 'bert'], [B, '2BBAAAAA1', 'anna']] as const) {
+      const orig = e.receive.bind(e);
+      e.receive = (id: string, line: string) => { orig(id, line); e.local(`:${from} PRIVMSG ${to} :again`); };
+    }
+    A.local(':1AAAAAAA1 PRIVMSG bert :again');
+    const t0 = Date.now();
+    assert.throws(() => pump([A, B], wires, { maxSteps: 5000 }), /pump: no quiescence after 5001 steps[\s\S]*PRIVMSG 2BBAAAAA1 :again/);
+    A.local(':1AAAAAAA1 PRIVMSG bert :again'); // what was in flight went with the failed pump
+    assert.throws(() => pump([A, B], wires, { maxMs: 200, maxSteps: Infinity }), /pump: no quiescence within 200 ms/);
+    assert.ok(Date.now() - t0 < 5000, 'both stopped promptly');
   });
 });

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { channelModeString } from '../../src/s2s/channelWire.ts';
-import { hub, linkLeaf, local, feed, uid, T0, logs, assertInvariants, drainSent } from './harness.ts';
+import { hub, linkLeaf, local, feed, uid, T0, logs, assertInvariants, drainSent, TEST_TIMEOUT } from './harness.ts';
 
 /** Hub with one local user `alice` (as in the captures) and two leaves: leaf.test/0AA and leaf2.test/0AB. */
 function setup(extra: string[] = [], leafBurst: string[] = []) {
@@ -27,12 +27,12 @@ function member(e: ReturnType<typeof hub>, chan: string, id: string): string | n
   return m ? [...m.modes].sort().join('') : null;
 }
 
-describe('conflicts §1 nick collision on UID', () => {
+describe('conflicts §1 nick collision on UID', { timeout: TEST_TIMEOUT }, () => {
   it('conflicts §1.1 unregistered local connection: n/a — tslink has no unregistered clients, a colliding UID goes through the TS rules', () => {
     const e = setup();
     const r = feed(e, 'leaf', uid('0AA', 'alice', T0 + 100, '0AAAAAAA9', { ident: 'other', host: 'x.leaf.example' }));
     // No "Overridden" exit anywhere: the existing (registered) user is handled by §1.5.
-    assert.ok(!r.effects.some((x) => (x.kind === 'log' && x.msg.includes('Overridden')) || (x.kind === 'close')));
+    assert.ok(!r.effects.some((x) => (x.kind === 'log' && x.msg.includes('Overridden')) || (x.kind === 'close')), 'no override log and no link closed');
     assert.equal(e.net.userByNick('alice')?.uid, '001UI2J0L');
     assert.deepEqual(r.to('leaf'), [':001 KILL 0AAAAAAA9 :Nick collision: leaf.test <- hub.test']);
   });
@@ -131,7 +131,7 @@ describe('conflicts §1 nick collision on UID', () => {
   });
 });
 
-describe('conflicts §2 nick collision on NICK change', () => {
+describe('conflicts §2 nick collision on NICK change', { timeout: TEST_TIMEOUT }, () => {
   const setupNick = () => setup([], [LEAF_A]);
 
   it('conflicts §2 case change of one\'s own nick is allowed (no kill, +r kept); an identical NICK is a no-op', () => {
@@ -141,14 +141,14 @@ describe('conflicts §2 nick collision on NICK change', () => {
     assert.deepEqual(r.to('leaf2'), [':0AAAAAAA1 NICK LEAFA 1795305700']);
     const u = e.net.user('0AAAAAAA1')!;
     assert.equal(u.nick, 'LEAFA');
-    assert.ok(u.umodes.has('r'));
+    assert.ok(u.umodes.has('r'), 'a case change of one\'s own nick keeps +r');
     // nick.c: "100% identical? ... return" — nothing changes, nothing is relayed.
     r = feed(e, 'leaf', ':0AAAAAAA1 NICK LEAFA 1795305799');
     assert.deepEqual(r.to('leaf2'), []);
     assert.equal(u.ts, 1795305700);
     // A real change clears +r.
     r = feed(e, 'leaf', ':0AAAAAAA1 NICK other 1795305799');
-    assert.ok(!u.umodes.has('r'));
+    assert.ok(!u.umodes.has('r'), 'a real nick change drops +r');
   });
 
   it('conflicts §2 NICK without TS collides as equal: both users are killed, the NICK is ignored', () => {
@@ -197,7 +197,7 @@ describe('conflicts §2 nick collision on NICK change', () => {
   });
 });
 
-describe('conflicts §3 SJOIN merge', () => {
+describe('conflicts §3 SJOIN merge', { timeout: TEST_TIMEOUT }, () => {
   const TC = 1795305735;
   const BOB = uid('001', 'bob', T0, '001BBBBBB', { ident: 'bob', host: 'b.hub.example' });
   /** #moderated on the hub: +mnt, alice @, bob +, leafC + (joined earlier from the leaf), a hub ban. */
@@ -382,7 +382,7 @@ describe('conflicts §3 SJOIN merge', () => {
   });
 });
 
-describe('conflicts §4 channel MODE with TS', () => {
+describe('conflicts §4 channel MODE with TS', { timeout: TEST_TIMEOUT }, () => {
   const TC = 1795305735;
   function modeSetup() {
     return setup([`:001 SJOIN ${TC} #c +nt :@001UI2J0L`], [LEAF_A, `:0AA SJOIN ${TC} #c :0AAAAAAA1`]);
@@ -426,7 +426,7 @@ describe('conflicts §4 channel MODE with TS', () => {
     let r = feed(e, 'leaf', `:0AA MODE #c +l 30 ${TC}`, ':0AA MODE #c +k key 0', ':0AAAAAAA1 MODE #c +v-v+b leafA leafA *!*@x.example');
     const ch = e.net.channel('#c')!;
     assert.equal(channelModeString(ch), '+klnt key 30');
-    assert.ok(ch.lists.b.has('*!*@x.example'));
+    assert.ok(ch.lists.b.has('*!*@x.example'), 'the +b from the equal-TS MODE is on the list');
     assert.deepEqual(r.to('leaf2'), [`:0AA MODE #c +l 30 ${TC}`, ':0AA MODE #c +k key 0', ':0AAAAAAA1 MODE #c +v-v+b leafA leafA *!*@x.example']);
     // A server MODE whose trailing number is not a TS keeps it as a parameter? No: "+l 50" without TS eats 50 as TS.
     r = feed(e, 'leaf', ':0AA MODE #c +l 50');
@@ -447,7 +447,7 @@ describe('conflicts §4 channel MODE with TS', () => {
   });
 });
 
-describe('conflicts §5 TOPIC', () => {
+describe('conflicts §5 TOPIC', { timeout: TEST_TIMEOUT }, () => {
   const TC = 1795305735;
   function topicSetup() {
     const e = setup([`:001 SJOIN ${TC} #c :@001UI2J0L`, `TOPIC #c alice!alice@a.hub.example 1795305740 :hub topic`],
@@ -513,7 +513,7 @@ describe('conflicts §5 TOPIC', () => {
   });
 });
 
-describe('conflicts §6 TKL', () => {
+describe('conflicts §6 TKL', { timeout: TEST_TIMEOUT }, () => {
   const HUB_G = ':hub.test TKL + G * 198.51.100.7 victor-!vict@100.148.11.107 1795392136 1795305736 :Spamming is not allowed (seed 1)';
   const key = ['G', '*', '198.51.100.7'].join('\x00');
   const tklSetup = () => setup([HUB_G]);
@@ -576,7 +576,7 @@ describe('conflicts §6 TKL', () => {
   });
 });
 
-describe('conflicts §7 MD', () => {
+describe('conflicts §7 MD', { timeout: TEST_TIMEOUT }, () => {
   it('conflicts §7 last write wins, no value unsets; relayed with the same source; unknown objects dropped', () => {
     const e = setup([], [LEAF_A]);
     let r = feed(e, 'leaf', ':0AA MD client 0AAAAAAA1 certfp :aaaa', ':0AA MD client 0AAAAAAA1 certfp :bbbb');
@@ -593,7 +593,7 @@ describe('conflicts §7 MD', () => {
   });
 });
 
-describe('conflicts §8 SQUIT / netsplit', () => {
+describe('conflicts §8 SQUIT / netsplit', { timeout: TEST_TIMEOUT }, () => {
   const TC = 1795305735;
   function splitSetup() {
     return setup([`:001 SJOIN ${TC} #mixed +nt :@001UI2J0L`], [
@@ -614,7 +614,7 @@ describe('conflicts §8 SQUIT / netsplit', () => {
     assert.equal(e.net.server('0AC'), undefined);
     assert.equal(e.net.user('0ACAAAAA1'), undefined);
     assert.equal(e.net.channel('#subonly'), undefined);
-    assert.ok(e.net.channel('#perm'));
+    assert.ok(e.net.channel('#perm'), '+P keeps #perm although it lost its members');
     assert.equal(e.net.channel('#perm')!.members.size, 0);
     assert.equal(e.net.channel('#mixed')!.members.size, 2);
     assert.equal(e.net.channel('#mixed')!.ts, TC);

@@ -121,10 +121,23 @@ export interface Wire { a: Engine; b: Engine; aLink: string; bLink: string }
  * Pump lines between linked engines until every engine is quiet (bounded).
  * `wires` lists the in-memory connections; each engine's effects are routed by link id.
  * `onStep` runs after every delivered line (e.g. invariant checks).
+ *
+ * It never hangs: more than `maxSteps` deliveries, more than `maxQueued` lines in flight, or more
+ * than `maxMs` of wall time (a test runner's { timeout } cannot stop a synchronous loop) throws,
+ * naming the limit and the last lines delivered (a relay loop shows up there).
  */
-export function pump(engines: Engine[], wires: Wire[], opts: { maxSteps?: number; onStep?: () => void; closed?: Set<string> } = {}): number {
+export function pump(engines: Engine[], wires: Wire[], opts: { maxSteps?: number; maxQueued?: number; maxMs?: number; onStep?: () => void; closed?: Set<string> } = {}): number {
   const max = opts.maxSteps ?? 200000;
+  const maxQueued = opts.maxQueued ?? 200000;
+  const deadline = Date.now() + (opts.maxMs ?? PUMP_MAX_MS);
+  // A FIFO with a moving head (shift() on a long array is linear per call).
   const queue: { to: Engine; link: string; line: string }[] = [];
+  let head = 0;
+  let steps = 0;
+  const recent: string[] = [];
+  const fail = (why: string): never => {
+    throw new Error(`pump: ${why} after ${steps} steps, ${queue.length - head} lines in flight; last lines delivered:\n${recent.join('\n')}`);
+  };
   const route = (from: Engine, effects: Effect[]) => {
     for (const ef of effects) {
       if (ef.kind === 'send') {
@@ -142,18 +155,56 @@ export function pump(engines: Engine[], wires: Wire[], opts: { maxSteps?: number
         }
       }
     }
+    if (queue.length - head > maxQueued) fail(`more than ${maxQueued} lines in flight`);
   };
-  let steps = 0;
   for (const e of engines) route(e, e.drain());
-  while (queue.length) {
-    if (++steps > max) throw new Error('pump: no quiescence');
-    const { to, link, line } = queue.shift()!;
+  while (head < queue.length) {
+    if (++steps > max) fail('no quiescence');
+    if ((steps & 255) === 0 && Date.now() > deadline) fail(`no quiescence within ${opts.maxMs ?? PUMP_MAX_MS} ms`);
+    const { to, link, line } = queue[head];
+    queue[head++] = undefined as never;
+    if (head > 4096 && head * 2 > queue.length) { queue.splice(0, head); head = 0; }
+    recent.push(`${to.me.name}/${link} < ${line.slice(0, 160)}`);
+    if (recent.length > 12) recent.shift();
     if (line === '\u0000CLOSE') to.linkDown(link, 'Connection closed');
     else to.receive(link, line);
     route(to, to.drain());
     opts.onStep?.();
   }
   return steps;
+}
+
+/** pump()'s default wall-clock budget. */
+export const PUMP_MAX_MS = 10_000;
+
+/**
+ * The { timeout } for the s2s/props test files. It fails a test that waits (timers, I/O); a
+ * synchronous loop cannot be interrupted by it, which is why pump() and the properties' loops have
+ * their own bounds, and why assertNoBareOk() exists.
+ */
+export const TEST_TIMEOUT = 60_000;
+
+/**
+ * The lines of `file` that call assert.ok()/assert() with no message. When such an assertion fails,
+ * node:assert builds the message by reading the test's source at the position in the stack, which
+ * under tsx is the transpiled position: it re-parses the source with acorn from every token before
+ * it, for minutes in a long file (a failing `assert.ok(x)` near the end of commands.test.ts took
+ * over 150 s, synchronously, so no test timeout could stop it). Every assert.ok() gets a message.
+ */
+export async function bareAssertOkLines(file: string): Promise<number[]> {
+  const ts = (await import('typescript')).default;
+  const { readFileSync } = await import('node:fs');
+  const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const out: number[] = [];
+  const visit = (n: import('typescript').Node): void => {
+    if (ts.isCallExpression(n)) {
+      const callee = n.expression.getText(src);
+      if (/^(?:assert|assert\.ok|assert\.strict|assert\.strict\.ok)$/.test(callee) && n.arguments.length < 2) out.push(src.getLineAndCharacterOfPosition(n.getStart(src)).line + 1);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(src);
+  return out;
 }
 
 /** Link engine `a` (outgoing) to engine `b` (incoming) in memory. Returns the wire; call pump() to run it. */
