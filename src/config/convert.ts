@@ -14,6 +14,7 @@ import { childPointer, PositionTable } from './positions.ts';
 import {
   classSchema,
   denyLinkSchema,
+  exceptBanSchema,
   linkSchema,
   listenSchema,
   meSchema,
@@ -61,7 +62,7 @@ export function convertTree(nodes: ConfigNode[], root: SourcePos, sink: MessageS
 class Converter {
   private readonly positions = new PositionTable();
   private readonly reported = new Set<string>();
-  private readonly document: RawDocument = { listen: [], link: [], class: [], ulines: [], 'deny-link': [] };
+  private readonly document: RawDocument = { listen: [], link: [], class: [], ulines: [], 'deny-link': [], 'except-ban': [] };
 
   constructor(
     private readonly sink: MessageSink,
@@ -100,6 +101,11 @@ class Converter {
         return;
       case 'deny':
         this.deny(node);
+        return;
+      case 'except':
+        if (node.value === 'ban' && node.children) this.pushTopBlock(node, exceptBanSchema, doc['except-ban'], '/except-ban', 'except ban');
+        else if (node.value === undefined || !node.children) this.error(node, 'except needs a type and a block: except ban { mask ...; type connect-flood; }');
+        else this.sink.warn(node.pos, `except ${node.value} { } is not used by tslink; ignored`);
         return;
       default:
         if (node.children) this.sink.warn(node.pos, `unknown block "${node.name}" ignored`);

@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import type { PositionTable } from './positions.ts';
 import { DEFAULT_CLASS_NAME } from './rules.ts';
-import type { RawClass, RawDenyLink, RawDocument, RawLink, RawListen, RawSet } from './schema.ts';
-import type { ClassConfig, DenyLinkConfig, LinkConfig, ListenConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import type { RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawSet } from './schema.ts';
+import type { ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
 
 /** Values used when a class block (or the whole `servers` class) leaves them out. */
 export const CLASS_DEFAULTS = { pingFreq: 90, connFreq: 15, maxClients: 10, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 };
@@ -17,7 +17,10 @@ export const SET_DEFAULTS = {
   handshakeTimeout: 20,
   autoconnectStrategy: 'sequential',
   perIp: 20,
+  perPrefix: 200,
   total: 2000,
+  /** set::anti-flood::everyone::connect-flood, UnrealIRCd's default. */
+  connectFlood: '3:60',
   tlsMinVersion: 'TLSv1.2',
 } as const;
 
@@ -45,6 +48,7 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
     ulines: [...doc.ulines],
     set: finaliseSet(doc.set, positions, resolvePath),
     denyLink: doc['deny-link'].map(finaliseDenyLink),
+    exceptBan: doc['except-ban'].map(finaliseExceptBan),
   };
 }
 
@@ -116,7 +120,8 @@ function finaliseSet(raw: RawSet | undefined, positions: PositionTable, resolveP
       handshakeTimeout: linking?.['handshake-timeout'] ?? SET_DEFAULTS.handshakeTimeout,
       autoconnectStrategy: linking?.['autoconnect-strategy'] ?? SET_DEFAULTS.autoconnectStrategy,
     },
-    handshakeLimits: { perIp: limits?.['per-ip'] ?? SET_DEFAULTS.perIp, total: limits?.total ?? SET_DEFAULTS.total },
+    handshakeLimits: { perIp: limits?.['per-ip'] ?? SET_DEFAULTS.perIp, perPrefix: limits?.['per-prefix'] ?? SET_DEFAULTS.perPrefix, total: limits?.total ?? SET_DEFAULTS.total },
+    antiFlood: { connectFlood: parseConnectFlood(raw?.['anti-flood']?.everyone?.['connect-flood'] ?? SET_DEFAULTS.connectFlood) },
     tls: { minVersion: raw?.tls?.['min-version'] ?? SET_DEFAULTS.tlsMinVersion },
     extra: [...(raw?.extra ?? [])],
   };
@@ -127,6 +132,22 @@ function finaliseSet(raw: RawSet | undefined, positions: PositionTable, resolveP
     set.dataDirectory = resolvePath(pos, dataDirectory);
   }
   return set;
+}
+
+/** `<count>:<period>` (validated by the rules: count 1-255, period 1-3600 s). */
+export function parseConnectFlood(text: string): { count: number; periodSeconds: number } {
+  const m = /^([0-9]+):([0-9]+)s?$/.exec(text);
+  return m ? { count: Number(m[1]), periodSeconds: Number(m[2]) } : { count: 0, periodSeconds: 0 };
+}
+
+/** The IP part of an except ban mask (`*@10.0.0.1` → `10.0.0.1`). */
+export function exceptBanAddressMask(mask: string): string {
+  const at = mask.lastIndexOf('@');
+  return at < 0 ? mask : mask.slice(at + 1);
+}
+
+function finaliseExceptBan(raw: RawExceptBan): ExceptBanConfig {
+  return { masks: raw.mask.map(exceptBanAddressMask), types: raw.type && raw.type.length ? [...raw.type] : ['all'], pos: raw.pos };
 }
 
 function finaliseDenyLink(raw: RawDenyLink): DenyLinkConfig {

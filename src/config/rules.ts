@@ -10,6 +10,7 @@ import { childPointer, type PositionTable } from './positions.ts';
 import type { RawDocument, RawLink, RawListen } from './schema.ts';
 import type { SourcePos } from './types.ts';
 import { parseRule } from './connectionRule.ts';
+import { exceptBanAddressMask, parseConnectFlood } from './finalise.ts';
 
 /** The class every link uses unless it names another; it always exists. */
 export const DEFAULT_CLASS_NAME = 'servers';
@@ -21,6 +22,7 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   ctx.checkDuplicates();
   ctx.checkSet();
   doc['deny-link'].forEach((d, i) => ctx.checkDenyLink(d.rule, i, d.pos));
+  doc['except-ban'].forEach((d, i) => ctx.checkExceptBan(d.mask, i, d.pos));
 }
 
 class RuleContext {
@@ -244,6 +246,23 @@ class RuleContext {
       if (this.doc.set) this.sink.warn(this.doc.set.pos, '"network-name" is not set; using "TestNet"', 'set');
       else this.sink.warn(this.posOf('', [], { file: '', line: 0 }), 'set { network-name "..."; } is not set; using "TestNet"');
     }
+    const flood = this.doc.set?.['anti-flood']?.everyone?.['connect-flood'];
+    if (typeof flood === 'string') {
+      const { count, periodSeconds } = parseConnectFlood(flood);
+      if (count < 1 || count > 255 || periodSeconds < 1 || periodSeconds > 3600) {
+        this.sink.error(this.posOf('/set/anti-flood/everyone/connect-flood', [], this.doc.set!.pos), 'connect-flood is <count>:<period>, like 3:60: count 1-255, period 1-3600 seconds', 'set → anti-flood → everyone');
+      }
+    }
+  }
+
+  /** An except ban block's masks are IP masks, as incoming masks are (a user@ part is ignored). */
+  checkExceptBan(masks: unknown, index: number, pos: SourcePos): void {
+    if (!Array.isArray(masks)) return; // the schema reports it
+    masks.forEach((m, i) => {
+      if (typeof m !== 'string') return;
+      const r = parseAddressMask(exceptBanAddressMask(m));
+      if (!r.ok) this.sink.error(this.posOf(childPointer('/except-ban', index), ['mask', i], pos), `mask "${m}" ${r.reason}`, 'except ban');
+    });
   }
 
   private posOf(base: string, path: (string | number)[], fallback: SourcePos): SourcePos {

@@ -83,7 +83,8 @@ export interface RawSet {
   'network-name'?: string;
   'data-directory'?: string;
   'server-linking'?: { 'connect-timeout'?: number; 'handshake-timeout'?: number; 'autoconnect-strategy'?: 'sequential' | 'parallel' | 'sequential-fallback' };
-  'handshake-limits'?: { 'per-ip'?: number; total?: number };
+  'handshake-limits'?: { 'per-ip'?: number; 'per-prefix'?: number; total?: number };
+  'anti-flood'?: { everyone?: { 'connect-flood'?: string } };
   tls?: { 'min-version'?: 'TLSv1.2' | 'TLSv1.3' };
   extra: ConfigNode[];
   pos: SourcePos;
@@ -98,7 +99,11 @@ export interface RawDocument {
   ulines: string[];
   set?: RawSet;
   'deny-link': RawDenyLink[];
+  'except-ban': RawExceptBan[];
 }
+
+/** `except ban { mask ...; type ...; }` (UnrealIRCd's block; tslink reads type connect-flood). */
+export interface RawExceptBan { mask: string[]; type?: string[]; pos: SourcePos }
 
 /* ---------- Schema building blocks ---------- */
 
@@ -255,7 +260,18 @@ export const setSchema: ConfSchema = {
         enum: ['sequential', 'parallel', 'sequential-fallback'],
       }),
     }),
-    'handshake-limits': block({ 'per-ip': integer(1, 100000), total: integer(1, 1000000) }),
+    'handshake-limits': block({ 'per-ip': integer(1, 100000), 'per-prefix': integer(1, 1000000), total: integer(1, 1000000) }),
+    'anti-flood': {
+      ...block({
+        everyone: {
+          ...block({
+            'connect-flood': text('<count>:<period>, like 3:60 (count 1-255 connections per period 1-3600 seconds)', { pattern: '^[0-9]{1,3}:[0-9]{1,4}s?$' }),
+          }),
+          ignoreUnknown: 'tslink reads only connect-flood here',
+        },
+      }),
+      ignoreUnknown: 'tslink reads only everyone::connect-flood here',
+    },
     tls: {
       ...block({
         'min-version': text('TLSv1.2 or TLSv1.3 (the lowest TLS version a server link may use)', { enum: ['TLSv1.2', 'TLSv1.3'] }),
@@ -277,6 +293,14 @@ export const denyLinkSchema = topBlock(
   ['mask', 'rule'],
 );
 
+export const exceptBanSchema = topBlock(
+  {
+    mask: list(word('an IP mask like 192.0.2.1, 10.0.0.0/8 or 192.168.* (a user@ part is ignored)'), 1),
+    type: list(word('a ban type, like connect-flood or all')),
+  },
+  ['mask'],
+);
+
 /** The whole raw document. */
 export const documentSchema: ConfSchema = {
   type: 'object',
@@ -288,7 +312,8 @@ export const documentSchema: ConfSchema = {
     ulines: { type: 'array', items: ulineSchema },
     set: setSchema,
     'deny-link': { type: 'array', items: denyLinkSchema },
+    'except-ban': { type: 'array', items: exceptBanSchema },
   },
-  required: ['me', 'listen', 'link', 'class', 'ulines', 'deny-link'],
+  required: ['me', 'listen', 'link', 'class', 'ulines', 'deny-link', 'except-ban'],
   additionalProperties: false,
 };

@@ -142,6 +142,14 @@ export interface ClassConfig {
 }
 
 /** `deny link { ... }`: refuse linking when a rule matches. */
+export interface ExceptBanConfig {
+  /** IP masks (a `user@` part removed). */
+  masks: string[];
+  /** Ban types the addresses are exempt from (`all` covers every type); default `all`. */
+  types: string[];
+  pos: SourcePos;
+}
+
 export interface DenyLinkConfig {
   /** Server name mask the rule applies to. */
   mask: string;
@@ -179,11 +187,15 @@ export interface SetConfig {
   };
   /** `handshake-limits { ... }`: concurrent unregistered connections. */
   handshakeLimits: {
-    /** Per remote IP (default 20). */
+    /** Per remote IP (IPv6: per /64; default 20). */
     perIp: number;
-    /** In total (default 2000). */
+    /** Per network prefix, IPv4 /24 and IPv6 /48 (default 200). */
+    perPrefix: number;
+    /** In total (default 2000); addresses that match a link block are not counted. */
     total: number;
   };
+  /** `anti-flood { everyone { connect-flood <count>:<period>; } }` (UnrealIRCd's name; default 3:60). */
+  antiFlood: { connectFlood: { count: number; periodSeconds: number } };
   /** `tls { ... }`: TLS settings of every server link (listeners and outgoing links). */
   tls: {
     /** `min-version`: the lowest TLS version accepted and offered (default `TLSv1.2`). */
@@ -204,4 +216,6 @@ export interface TslinkConfig {
   ulines: string[];
   set: SetConfig;
   denyLink: DenyLinkConfig[];
+  /** `except ban { mask; type; }` blocks (the connect-flood exemptions are what tslink reads). */
+  exceptBan: ExceptBanConfig[];
 }

@@ -152,67 +152,136 @@ export class ConnectThrottle {
   }
 }
 
-export interface HalfOpenOptions {
-  /** Pending connections allowed per address. */
+export interface HandshakeSlotOptions {
+  /** Unfinished handshakes allowed per address (IPv6: per /64). */
   perIp: number;
-  /** Pending connections allowed overall. */
+  /** Unfinished handshakes allowed per network prefix (IPv4 /24, IPv6 /48). */
+  perPrefix: number;
+  /** Unfinished handshakes allowed overall, trusted addresses not counted. */
   total: number;
-  ipv6PrefixBits?: number;
 }
 
-export type AcquireResult = { ok: true; release: () => void } | { ok: false; reason: string };
+export type SlotResult =
+  | { ok: true; release: () => void; trust: () => void; evicted: boolean }
+  | { ok: false; reason: string };
 
-export class HalfOpenLimiter {
-  private readonly perIp: number;
-  private readonly total: number;
-  private readonly prefix: number;
-  private readonly counts = new Map<string, number>();
-  private inUse = 0;
+interface Slot {
+  ip: string;
+  prefix: string;
+  trusted: boolean;
+  evict: () => void;
+  released: boolean;
+}
 
-  constructor(opts: HalfOpenOptions) {
-    if (!Number.isInteger(opts.perIp) || opts.perIp < 1) throw new RangeError('perIp must be an integer >= 1');
-    if (!Number.isInteger(opts.total) || opts.total < opts.perIp) throw new RangeError('total must be an integer >= perIp');
-    this.perIp = opts.perIp;
-    this.total = opts.total;
-    this.prefix = opts.ipv6PrefixBits ?? 64;
+/** The network prefix an address is counted under: IPv4 /24, IPv6 /48 (a site), else the text itself. */
+export function prefixKey(addr: string): string {
+  const a = addressKey(addr, 48);
+  if (net.isIPv4(a)) return a.slice(0, a.lastIndexOf('.')) + '.0/24';
+  return a;
+}
+
+/**
+ * Slots for connections that have not finished their handshake (TLS, PASS, SERVER), which an
+ * attacker cannot fill for everyone else:
+ *  - an address trusted by the configuration (it matches a link block) always gets a slot (up to
+ *    `perIp` of its own), is not counted in `total` and is never evicted; a connection becomes
+ *    trusted too once its certificate matched a link block (`trust()`);
+ *  - any other address gets at most `perIp` slots, its /24 (/48) at most `perPrefix`;
+ *  - when `total` is reached, the newcomer takes the slot of the oldest connection of the prefix
+ *    holding the most, if that prefix holds more than the newcomer's would; else it is refused.
+ * Memory is bounded by total + the trusted ones (each at most perIp per trusted address).
+ */
+export class HandshakeSlots {
+  private readonly ipCount = new Map<string, number>();
+  private readonly prefixSlots = new Map<string, Set<Slot>>();
+  private untrusted = 0;
+  private trustedCount = 0;
+
+  private opts: HandshakeSlotOptions;
+  constructor(opts: HandshakeSlotOptions) {
+    this.opts = HandshakeSlots.checked(opts);
   }
 
-  /**
-   * Takes a slot for a new connection from `addr`. Call `release()` when the
-   * connection registers or closes (idempotent: extra calls do nothing).
-   */
-  tryAcquire(addr: string): AcquireResult {
-    if (this.inUse >= this.total) return { ok: false, reason: 'too many unregistered connections' };
-    const key = addressKey(addr, this.prefix);
-    const n = this.counts.get(key) ?? 0;
-    if (n >= this.perIp) return { ok: false, reason: 'too many unregistered connections from this address' };
-    this.counts.set(key, n + 1);
-    this.inUse++;
-    let released = false;
+  /** New limits (a rehash): slots held stay; new connections see the new caps. */
+  setLimits(opts: HandshakeSlotOptions): void {
+    this.opts = HandshakeSlots.checked(opts);
+  }
+
+  private static checked(opts: HandshakeSlotOptions): HandshakeSlotOptions {
+    for (const k of ['perIp', 'perPrefix', 'total'] as const) {
+      if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new RangeError(`${k} must be an integer >= 1`);
+    }
+    return { perIp: opts.perIp, perPrefix: opts.perPrefix, total: opts.total };
+  }
+
+  /** Takes a slot for a new connection from `addr`; `evict` closes that connection if its slot is taken for another. */
+  acquire(addr: string, trusted: boolean, evict: () => void): SlotResult {
+    const ip = addressKey(addr);
+    const prefix = prefixKey(addr);
+    if ((this.ipCount.get(ip) ?? 0) >= this.opts.perIp) return { ok: false, reason: 'too many unregistered connections from this address' };
+    let evicted = false;
+    if (!trusted) {
+      const held = this.prefixSlots.get(prefix)?.size ?? 0;
+      if (held >= this.opts.perPrefix) return { ok: false, reason: 'too many unregistered connections from this network' };
+      if (this.untrusted >= this.opts.total) {
+        const victim = this.oldestOfHeaviest(held);
+        if (!victim) return { ok: false, reason: 'too many unregistered connections' };
+        this.free(victim);
+        victim.evict();
+        evicted = true;
+      }
+    }
+    const slot: Slot = { ip, prefix, trusted, evict, released: false };
+    this.ipCount.set(ip, (this.ipCount.get(ip) ?? 0) + 1);
+    if (trusted) this.trustedCount++;
+    else {
+      this.untrusted++;
+      let set = this.prefixSlots.get(prefix);
+      if (!set) { set = new Set(); this.prefixSlots.set(prefix, set); }
+      set.add(slot);
+    }
     return {
       ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.inUse--;
-        const c = (this.counts.get(key) ?? 1) - 1;
-        if (c <= 0) this.counts.delete(key);
-        else this.counts.set(key, c);
+      evicted,
+      release: () => this.free(slot),
+      trust: () => {
+        if (slot.released || slot.trusted) return;
+        this.removeFromPrefix(slot);
+        this.untrusted--;
+        slot.trusted = true;
+        this.trustedCount++;
       },
     };
   }
 
-  /** Pending connections overall. */
-  get pending(): number {
-    return this.inUse;
+  /** The oldest untrusted slot of the prefix holding the most, if it holds more than `than` + 1. */
+  private oldestOfHeaviest(than: number): Slot | undefined {
+    let best: Set<Slot> | undefined;
+    for (const set of this.prefixSlots.values()) if (!best || set.size > best.size) best = set;
+    if (!best || best.size <= than + 1) return undefined;
+    return best.values().next().value;
   }
 
-  /** Tracked addresses (never more than `total`). */
-  get size(): number {
-    return this.counts.size;
+  private removeFromPrefix(slot: Slot): void {
+    const set = this.prefixSlots.get(slot.prefix);
+    if (!set) return;
+    set.delete(slot);
+    if (set.size === 0) this.prefixSlots.delete(slot.prefix);
   }
 
-  pendingFor(addr: string): number {
-    return this.counts.get(addressKey(addr, this.prefix)) ?? 0;
+  private free(slot: Slot): void {
+    if (slot.released) return;
+    slot.released = true;
+    if (slot.trusted) this.trustedCount--;
+    else { this.untrusted--; this.removeFromPrefix(slot); }
+    const c = (this.ipCount.get(slot.ip) ?? 1) - 1;
+    if (c <= 0) this.ipCount.delete(slot.ip); else this.ipCount.set(slot.ip, c);
   }
+
+  /** Unfinished handshakes: untrusted (counted in total) and trusted. */
+  get pending(): number { return this.untrusted + this.trustedCount; }
+  get pendingUntrusted(): number { return this.untrusted; }
+  /** Tracked addresses (bounded by pending). */
+  get size(): number { return this.ipCount.size; }
+  pendingFor(addr: string): number { return this.ipCount.get(addressKey(addr)) ?? 0; }
 }

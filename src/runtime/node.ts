@@ -15,11 +15,13 @@ import { deniedBy } from './denyLink.ts';
 import { authorizeLink, checkLinkIdentity, findLink, hmacBeforeServer, isLoopback, passwordToCheck, sendPasswordFor, type ConnFacts, type LinkFiles } from './authorize.ts';
 import { buildServerTlsOptions, capturePeerCertificate, connectLink, hardenLinkSocket, peerCertificateOf } from '../link/tlsOptions.ts';
 import { readLinkPasswordSync } from '../link/secretFile.ts';
-import { parseCaPem } from '../link/verifyPeer.ts';
+import { parseCaPem, verifyPeerCertificate } from '../link/verifyPeer.ts';
 import { generateSelfSigned, writeKeyAndCert, certFingerprint, spkiFingerprint } from '../link/certs.ts';
 import { createHmacHandshake, loadSecretFile, tlsExporter, type HmacHandshake } from '../link/hmacAuth.ts';
 import { createBackoff, type Backoff } from '../link/backoff.ts';
-import { ConnectThrottle, HalfOpenLimiter } from '../link/throttle.ts';
+import { ConnectThrottle, HandshakeSlots } from '../link/throttle.ts';
+import { addressMatches, parseAddressMask, parseIpAddress, canonicalAddress } from '../link/addressMask.ts';
+import { RefusalLog } from './refusalLog.ts';
 import { stateDigest } from '../state/digest.ts';
 import { casefold } from '../wire/casemap.ts';
 import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
@@ -33,8 +35,9 @@ interface ConnState {
   /** Outgoing: the link block we dialled. */
   block?: LinkConfig;
   hmac?: HmacHandshake;
-  /** Half-open handshake slot (incoming TLS): released once the peer is linked or gone. */
+  /** Handshake slot (incoming): released once the peer is linked or gone; trusted once it authenticated. */
   release?: () => void;
+  trust?: () => void;
   /** Peer certificate captured during the TLS handshake. */
   peerCert?: tls.DetailedPeerCertificate;
   /** The peer's server name once it said it (EAUTH/SERVER), for logs. */
@@ -66,6 +69,39 @@ function readCaFile(path: string): string {
   const ca = parseCaPem(pem);
   if (!ca.ok) throw new Error(`verify::ca file ${path}: ${ca.reason}`);
   return pem;
+}
+
+/** The connect-flood throttle of a configuration (set::anti-flood::everyone::connect-flood). */
+function connectThrottleFor(c: TslinkConfig): ConnectThrottle {
+  const f = c.set.antiFlood.connectFlood;
+  return new ConnectThrottle({ limit: f.count, windowMs: f.periodSeconds * 1000 });
+}
+
+/** What a stranger is told of any refusal before it authenticated: UnrealIRCd's words for "no such link". */
+export const PRE_AUTH_REFUSAL = 'Link denied (No link block found with your server name or link::incoming::mask did not match)';
+
+/** The fingerprints of a received certificate, for the log (so an operator can fix a pin). */
+function fingerprintsOf(cert: tls.DetailedPeerCertificate): { certfp?: string; spkifp?: string } {
+  try { return { certfp: certFingerprint(cert.raw), spkifp: spkiFingerprint(cert.raw) }; } catch { return {}; }
+}
+
+/** A socket's remote address, an IPv4-mapped IPv6 one as IPv4. */
+function addressOf(s: net.Socket): string {
+  return (s.remoteAddress ?? '').replace(/^::ffff:/i, '');
+}
+
+/**
+ * A mask specific enough to trust its addresses with a reserved handshake slot: an address, a
+ * CIDR block of at least /16 (IPv4) or /32 (IPv6), or a wildcard mask whose first two parts are
+ * fixed. `*` and other catch-alls are not (they would reserve slots for everyone).
+ */
+function isSpecificMask(m: string): boolean {
+  const r = parseAddressMask(m);
+  if (!r.ok) return false;
+  const mask = r.mask;
+  if (mask.kind === 'any') return false;
+  if (mask.kind === 'cidr') return mask.bits >= (mask.family === 4 ? 16 : 32);
+  return /^[0-9]+\.[0-9]+\./.test(mask.pattern) || /^[0-9a-f]+:[0-9a-f]+:/.test(mask.pattern);
 }
 
 /** How often sequential autoconnect looks for the next link block to dial. */
@@ -105,12 +141,12 @@ export class TslinkNode {
   private keyPem = '';
   private certPem = '';
   private throttle: ConnectThrottle;
-  private halfOpen: HalfOpenLimiter;
+  private readonly slots: HandshakeSlots;
+  /** LINK_DENIED lines, rate-limited per address. */
+  private readonly refusals = new RefusalLog();
   private stopping = false;
   private closing = new Map<string, ClosingInfo>();
   private pumpDepth = 0;
-  /** Half-open slots of accepted raw sockets, by remote address|port, until the TLS socket takes them. */
-  private pendingSlots = new Map<string, () => void>();
   /** Strings a capture must never contain (every configured password-file and hmac-secret-file). */
   private captureSecrets: string[] = [];
   /** Capture files still being flushed and closed (stop() waits for them). */
@@ -121,8 +157,8 @@ export class TslinkNode {
   constructor(public config: TslinkConfig, private opts: NodeOptions) {
     this.log = opts.logger;
     this.engine = this.makeEngine();
-    this.throttle = new ConnectThrottle({ limit: 10, windowMs: 10_000 });
-    this.halfOpen = new HalfOpenLimiter({ perIp: Math.min(config.set.handshakeLimits.perIp, config.set.handshakeLimits.total), total: config.set.handshakeLimits.total });
+    this.throttle = connectThrottleFor(config);
+    this.slots = new HandshakeSlots(config.set.handshakeLimits);
   }
 
   private makeEngine(): Engine {
@@ -150,7 +186,11 @@ export class TslinkNode {
         const deny = deniedBy(this.config.denyLink, this.engine.net, req.name, false);
         if (deny) return { ok: false, reason: `Disallowed by connection rule: ${deny.reason ?? deny.rule}` };
         const { block, ...policy } = res;
-        if (st && block) st.auth = { block, passwordHash: block.passwordHash };
+        if (st && block) {
+          st.auth = { block, passwordHash: block.passwordHash };
+          // Authenticated: its handshake slot can no longer be taken by another connection.
+          st.trust?.();
+        }
         // An incoming connection learns its link block (and so its class: sendq, recvq, pingfreq) only now.
         if (st && block && !st.block) st.conn.setLimits(this.limitsFor(block));
         let preLines: string[] | undefined;
@@ -204,6 +244,7 @@ export class TslinkNode {
       await this.listen(l);
     }
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
+    this.timers.add(setInterval(() => this.flushRefusals(), 60_000));
     this.scheduleAutoconnect();
     this.log.info({ event: 'NODE_STARTED', name: this.config.me.name, sid: this.config.me.sid, listen: this.ports, certfp: certFingerprint(this.certPem), spkifp: spkiFingerprint(this.certPem) }, `tslink ${this.config.me.name} (${this.config.me.sid}) started`);
   }
@@ -256,28 +297,12 @@ export class TslinkNode {
   private listen(l: ListenConfig): Promise<void> {
     const loopback = !!l.file || (l.ip !== undefined && isLoopback(l.ip));
     const server = l.tls
-      ? tls.createServer(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion, handshakeTimeoutMs: Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000 }), (s) => { hardenLinkSocket(s); this.accept(s, true, loopback); })
+      ? net.createServer((raw) => this.acceptTls(raw, loopback))
       : net.createServer((s) => {
-        // A plaintext listener gets the same throttle and half-open caps as a TLS one.
-        const release = this.admit(s);
-        if (release) this.accept(s, false, loopback, release);
+        // A plaintext listener gets the same throttle and handshake slots as a TLS one.
+        const slot = this.admit(s);
+        if (slot) this.accept(s, false, loopback, slot);
       });
-    if (l.tls) {
-      // Half-open TLS handshakes are capped before any TLS work is done.
-      server.on('connection', (raw: net.Socket) => {
-        const release = this.admit(raw);
-        if (!release) return;
-        const key = `${raw.remoteAddress}|${raw.remotePort}`;
-        this.pendingSlots.set(key, release);
-        raw.once('close', () => { if (this.pendingSlots.get(key) === release) this.pendingSlots.delete(key); });
-      });
-      // With a listener here Node no longer destroys the socket itself (a handshake timeout
-      // would leave a half-open connection holding its slot forever): destroy it explicitly.
-      (server as tls.Server).on('tlsClientError', (err, s) => {
-        this.log.info({ event: 'LINK_DENIED', address: s?.remoteAddress, reason: `TLS: ${err.message}` }, 'TLS handshake failed');
-        s?.destroy();
-      });
-    }
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -294,22 +319,116 @@ export class TslinkNode {
   }
 
   /**
-   * A new connection on any listener: the per-address throttle and a half-open slot (held until
-   * the peer is linked or gone). Returns the slot's release, or null when the socket was refused.
+   * A connection on a TLS listener. It is admitted (throttle, handshake slot) on a plain socket,
+   * and no TLS state exists until its first bytes (the ClientHello) arrive: an idle connection
+   * costs a socket, not a TLS session. The handshake must end within the TLS handshake timeout.
    */
-  private admit(raw: net.Socket): (() => void) | null {
+  private acceptTls(raw: net.Socket, loopback: boolean): void {
+    const slot = this.admit(raw);
+    if (!slot) return;
+    const timeoutMs = Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000;
+    const timer = setTimeout(() => raw.destroy(), timeoutMs);
+    timer.unref();
+    raw.once('close', () => clearTimeout(timer));
+    raw.once('data', (first: Buffer) => {
+      raw.pause();
+      raw.unshift(first);
+      this.tlsSessionsStarted++;
+      const s = new tls.TLSSocket(raw, { isServer: true, secureContext: this.tlsContext(), requestCert: true, rejectUnauthorized: false });
+      hardenLinkSocket(s);
+      let secure = false;
+      s.on('error', (err) => {
+        if (!secure) this.refused({ address: addressOf(raw), reason: `TLS: ${err.message}` }, 'TLS handshake failed', 'info');
+        s.destroy();
+      });
+      s.once('secure', () => {
+        secure = true;
+        clearTimeout(timer);
+        this.accept(s, true, loopback, slot);
+      });
+    });
+  }
+
+  /** The TLS context of every server-link listener (made once per certificate and TLS settings). */
+  private tlsContext(): tls.SecureContext {
+    const key = `${this.config.set.tls.minVersion}|${this.certPem.length}|${this.keyPem.length}`;
+    if (!this.secureContext || this.secureContextKey !== key) {
+      this.secureContext = tls.createSecureContext(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion }));
+      this.secureContextKey = key;
+    }
+    return this.secureContext;
+  }
+  private secureContext: tls.SecureContext | null = null;
+  /** TLS sessions created on TLS listeners (one per connection that sent its first bytes). */
+  tlsSessionsStarted = 0;
+  private secureContextKey = '';
+
+  /**
+   * A new connection on any listener: the connect-flood throttle (UnrealIRCd's
+   * set::anti-flood::everyone::connect-flood; addresses of link blocks and `except ban` with type
+   * connect-flood are exempt) and a handshake slot (HandshakeSlots: an address that matches a link
+   * block always gets one). Returns the slot, or null when the socket was refused.
+   */
+  private admit(raw: net.Socket): { release: () => void; trust: () => void } | null {
     this.rawSockets.add(raw);
     // Before the TLS handshake: its small records must not wait for delayed ACKs either.
     raw.setNoDelay(true);
+    raw.on('error', () => {});
     raw.once('close', () => this.rawSockets.delete(raw));
-    const addr = raw.remoteAddress ?? '';
-    if (!this.throttle.hit(addr)) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'throttled' }, 'refused connection: throttled'); raw.destroy(); return null; }
-    const slot = this.halfOpen.tryAcquire(addr);
-    if (!slot.ok) { this.log.warn({ event: 'LINK_DENIED', address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return null; }
-    let released = false;
-    const release = () => { if (!released) { released = true; slot.release(); } };
-    raw.once('close', release);
-    return release;
+    const addr = addressOf(raw);
+    const trusted = this.isLinkAddress(addr);
+    if (!trusted && !this.exemptFromConnectFlood(addr) && !this.throttle.hit(addr)) {
+      this.refused({ address: addr, reason: 'connect-flood (throttled)' }, 'refused connection: connect-flood');
+      raw.destroy();
+      return null;
+    }
+    const slot = this.slots.acquire(addr, trusted, () => {
+      this.refused({ address: addr, reason: 'handshake slot taken by a newer connection (table full)' }, 'dropped an unfinished handshake');
+      raw.destroy();
+    });
+    if (!slot.ok) { this.refused({ address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return null; }
+    raw.once('close', slot.release);
+    return { release: slot.release, trust: slot.trust };
+  }
+
+  /** Could any link block with incoming connections accept this certificate (its pins, or its CA's chain)? */
+  private certMatchesSomeBlock(cert: tls.DetailedPeerCertificate): boolean {
+    for (const b of this.config.links) {
+      if (!b.incoming || b.plaintextLoopback) continue;
+      const ca = b.verify.ca !== undefined ? this.files.cas.get(b.verify.ca) : undefined;
+      if (b.verify.ca !== undefined && ca === undefined) continue;
+      if (verifyPeerCertificate(cert, { certfp: b.verify.certfp, spkifp: b.verify.spkifp, ca, expectedName: ca ? b.name : undefined }).ok) return true;
+    }
+    return false;
+  }
+
+  /** Does `addr` match a link block: a specific incoming mask (not a catch-all) or an outgoing hostname? */
+  private isLinkAddress(addr: string): boolean {
+    const ip = parseIpAddress(addr.replace(/^::ffff:/i, ''));
+    if (!ip) return false;
+    const canon = canonicalAddress(ip);
+    for (const b of this.config.links) {
+      for (const m of b.incoming?.mask ?? []) if (isSpecificMask(m) && addressMatches(m, addr)) return true;
+      const out = b.outgoing ? parseIpAddress(b.outgoing.hostname) : undefined;
+      if (out && canonicalAddress(out) === canon) return true;
+    }
+    return false;
+  }
+
+  private exemptFromConnectFlood(addr: string): boolean {
+    return this.config.exceptBan.some((e) => (e.types.includes('connect-flood') || e.types.includes('all')) && e.masks.some((m) => addressMatches(m, addr)));
+  }
+
+  /** A LINK_DENIED line, unless this address has had its share of them this minute (RefusalLog). */
+  private refused(fields: { address?: string; reason: string; [k: string]: unknown }, msg: string, level: 'warn' | 'info' = 'warn'): void {
+    const carried = this.refusals.admit(fields.address ?? '');
+    if (carried === null) return;
+    this.log[level]({ event: 'LINK_DENIED', ...fields, ...(carried > 0 ? { suppressed: carried } : {}) }, carried > 0 ? `${msg} (${carried} more from this address not logged)` : msg);
+  }
+
+  /** Summaries of the refusals RefusalLog kept out of the log. */
+  private flushRefusals(): void {
+    for (const r of this.refusals.flush()) this.log.warn({ event: 'LINK_DENIED_SUPPRESSED', address: r.address, suppressed: r.suppressed }, `${r.suppressed} more refused connections from ${r.address} were not logged`);
   }
 
   private limitsFor(block?: LinkConfig): LinkConnLimits {
@@ -317,28 +436,34 @@ export class TslinkNode {
     return { sendQ: cls.sendQ, recvQ: Math.max(cls.recvQ, 1 << 20), pingFreq: cls.pingFreq, handshakeTimeout: this.config.set.serverLinking.handshakeTimeout };
   }
 
-  private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean, slot?: () => void): void {
+  private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean, slot: { release: () => void; trust: () => void }): void {
     const addr = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const slotKey = `${socket.remoteAddress}|${socket.remotePort}`;
-    const release = slot ?? this.pendingSlots.get(slotKey);
-    this.pendingSlots.delete(slotKey);
     socket.on('error', () => {});
     if (this.stopping) { socket.destroy(); return; }
     // Captured now: the check against the link block happens later, on EAUTH.
     const peerCert = isTls ? capturePeerCertificate(socket as tls.TLSSocket) : undefined;
     if (isTls && !peerCert) {
-      this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'no certificate' }, 'refused link: no client certificate');
+      this.refused({ address: addr, reason: 'no certificate' }, 'refused link: no client certificate');
       socket.destroy();
       return;
     }
+    if (isTls && peerCert && !this.certMatchesSomeBlock(peerCert)) {
+      // No link block would ever accept this certificate: refused now, before it can hold a
+      // connection (and its TLS session) open until the handshake timeout.
+      this.refused({ address: addr, reason: 'certificate matches no link block', ...fingerprintsOf(peerCert) }, 'refused link: its certificate matches no link block');
+      socket.end(`ERROR :Closing Link: [${addr}] (${PRE_AUTH_REFUSAL})\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
     if (!isTls && !isLoopback(addr)) {
-      this.log.warn({ event: 'LINK_DENIED', address: addr, reason: 'plaintext from non-loopback' }, 'refused plaintext link from a non-loopback address');
+      this.refused({ address: addr, reason: 'plaintext from non-loopback' }, 'refused plaintext link from a non-loopback address');
       socket.destroy();
       return;
     }
     const id = `in#${++this.seq}`;
     const st = this.attach(id, socket, addr, isTls, listenerLoopback, undefined);
-    st.release = release;
+    st.release = slot.release;
+    st.trust = slot.trust;
     st.peerCert = peerCert;
     // The link block (and so the capture file) is known only at EAUTH: buffer from the first line.
     if (this.opts.captureDir || this.config.links.some((b) => b.capture)) this.setCapture(st, new LinkCapture(this.captureOptions()));
@@ -450,10 +575,16 @@ export class TslinkNode {
         const closing = ef.link ? this.closing.get(ef.link) : undefined;
         const who: { peer?: string; address?: string; linkBlock?: string } = closing ?? (ef.link ? this.describe(ef.link) : {});
         const fields = { event: ef.event, link: ef.link, peer: who.peer, linkBlock: who.linkBlock, address: who.address, reason: closing?.reason };
+        let suppressed = 0;
+        if (ef.event === 'LINK_DENIED') {
+          const carried = this.refusals.admit(who.address ?? '');
+          if (carried === null) return;
+          suppressed = carried;
+        }
         // The engine names a link by its id until the peer says its name (EAUTH/SERVER); an
         // outgoing link has a name from the start: the link block we dialled.
         const msg = ef.link && who.linkBlock && !this.engine.links.get(ef.link)?.eauthName ? ef.msg.split(ef.link).join(who.linkBlock) : ef.msg;
-        this.log[ef.level](fields, msg);
+        this.log[ef.level](suppressed > 0 ? { ...fields, suppressed } : fields, suppressed > 0 ? `${msg} (${suppressed} more from this address not logged)` : msg);
         return;
       }
       case 'synced': {
@@ -586,6 +717,9 @@ export class TslinkNode {
     this.config = next;
     this.files = files;
     this.captureSecrets = captureSecrets;
+    const flood = (c: TslinkConfig) => `${c.set.antiFlood.connectFlood.count}:${c.set.antiFlood.connectFlood.periodSeconds}`;
+    if (flood(old) !== flood(next)) this.throttle = connectThrottleFor(next);
+    this.slots.setLimits(next.set.handshakeLimits);
     this.recheckLinks();
     this.pump();
     if (this.sequential) this.scheduleAutoconnect();

@@ -329,7 +329,7 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
     assert.equal(config.set.networkName, 'T');
     assert.equal(config.set.dataDirectory, path.resolve('d'));
     assert.deepEqual(config.set.serverLinking, { connectTimeout: 5, handshakeTimeout: 60, autoconnectStrategy: 'parallel' });
-    assert.deepEqual(config.set.handshakeLimits, { perIp: 3, total: 30 });
+    assert.deepEqual(config.set.handshakeLimits, { perIp: 3, perPrefix: 200, total: 30 });
     assert.deepEqual(
       config.set.extra.map((n) => [n.name, n.pos.line, n.children?.map((c) => c.name)]),
       [
@@ -349,7 +349,9 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
     assert.deepEqual(result.errors, []);
     assert.equal(result.config?.set.networkName, 'TestNet');
     assert.deepEqual(result.config?.set.serverLinking, { connectTimeout: 10, handshakeTimeout: 20, autoconnectStrategy: 'sequential' });
-    assert.deepEqual(result.config?.set.handshakeLimits, { perIp: 20, total: 2000 });
+    assert.deepEqual(result.config?.set.handshakeLimits, { perIp: 20, perPrefix: 200, total: 2000 });
+    assert.deepEqual(result.config?.set.antiFlood, { connectFlood: { count: 3, periodSeconds: 60 } });
+    assert.deepEqual(result.config?.exceptBan, []);
     assert.equal(result.config?.set.dataDirectory, undefined);
     assert.match(result.warnings[0].text, /^link\.conf: set \{ network-name/);
   });

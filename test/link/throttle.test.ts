@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ConnectThrottle, HalfOpenLimiter, addressKey } from '../../src/link/throttle.ts';
+import { ConnectThrottle, HandshakeSlots, addressKey } from '../../src/link/throttle.ts';
 
 describe('addressKey', () => {
   it('normalises IPv4-mapped IPv6 and groups IPv6 by /64', () => {
@@ -91,51 +91,72 @@ describe('ConnectThrottle', () => {
   });
 });
 
-describe('HalfOpenLimiter', () => {
-  it('caps per address and in total; release is idempotent', () => {
-    const l = new HalfOpenLimiter({ perIp: 2, total: 3 });
-    const a1 = l.tryAcquire('10.0.0.1');
-    const a2 = l.tryAcquire('::ffff:10.0.0.1');
+describe('HandshakeSlots', () => {
+  const noop = () => {};
+  it('caps per address, per /24 and in total; release is idempotent', () => {
+    const l = new HandshakeSlots({ perIp: 2, perPrefix: 3, total: 4 });
+    const a1 = l.acquire('10.0.0.1', false, noop);
+    const a2 = l.acquire('::ffff:10.0.0.1', false, noop);
     assert.ok(a1.ok && a2.ok);
-    const a3 = l.tryAcquire('10.0.0.1');
-    assert.deepEqual(a3, { ok: false, reason: 'too many unregistered connections from this address' });
-    const b1 = l.tryAcquire('10.0.0.2');
-    assert.ok(b1.ok);
-    assert.deepEqual(l.tryAcquire('10.0.0.3'), { ok: false, reason: 'too many unregistered connections' });
+    assert.deepEqual(l.acquire('10.0.0.1', false, noop), { ok: false, reason: 'too many unregistered connections from this address' });
+    assert.ok(l.acquire('10.0.0.2', false, noop).ok);
+    assert.deepEqual(l.acquire('10.0.0.3', false, noop), { ok: false, reason: 'too many unregistered connections from this network' });
+    assert.ok(l.acquire('10.0.1.3', false, noop).ok);
+    assert.equal(l.pending, 4);
+    if (a1.ok) { a1.release(); a1.release(); }
     assert.equal(l.pending, 3);
-    if (a1.ok) {
-      a1.release();
-      a1.release();
-    }
-    assert.equal(l.pending, 2);
     assert.equal(l.pendingFor('10.0.0.1'), 1);
-    assert.ok(l.tryAcquire('10.0.0.3').ok);
-    assert.ok(l.size <= 3);
   });
 
-  it('property: counters stay consistent and the map never exceeds total', () => {
+  it('a full table: a newcomer takes the oldest slot of the prefix that holds the most, never a trusted one', () => {
+    const l = new HandshakeSlots({ perIp: 10, perPrefix: 100, total: 10 });
+    const evicted: string[] = [];
+    // One /24 holds all ten slots.
+    for (let i = 0; i < 10; i++) assert.ok(l.acquire(`192.0.2.${i}`, false, () => evicted.push(`192.0.2.${i}`)).ok);
+    const r = l.acquire('198.51.100.1', false, () => evicted.push('198.51.100.1'));
+    assert.ok(r.ok && r.evicted);
+    assert.deepEqual(evicted, ['192.0.2.0'], 'the oldest connection of the heaviest prefix');
+    assert.equal(l.pendingUntrusted, 10);
+    // A newcomer from the heaviest prefix itself cannot take a slot from its own prefix.
+    assert.equal(l.acquire('192.0.2.50', false, noop).ok, false);
+    // A trusted address always gets a slot, is not counted in total, and is never evicted.
+    let trustedEvicted = false;
+    const t = l.acquire('203.0.113.7', true, () => { trustedEvicted = true; });
+    assert.ok(t.ok && !t.evicted);
+    assert.equal(l.pendingUntrusted, 10);
+    for (let i = 0; i < 50; i++) l.acquire(`100.64.${i}.1`, false, noop);
+    assert.equal(trustedEvicted, false);
+    // trust(): a connection that authenticated leaves the evictable pool.
+    const u = l.acquire('100.65.0.1', false, () => assert.fail('a trusted slot was evicted'));
+    if (u.ok) u.trust();
+    for (let i = 0; i < 50; i++) l.acquire(`100.66.${i}.1`, false, noop);
+  });
+
+  it('property: counters stay consistent, untrusted slots never exceed total, trusted ones are never evicted', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.record({ op: fc.constant('acq' as const), ip: fc.integer({ min: 0, max: 9 }) }), fc.record({ op: fc.constant('rel' as const), idx: fc.nat() })), {
-          maxLength: 400,
-        }),
+        fc.array(fc.oneof(
+          fc.record({ op: fc.constant('acq' as const), net: fc.integer({ min: 0, max: 4 }), host: fc.integer({ min: 0, max: 5 }), trusted: fc.boolean() }),
+          fc.record({ op: fc.constant('rel' as const), idx: fc.nat() }),
+          fc.record({ op: fc.constant('trust' as const), idx: fc.nat() }),
+        ), { maxLength: 300 }),
         (ops) => {
-          const l = new HalfOpenLimiter({ perIp: 3, total: 10 });
-          const held: Array<{ ip: number; release: () => void }> = [];
+          const l = new HandshakeSlots({ perIp: 3, perPrefix: 6, total: 10 });
+          const held: Array<{ addr: string; trusted: boolean; gone: boolean; release: () => void; trust: () => void }> = [];
           for (const o of ops) {
             if (o.op === 'acq') {
-              const r = l.tryAcquire(`10.0.0.${o.ip}`);
-              if (r.ok) held.push({ ip: o.ip, release: r.release });
+              const addr = `10.0.${o.net}.${o.host}`;
+              const h = { addr, trusted: o.trusted, gone: false, release: noop, trust: noop };
+              const r = l.acquire(addr, o.trusted, () => { if (h.trusted) throw new Error('trusted slot evicted'); h.gone = true; });
+              if (r.ok) { h.release = r.release; h.trust = () => { r.trust(); h.trusted = true; }; held.push(h); }
             } else if (held.length > 0) {
-              const [h] = held.splice(o.idx % held.length, 1);
-              h!.release();
-              h!.release();
+              const h = held[o.idx % held.length];
+              if (o.op === 'rel') { h.release(); h.release(); h.gone = true; } else if (!h.gone) h.trust();
             }
-            if (l.pending !== held.length || l.pending > 10 || l.size > 10) return false;
-            for (let ip = 0; ip < 10; ip++) {
-              const n = held.filter((h) => h.ip === ip).length;
-              if (n > 3 || l.pendingFor(`10.0.0.${ip}`) !== n) return false;
-            }
+            const live = held.filter((h) => !h.gone);
+            if (l.pending !== live.length) return false;
+            if (l.pendingUntrusted !== live.filter((h) => !h.trusted).length || l.pendingUntrusted > 10) return false;
+            for (const h of live) if (l.pendingFor(h.addr) !== live.filter((x) => x.addr === h.addr).length || l.pendingFor(h.addr) > 3) return false;
           }
           for (const h of held) h.release();
           return l.pending === 0 && l.size === 0;

@@ -137,7 +137,8 @@ describe('runtime: capture of live links', () => {
     const B = h.identity('b.test'), X = h.identity('x.test');
     const dir = join(h.dir, 'captures-refused');
     const pb = await freePort();
-    const nb = await h.startNode({ id: B, sid: '0BB', port: pb, links: [] }, { captureDir: dir });
+    // X's certificate is pinned (for x.test), so the connection gets as far as its EAUTH.
+    const nb = await h.startNode({ id: B, sid: '0BB', port: pb, links: [{ peer: X }] }, { captureDir: dir });
     const peer = await rawTls(pb, X);
     h.track(peer.socket);
     peer.send(...handshakeLines('../../evil/x.test', '0XX', { pass: 'not-a-secret-but-redacted' }), serverLine('x.test', '0XX'));

@@ -109,16 +109,32 @@ describe('runtime: refused links', () => {
   });
 
   for (const kind of ['certfp', 'spkifp'] as const) {
-    it(`wrong pinned ${kind} is refused on EAUTH`, async () => {
+    it(`wrong pinned ${kind}: a certificate that no link block pins is refused at once, its fingerprints logged`, async () => {
       const pins = kind === 'certfp' ? { certfp: [X.certfp], spkifp: [] } : { certfp: [], spkifp: [X.spkifp] };
       const nb = await nodeB([{ peer: A, ...pins }]);
       const na = await h.startNode({ id: A, sid: '0AA', port: await freePort(), links: [{ peer: B, port: nb.port }] });
       seed(na.node, '0AA', 'alpha');
       await na.node.connect(na.config.links[0]);
-      await waitDenied(nb, /certificate fingerprint does not match/);
+      await waitDenied(nb, /^certificate matches no link block$/);
+      const rec = nb.log.records.find((r) => r.event === 'LINK_DENIED' && r.reason === 'certificate matches no link block')!;
+      assert.equal(rec.certfp, A.certfp, 'the received certfp is logged');
+      assert.equal(rec.spkifp, A.spkifp, 'the received spkifp is logged');
       await waitFor(() => na.node.engine.links.size === 0, WAIT, 'A dropped the link');
       assertNeverRegistered(nb, 'a.test', '0AA');
       assert.equal(knowsServer(na.node, 'b.test'), false);
+      await h.stopNode(na);
+      await h.stopNode(nb);
+    });
+
+    it(`wrong pinned ${kind}: a certificate pinned for another block is refused on EAUTH`, async () => {
+      const pins = kind === 'certfp' ? { certfp: [X.certfp], spkifp: [] } : { certfp: [], spkifp: [X.spkifp] };
+      // A's certificate is pinned for raw.test, not for a.test.
+      const nb = await nodeB([{ peer: A, ...pins }, { peer: R, certfp: [A.certfp], spkifp: [] }]);
+      const na = await h.startNode({ id: A, sid: '0AA', port: await freePort(), links: [{ peer: B, port: nb.port }] });
+      await na.node.connect(na.config.links[0]);
+      await waitDenied(nb, /certificate fingerprint does not match/);
+      await waitFor(() => na.node.engine.links.size === 0, WAIT, 'A dropped the link');
+      assertNeverRegistered(nb, 'a.test', '0AA');
       await h.stopNode(na);
       await h.stopNode(nb);
     });

@@ -68,14 +68,16 @@ describe('security: authorization order and password checks (items 3, 4)', () =>
 
   it('a certificate that fails the pin is refused before any password work, however many try', T, async () => {
     const A = h.identity('a.test'), B = h.identity('b.test'), X = h.identity('intruder.test');
-    const nb = await h.startNode({ id: B, sid: '0BB', port: await freePort(), links: [{ peer: A, passwordHash: hashPasswordSync('right', CHEAP) }] });
+    // X holds a pinned certificate (for intruder.test) and claims a.test: refused on its pin.
+    const nb = await h.startNode({ id: B, sid: '0BB', port: await freePort(), links: [{ peer: A, passwordHash: hashPasswordSync('right', CHEAP) }, { peer: X }] });
     const peers = await Promise.all(Array.from({ length: 8 }, () => rawTls(nb.port, X)));
     for (const p of peers) {
       h.track(p.socket);
       p.send('PASS :right', 'PROTOCTL EAUTH=a.test,6100,Fhn6OoE,UnrealIRCd-6.1.8.1', 'PROTOCTL SID=0AA', serverLine('a.test', '0AA'));
     }
     for (const p of peers) await p.waitClosed(WAIT);
-    await waitFor(() => nb.log.records.filter((r) => r.event === 'LINK_DENIED' && String(r.reason).startsWith('Link denied (Authentication failed)')).length === 8, WAIT, 'all refused');
+    // Refusal lines are rate-limited per address (5 a minute): the rest are counted, not lost.
+    await waitFor(() => nb.log.records.filter((r) => r.event === 'LINK_DENIED' && String(r.reason).startsWith('Link denied (Authentication failed)')).length === 5, WAIT, 'refusals logged');
     assert.equal(nb.node.passwordChecksStarted, 0, 'no scrypt ran for a peer whose certificate failed');
     assert.equal(knowsServer(nb.node, 'a.test'), false);
     await h.stopNode(nb);
@@ -218,7 +220,7 @@ set { handshake-limits { per-ip 20; total 50; } }
       for (const s of socks) s.destroy();
     }
     assert.ok(open <= 20, `${open} of 300 connections from one address stay open`);
-    assert.ok(nb.log.has('LINK_DENIED', /throttled|half-open|per address|limit/), nb.log.dump().slice(0, 2000));
+    assert.ok(nb.log.has('LINK_DENIED', /unregistered connections|connect-flood/), nb.log.dump().slice(0, 2000));
     await h.stopNode(nb);
   });
 });
