@@ -56,6 +56,16 @@ describe('handshake commands and the minimum-parameter check (item 8)', () => {
     assert.deepEqual(drainSent(e).to('p'), [':hub.test 461 * PROTOCTL :Not enough parameters']);
   });
 
+  it('exactly one PASS per connection: a second PASS before registration drops the link (issue 14 item 6)', T, () => {
+    const e = hub();
+    e.linkUp('p', 'in', '127.0.0.1');
+    e.receive('p', 'PASS :first');
+    e.receive('p', 'PASS :second');
+    assert.equal(e.links.has('p'), false, 'the link is gone');
+    const sent = drainSent(e);
+    assert.ok(logs(sent.effects, 'LINK_DENIED').some((l) => /PASS received twice/.test(l.msg)));
+  });
+
   it('PASS takes the rest of the line as one password, as UnrealIRCd registers it (one param)', T, () => {
     const e = hub();
     e.linkUp('p', 'in', '127.0.0.1');
