@@ -85,6 +85,14 @@ function fingerprintsOf(cert: tls.DetailedPeerCertificate): { certfp?: string; s
   try { return { certfp: certFingerprint(cert.raw), spkifp: spkiFingerprint(cert.raw) }; } catch { return {}; }
 }
 
+/** What a reload did: applied (with the list of changes), or refused (with why; nothing changed). */
+export interface RehashResult { ok: boolean; reason?: string; changes: string[] }
+
+/** A listen block's identity across reloads: its address (or socket file) and whether it is TLS. */
+function listenKey(l: ListenConfig): string {
+  return `${l.file ?? `${l.ip}:${l.port}`}${l.tls ? ' (tls)' : ''}`;
+}
+
 /** A socket's remote address, an IPv4-mapped IPv6 one as IPv4. */
 function addressOf(s: net.Socket): string {
   return (s.remoteAddress ?? '').replace(/^::ffff:/i, '');
@@ -118,7 +126,8 @@ export class TslinkNode {
   engine: Engine;
   readonly log: Logger;
   private conns = new Map<string, ConnState>();
-  private servers: (tls.Server | net.Server)[] = [];
+  /** Open listeners by listenKey() (a rehash opens and closes them to match the configuration). */
+  private listeners = new Map<string, { server: net.Server; port?: { host: string; port: number } }>();
   private seq = 0;
   private backoffs = new Map<string, Backoff>();
   private dialing = new Set<string>();
@@ -250,23 +259,39 @@ export class TslinkNode {
   }
 
   private async loadTls(): Promise<void> {
-    const dir = join(this.config.set.dataDirectory ?? '.tslink-data', 'tls');
-    const keyPath = join(dir, 'server.key'), certPath = join(dir, 'server.crt');
-    const l = this.config.listen.find((x) => x.tlsOptions?.certificate && x.tlsOptions?.key);
+    const { keyPem, certPem } = await this.readTls(this.config, true);
+    this.keyPem = keyPem;
+    this.certPem = certPem;
+    this.tlsGeneration++;
+  }
+
+  /**
+   * The node's key and certificate for a configuration: those of the first listen block with
+   * tls-options, else DATA/tls/server.{key,crt} (generated when `generate` and missing). Throws
+   * with the file's name when one cannot be read or the key does not belong to the certificate.
+   */
+  private async readTls(cfg: TslinkConfig, generate: boolean): Promise<{ keyPem: string; certPem: string }> {
+    const dir = join(cfg.set.dataDirectory ?? '.tslink-data', 'tls');
+    let keyPath = join(dir, 'server.key'), certPath = join(dir, 'server.crt');
+    const l = cfg.listen.find((x) => x.tlsOptions?.certificate && x.tlsOptions?.key);
     if (l?.tlsOptions?.certificate && l.tlsOptions.key) {
-      this.certPem = readFileSync(l.tlsOptions.certificate, 'utf8');
-      this.keyPem = readFileSync(l.tlsOptions.key, 'utf8');
-      return;
-    }
-    if (!existsSync(keyPath) || !existsSync(certPath)) {
+      certPath = l.tlsOptions.certificate;
+      keyPath = l.tlsOptions.key;
+    } else if (generate && (!existsSync(keyPath) || !existsSync(certPath))) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const kc = generateSelfSigned({ commonName: this.config.me.name });
+      const kc = generateSelfSigned({ commonName: cfg.me.name });
       await writeKeyAndCert(dir, kc, { key: 'server.key', cert: 'server.crt' });
       this.log.info({ event: 'CERT_GENERATED', keyPath, certPath }, 'generated a self-signed certificate');
     }
-    this.keyPem = readFileSync(keyPath, 'utf8');
-    this.certPem = readFileSync(certPath, 'utf8');
+    const read = (path: string, what: string): string => {
+      try { return readFileSync(path, 'utf8'); } catch (err) { throw new Error(`${what} ${path}: ${(err as Error).message}`); }
+    };
+    const keyPem = read(keyPath, 'TLS key'), certPem = read(certPath, 'TLS certificate');
+    try { tls.createSecureContext({ key: keyPem, cert: certPem }); } catch (err) { throw new Error(`TLS key ${keyPath} and certificate ${certPath}: ${(err as Error).message}`); }
+    return { keyPem, certPem };
   }
+  /** Bumped whenever the key/certificate or the TLS settings change (tlsContext() makes a new context). */
+  private tlsGeneration = 0;
 
   /** Every HMAC secret file, password-file and verify::ca file of a config, read now (throws with the file name on a problem). */
   private async readLinkFiles(cfg: TslinkConfig): Promise<LoadedFiles> {
@@ -303,12 +328,13 @@ export class TslinkNode {
         const slot = this.admit(s);
         if (slot) this.accept(s, false, loopback, slot);
       });
-    this.servers.push(server);
+    const entry: { server: net.Server; port?: { host: string; port: number } } = { server };
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       const done = () => {
         const a = server.address();
-        if (a && typeof a === 'object') this.ports.push({ host: a.address, port: a.port });
+        if (a && typeof a === 'object') { entry.port = { host: a.address, port: a.port }; this.ports.push(entry.port); }
+        this.listeners.set(listenKey(l), entry);
         resolve();
       };
       // A deep accept queue: a burst of connects is accepted (and then capped/timed out by us)
@@ -351,7 +377,7 @@ export class TslinkNode {
 
   /** The TLS context of every server-link listener (made once per certificate and TLS settings). */
   private tlsContext(): tls.SecureContext {
-    const key = `${this.config.set.tls.minVersion}|${this.certPem.length}|${this.keyPem.length}`;
+    const key = `${this.config.set.tls.minVersion}|${this.tlsGeneration}`;
     if (!this.secureContext || this.secureContextKey !== key) {
       this.secureContext = tls.createSecureContext(buildServerTlsOptions({ keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion }));
       this.secureContextKey = key;
@@ -701,30 +727,81 @@ export class TslinkNode {
   }
 
   // ------------------------------------------------------------ rehash / stop
-  /** Apply a new, already validated config: keep unchanged links, drop removed ones, dial new ones. */
-  async rehash(next: TslinkConfig): Promise<void> {
+  /**
+   * Apply a new, already validated configuration. Everything is either applied or refused with a
+   * reason: a changed me { name; sid; } refuses the whole reload (a server cannot rename itself on
+   * a live network), as does a secret, CA, key or certificate that cannot be read. Otherwise the
+   * key and certificate are read again (new connections use them), listeners are opened and
+   * closed to match, links are re-checked against their blocks (dropped if they no longer pass),
+   * new autoconnect blocks are dialled. Returns (and logs) what changed.
+   */
+  async rehash(next: TslinkConfig): Promise<RehashResult> {
+    const old = this.config;
+    const refuse = (reason: string): RehashResult => {
+      this.log.error({ event: 'REHASH_FAILED', reason }, `rehash failed: ${reason}; keeping the running configuration`);
+      return { ok: false, reason, changes: [] };
+    };
+    if (casefold(next.me.name) !== casefold(old.me.name)) return refuse(`me::name cannot change while running (${old.me.name} → ${next.me.name}): restart the node`);
+    if (next.me.sid !== old.me.sid) return refuse(`me::sid cannot change while running (${old.me.sid} → ${next.me.sid}): restart the node`);
     // Secret files are read again (they may have been rotated); if one cannot be read, keep running as before.
     let files: LoadedFiles;
+    let tlsFiles: { keyPem: string; certPem: string };
     try {
       files = await this.readLinkFiles(next);
+      tlsFiles = await this.readTls(next, false);
     } catch (err) {
-      this.log.error({ event: 'REHASH_FAILED', reason: (err as Error).message }, `rehash failed: ${(err as Error).message}; keeping the running configuration`);
-      return;
+      return refuse((err as Error).message);
     }
+    const changes: string[] = [];
+    if (next.me.info !== old.me.info) changes.push('me::info changed (sent on new links)');
+    if (tlsFiles.certPem !== this.certPem || tlsFiles.keyPem !== this.keyPem) {
+      this.certPem = tlsFiles.certPem;
+      this.keyPem = tlsFiles.keyPem;
+      this.tlsGeneration++;
+      changes.push(`certificate reloaded (certfp ${certFingerprint(this.certPem)}, spkifp ${spkiFingerprint(this.certPem)})`);
+    }
+    if (next.set.tls.minVersion !== old.set.tls.minVersion) { this.tlsGeneration++; changes.push(`set::tls::min-version ${next.set.tls.minVersion}`); }
     // New captures redact the new secrets and the old ones (a link may still use a rotated secret).
     const captureSecrets = [...new Set([...this.captureSecrets, ...(await captureSecretsFromConfig(next))])];
-    const old = this.config;
     this.config = next;
     this.files = files;
     this.captureSecrets = captureSecrets;
     const flood = (c: TslinkConfig) => `${c.set.antiFlood.connectFlood.count}:${c.set.antiFlood.connectFlood.periodSeconds}`;
-    if (flood(old) !== flood(next)) this.throttle = connectThrottleFor(next);
+    if (flood(old) !== flood(next)) { this.throttle = connectThrottleFor(next); changes.push(`connect-flood ${flood(next)}`); }
     this.slots.setLimits(next.set.handshakeLimits);
+    for (const b of next.links) if (!findLink(old, b.name)) changes.push(`link ${b.name} added`);
+    for (const b of old.links) if (!findLink(next, b.name)) changes.push(`link ${b.name} removed`);
+    changes.push(...await this.reconcileListeners(next));
     this.recheckLinks();
     this.pump();
     if (this.sequential) this.scheduleAutoconnect();
     else for (const b of next.links) if (b.outgoing?.autoconnect && !findLink(old, b.name)) this.connectSoon(b, 0);
-    this.log.info({ event: 'REHASH', links: next.links.length }, 'configuration reloaded');
+    this.log.info({ event: 'REHASH', links: next.links.length, changes }, `configuration reloaded${changes.length ? `: ${changes.join('; ')}` : ' (no changes)'}`);
+    return { ok: true, changes };
+  }
+
+  /** Open the listen blocks a reload added, close the ones it removed; returns what it did. */
+  private async reconcileListeners(next: TslinkConfig): Promise<string[]> {
+    const out: string[] = [];
+    const wanted = new Map(next.listen.filter((l) => !l.clientsOnly).map((l) => [listenKey(l), l]));
+    for (const [key, entry] of [...this.listeners]) {
+      if (wanted.has(key)) continue;
+      this.listeners.delete(key);
+      entry.server.close();
+      if (entry.port) this.ports.splice(this.ports.indexOf(entry.port), 1);
+      out.push(`listener ${key} closed`);
+    }
+    for (const [key, l] of wanted) {
+      if (this.listeners.has(key)) continue;
+      try {
+        await this.listen(l);
+        out.push(`listener ${key} opened`);
+      } catch (err) {
+        this.log.error({ event: 'LISTEN_FAILED', listen: key, reason: (err as Error).message }, `could not open listener ${key}: ${(err as Error).message}`);
+        out.push(`listener ${key} FAILED: ${(err as Error).message}`);
+      }
+    }
+    return out;
   }
 
   /**
@@ -773,7 +850,7 @@ export class TslinkNode {
     this.pump();
     // Stop listening; give the ERROR/SQUIT lines a moment to flush (bounded), then cut whatever is left,
     // including connections still in their TLS handshake (server.close() would wait for them).
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const closed = Promise.all([...this.listeners.values()].map((x) => new Promise<void>((r) => x.server.close(() => r()))));
     const deadline = Date.now() + 1000;
     while (this.openSockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const st of [...this.conns.values()]) st.conn.destroy(reason);
