@@ -42,6 +42,8 @@ export interface CaptureWriterOptions {
   flags?: 'a' | 'w';
   /** File mode when the file is created (default 0o600: captures hold addresses and hosts). */
   mode?: number;
+  /** Bytes this writer puts in its file at most; then one note and nothing more (default unlimited). */
+  maxFileBytes?: number;
 }
 
 export const REDACTED = '[redacted]';
@@ -201,6 +203,10 @@ export class CaptureWriter {
   private closing: Promise<void> | null = null;
   /** Rows accepted into the stream (after redaction). */
   rows = 0;
+  /** Bytes written to the file by this writer. */
+  bytes = 0;
+  private readonly maxFileBytes: number;
+  private full = false;
 
   constructor(path: string, opts: CaptureWriterOptions = {}) {
     this.path = path;
@@ -208,6 +214,7 @@ export class CaptureWriter {
     this.nowMs = opts.nowMs ?? (() => performance.now());
     this.t0 = this.nowMs();
     this.maxBuffered = opts.maxBuffered ?? 32 * 1024 * 1024;
+    this.maxFileBytes = opts.maxFileBytes ?? Infinity;
     this.log = opts.log;
     let stream: WriteStream | null = null;
     try {
@@ -225,7 +232,7 @@ export class CaptureWriter {
   }
 
   /** Is the capture still being written? */
-  get active(): boolean { return this.stream !== null && this.failed === null && this.closing === null; }
+  get active(): boolean { return this.stream !== null && this.failed === null && this.closing === null && !this.full; }
   /** Why the capture stopped (null while it runs or after a clean close). */
   get failure(): string | null { return this.failed; }
   /** Rows dropped because the disk fell behind. */
@@ -276,7 +283,15 @@ export class CaptureWriter {
     const s = this.stream;
     if (!s) return;
     if (s.writableLength > this.maxBuffered) { this.dropped++; return; }
-    s.write(Buffer.from(row + '\n', 'latin1'));
+    const bytes = Buffer.from(row + '\n', 'latin1');
+    if (this.bytes + bytes.length > this.maxFileBytes) {
+      // The file's share is used up: say so once, then record nothing more (the link carries on).
+      this.full = true;
+      s.write(Buffer.from(formatNote(`capture: stopped at ${this.bytes} bytes (the capture limit for this link)`) + '\n', 'latin1'));
+      return;
+    }
+    s.write(bytes);
+    this.bytes += bytes.length;
     this.rows++;
   }
 

@@ -7,11 +7,55 @@
 // handshake included — once the targets are known (`open`) or dropped (`discard`).
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { CaptureWriter, type CaptureLog } from '../replay/captureWriter.ts';
 import type { CaptureDir } from '../replay/captureFormat.ts';
 
-/** Where one capture goes, and what its header says. */
-export interface CaptureTarget { path: string; note: string }
+/** Where one capture goes, and what its header says; `maxBytes` caps what this connection adds to the file. */
+export interface CaptureTarget { path: string; note: string; maxBytes?: number }
+
+/**
+ * What captures may take on disk, per link (per file name stem in a capture directory): at most
+ * CAPTURE_FILES_PER_LINK files and CAPTURE_BYTES_PER_LINK bytes (the oldest files are removed to
+ * make room), and one connection writes at most CAPTURE_BYTES_PER_FILE. A reconnecting link in a
+ * retry loop cannot fill a disk.
+ */
+export const CAPTURE_FILES_PER_LINK = 10;
+export const CAPTURE_BYTES_PER_LINK = 256 * 1024 * 1024;
+export const CAPTURE_BYTES_PER_FILE = 64 * 1024 * 1024;
+
+/**
+ * The capture files of one link in a capture directory: `<stem>-<time>.txt` for a link block; for
+ * connections that never named a block (`in-<id>-<time>.txt`), all of them together.
+ */
+export function captureFilesOf(name: string | null): RegExp {
+  if (name === null) return /^in-\d+-\d{4}-[0-9T-]+Z\.txt$/;
+  return new RegExp(`^${captureFileStem(name).replace(/[.]/g, '\\.')}-\\d{4}-[0-9T-]+Z\\.txt$`);
+}
+
+/**
+ * Make room in a capture directory for one more file of a link (`files`: captureFilesOf()):
+ * remove its oldest files until at most `maxFiles - 1` remain and they hold at most
+ * `maxBytes - perFile` bytes. Returns the removed paths. Errors (a file removed meanwhile, a
+ * permission) are ignored: the limit is best effort.
+ */
+export function pruneCaptureDir(dir: string, files0: RegExp, maxFiles = CAPTURE_FILES_PER_LINK, maxBytes = CAPTURE_BYTES_PER_LINK, perFile = CAPTURE_BYTES_PER_FILE): string[] {
+  let files: { path: string; size: number; mtime: number }[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => files0.test(f)).flatMap((f) => {
+      try { const st = statSync(join(dir, f)); return st.isFile() ? [{ path: join(dir, f), size: st.size, mtime: st.mtimeMs }] : []; } catch { return []; }
+    });
+  } catch { return []; }
+  files.sort((a, b) => a.mtime - b.mtime || (a.path < b.path ? -1 : 1));
+  let total = files.reduce((n, f) => n + f.size, 0);
+  const removed: string[] = [];
+  while (files.length > 0 && (files.length > maxFiles - 1 || total > maxBytes - perFile)) {
+    const f = files.shift()!;
+    try { unlinkSync(f.path); removed.push(f.path); } catch { /* gone already */ }
+    total -= f.size;
+  }
+  return removed;
+}
 
 export interface LinkCaptureOptions {
   secrets: readonly string[];
@@ -109,6 +153,7 @@ export class LinkCapture {
         secrets: this.opts.secrets,
         log: this.opts.log,
         note: t.note,
+        maxFileBytes: t.maxBytes,
         nowMs: () => this.clockOverride ?? this.nowMs(),
       });
       for (const r of rows) {

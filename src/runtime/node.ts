@@ -2,7 +2,7 @@
 // The engine stays pure; sockets, timers and files live here.
 import * as tls from 'node:tls';
 import * as net from 'node:net';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
 import { Engine, parseReceived } from '../s2s/engine.ts';
@@ -25,7 +25,7 @@ import { RefusalLog } from './refusalLog.ts';
 import { stateDigest } from '../state/digest.ts';
 import { casefold } from '../wire/casemap.ts';
 import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
-import { LinkCapture, captureDirPath, type CaptureTarget } from './linkCapture.ts';
+import { CAPTURE_BYTES_PER_FILE, CAPTURE_BYTES_PER_LINK, LinkCapture, captureDirPath, captureFilesOf, pruneCaptureDir, type CaptureTarget } from './linkCapture.ts';
 import { PasswordChecker } from '../link/passwords.ts';
 
 interface ConnState {
@@ -869,8 +869,19 @@ export class TslinkNode {
   private captureTargets(block: LinkConfig | undefined, id: string, dir: 'in' | 'out', address: string): CaptureTarget[] {
     const note = `link ${block?.name ?? '(no link block)'} (${id}, ${dir === 'out' ? 'to' : 'from'} ${address})`;
     const out: CaptureTarget[] = [];
-    if (block?.capture) out.push({ path: block.capture, note });
-    if (this.opts.captureDir) out.push({ path: captureDirPath(this.opts.captureDir, block?.name ?? id), note });
+    if (block?.capture) {
+      // An appended file: this connection may add what is left of the file's share.
+      let size = 0;
+      try { size = statSync(block.capture).size; } catch { /* not there yet */ }
+      const left = CAPTURE_BYTES_PER_LINK - size;
+      if (left > 0) out.push({ path: block.capture, note, maxBytes: Math.min(left, CAPTURE_BYTES_PER_FILE) });
+      else this.log.warn({ event: 'CAPTURE_LIMIT', path: block.capture, bytes: size }, `capture ${block.capture} has reached ${CAPTURE_BYTES_PER_LINK} bytes: not recording ${block.name} (move the file away to record again)`);
+    }
+    if (this.opts.captureDir) {
+      const removed = pruneCaptureDir(this.opts.captureDir, captureFilesOf(block?.name ?? null));
+      if (removed.length) this.log.info({ event: 'CAPTURE_PRUNED', removed }, `removed ${removed.length} old capture file(s) to stay within the per-link limit`);
+      out.push({ path: captureDirPath(this.opts.captureDir, block?.name ?? id), note, maxBytes: CAPTURE_BYTES_PER_FILE });
+    }
     return out;
   }
 
