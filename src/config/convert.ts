@@ -18,6 +18,7 @@ import {
   linkSchema,
   listenSchema,
   meSchema,
+  rpcUserSchema,
   setSchema,
   type ConfSchema,
   type Normalisation,
@@ -62,7 +63,7 @@ export function convertTree(nodes: ConfigNode[], root: SourcePos, sink: MessageS
 class Converter {
   private readonly positions = new PositionTable();
   private readonly reported = new Set<string>();
-  private readonly document: RawDocument = { listen: [], link: [], class: [], ulines: [], 'deny-link': [], 'except-ban': [] };
+  private readonly document: RawDocument = { listen: [], link: [], class: [], ulines: [], 'deny-link': [], 'except-ban': [], 'rpc-user': [] };
 
   constructor(
     private readonly sink: MessageSink,
@@ -95,6 +96,13 @@ class Converter {
         return;
       case 'ulines':
         if (this.isBlock(node, 'ulines', false)) this.ulines(node);
+        return;
+      case 'rpc-user':
+        if (this.isBlock(node, 'rpc-user', true)) this.pushTopBlock(node, rpcUserSchema, doc['rpc-user'], '/rpc-user', `rpc-user "${node.value}"`, node.value);
+        return;
+      case 'rpc-class':
+        // UnrealIRCd's rpc-class.default.conf defines full and read-only, the two classes tslink has built in.
+        this.sink.warn(node.pos, `rpc-class ${node.value ?? ''} { } ignored: tslink has the built-in rpc-classes full and read-only only (rpc-user::rpc-class names one of them)`);
         return;
       case 'set':
         if (this.isBlock(node, 'set', false)) this.set(node);

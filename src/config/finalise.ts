@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import type { PositionTable } from './positions.ts';
 import { DEFAULT_CLASS_NAME } from './rules.ts';
-import type { RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawSet } from './schema.ts';
-import type { ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import type { RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawRpcUser, RawSet } from './schema.ts';
+import type { ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
 
 /** Values used when a class block (or the whole `servers` class) leaves them out. */
 export const CLASS_DEFAULTS = { pingFreq: 90, connFreq: 15, maxClients: 10, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 };
@@ -40,28 +40,52 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
   if (!Object.hasOwn(classes, DEFAULT_CLASS_NAME)) {
     classes[DEFAULT_CLASS_NAME] = { name: DEFAULT_CLASS_NAME, ...CLASS_DEFAULTS, pos: { file: '<built-in>', line: 0 } };
   }
+  const set = finaliseSet(doc.set, positions, resolvePath);
   return {
     me: { name: doc.me.name, info: doc.me.info, sid: doc.me.sid, pos: doc.me.pos },
-    listen: doc.listen.map((raw) => finaliseListen(raw, resolvePath)),
+    listen: doc.listen.map((raw) => finaliseListen(raw, resolvePath, set.dataDirectory)),
     links: doc.link.map((raw) => finaliseLink(raw, resolvePath)),
     classes,
     ulines: [...doc.ulines],
-    set: finaliseSet(doc.set, positions, resolvePath),
+    set,
     denyLink: doc['deny-link'].map(finaliseDenyLink),
     exceptBan: doc['except-ban'].map(finaliseExceptBan),
+    rpcUsers: (doc['rpc-user'] ?? []).map(finaliseRpcUser),
   };
 }
 
-function finaliseListen(raw: RawListen, resolvePath: PathResolver): ListenConfig {
+/** An rpc-user mask as an address mask (`*@10.0.0.1` → `10.0.0.1`, as except ban masks). */
+export function rpcUserMasks(raw: Pick<RawRpcUser, 'match' | 'mask'>): unknown[] {
+  return [...(raw.match?.ip ?? []), ...(raw.match?.mask ?? []), ...(raw.mask ?? [])];
+}
+
+function finaliseRpcUser(raw: RawRpcUser): RpcUserConfig {
+  return {
+    name: raw.name,
+    match: rpcUserMasks(raw).map((m) => exceptBanAddressMask(String(m))),
+    passwordHash: raw.password ?? '',
+    rpcClass: raw['rpc-class'] === 'read-only' ? 'read-only' : 'full',
+    pos: raw.pos,
+  };
+}
+
+function finaliseListen(raw: RawListen, resolvePath: PathResolver, dataDirectory: string | undefined): ListenConfig {
+  const rpc = raw.options?.rpc === true;
   const listen: ListenConfig = {
     serversOnly: raw.options?.serversonly === true,
     clientsOnly: raw.options?.clientsonly === true,
-    tls: raw.options?.tls === true,
+    // An rpc listener on ip/port is HTTPS whatever options say (UnrealIRCd forces TLS there too).
+    tls: raw.options?.tls === true || (rpc && raw.file === undefined),
     pos: raw.pos,
   };
+  if (rpc) listen.rpc = true;
   if (raw.ip !== undefined) listen.ip = raw.ip;
   if (raw.port !== undefined) listen.port = raw.port;
-  if (raw.file !== undefined) listen.file = resolvePath(raw.pos, raw.file);
+  if (raw.file !== undefined) {
+    // The rpc socket lives in the data directory (UnrealIRCd: listen::file relative to its data dir).
+    if (rpc && !path.isAbsolute(raw.file)) listen.file = dataDirectory !== undefined ? path.resolve(dataDirectory, raw.file) : raw.file;
+    else listen.file = resolvePath(raw.pos, raw.file);
+  }
   const tlsOptions = raw['tls-options'];
   if (tlsOptions) {
     listen.tlsOptions = {};

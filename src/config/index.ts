@@ -19,6 +19,7 @@ export type {
   LinkVerify,
   ListenConfig,
   MeConfig,
+  RpcUserConfig,
   SetConfig,
   SourcePos,
   TslinkConfig,

@@ -10,7 +10,9 @@ import { childPointer, type PositionTable } from './positions.ts';
 import type { RawDocument, RawLink, RawListen } from './schema.ts';
 import type { SourcePos } from './types.ts';
 import { parseRule } from './connectionRule.ts';
-import { exceptBanAddressMask, parseConnectFlood } from './finalise.ts';
+import { exceptBanAddressMask, parseConnectFlood, rpcUserMasks } from './finalise.ts';
+import { createRequire } from 'node:module';
+import type { RawRpcUser } from './schema.ts';
 
 /** The class every link uses unless it names another; it always exists. */
 export const DEFAULT_CLASS_NAME = 'servers';
@@ -23,6 +25,18 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   ctx.checkSet();
   doc['deny-link'].forEach((d, i) => ctx.checkDenyLink(d.rule, i, d.pos));
   doc['except-ban'].forEach((d, i) => ctx.checkExceptBan(d.mask, i, d.pos));
+  (doc['rpc-user'] ?? []).forEach((u, i) => ctx.checkRpcUser(u, i));
+  ctx.checkRpcListeners();
+}
+
+/** Is the optional `argon2` package installed (the only way this node can check an `$argon2id$` hash)? */
+export function argon2Available(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('argon2');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 class RuleContext {
@@ -173,10 +187,51 @@ class RuleContext {
     }
   }
 
+  /** An rpc-user block: IP masks that parse, a class, a hash this node can check. */
+  checkRpcUser(user: RawRpcUser, index: number): void {
+    const base = childPointer('/rpc-user', index);
+    const label = `rpc-user "${user.name}"`;
+    const masks = rpcUserMasks(user);
+    if (masks.length === 0) {
+      this.sink.error(user.pos, 'needs match { ip ...; } (the addresses this login may be used from, like match { ip 127.0.0.1; })', label);
+    }
+    masks.forEach((m) => {
+      if (typeof m !== 'string' || m.length === 0 || /\s/.test(m)) return; // the schema reports it
+      const r = parseAddressMask(exceptBanAddressMask(m));
+      if (!r.ok) this.sink.error(this.posOf(base, ['match'], user.pos), `mask "${m}": ${r.reason}`, label);
+    });
+    if (user['rpc-class'] === undefined) {
+      this.sink.warn(user.pos, 'no rpc-class: assuming rpc-class full (every call allowed), as UnrealIRCd does; say rpc-class full; or rpc-class read-only;', label);
+    }
+    if (typeof user.password === 'string' && user.password.startsWith('$argon2') && !argon2Available()) {
+      this.sink.warn(this.posOf(base, ['password'], user.pos), 'an $argon2id$ hash needs the "argon2" package, which is not installed: this login is refused until it is (or use a $scrypt$ hash from "tslink mkpasswd")', label);
+    }
+  }
+
+  /** rpc-user names are unique; an HTTPS rpc listener without any rpc-user refuses everyone. */
+  checkRpcListeners(): void {
+    const users = this.doc['rpc-user'] ?? [];
+    const names = new Map<string, SourcePos>();
+    for (const u of users) {
+      if (typeof u.name !== 'string') continue;
+      const first = names.get(u.name);
+      if (first) this.sink.error(u.pos, `duplicate rpc-user block (the first is at ${where(first)})`, `rpc-user "${u.name}"`);
+      else names.set(u.name, u.pos);
+    }
+    const https = this.doc.listen.filter((l) => l.options?.rpc === true && l.file === undefined);
+    if (https.length > 0 && users.length === 0) {
+      for (const l of https) this.sink.warn(l.pos, 'an rpc listener on ip/port (HTTPS) needs rpc-user blocks: without one every connection is refused', 'listen');
+    }
+  }
+
   checkListen(listen: RawListen, index: number): void {
     const base = childPointer('/listen', index);
     const at = (...path: (string | number)[]): SourcePos => this.posOf(base, path, listen.pos);
     const label = 'listen';
+    if (listen.options?.rpc === true) {
+      this.checkRpcListen(listen, at, label);
+      return;
+    }
     const hasIp = listen.ip !== undefined;
     const hasFile = listen.file !== undefined;
     if (hasIp === hasFile) {
@@ -196,6 +251,30 @@ class RuleContext {
     }
     const acceptsServers = options.clientsonly !== true;
     if (acceptsServers && options.tls !== true) this.checkPlaintextListen(listen, label);
+  }
+
+  /** `listen { ...; options { rpc; } }`: JSON-RPC only, never server links. */
+  private checkRpcListen(listen: RawListen, at: (...path: (string | number)[]) => SourcePos, label: string): void {
+    const hasIp = listen.ip !== undefined;
+    const hasFile = listen.file !== undefined;
+    if (hasIp === hasFile) {
+      this.sink.error(listen.pos, hasIp ? 'use either ip and port, or file, not both' : 'needs file "rpc.socket" (a unix socket) or ip and port (HTTPS)', label);
+    } else if (hasIp && listen.port === undefined) {
+      this.sink.error(listen.pos, '"port" is required with "ip"', label);
+    } else if (hasFile && listen.port !== undefined) {
+      this.sink.error(at('port'), '"port" does not apply to a unix socket file', label);
+    }
+    const options = listen.options ?? {};
+    if (options.serversonly === true || options.clientsonly === true) {
+      this.sink.error(at('options'), 'an rpc listener takes no server or client connections: remove serversonly/clientsonly', `${label} → options`);
+    }
+    if (hasFile && (options.tls === true || listen['tls-options'] !== undefined)) {
+      this.sink.error(at('options'), 'a unix rpc socket has no TLS (its file mode is its protection): remove tls / tls-options', `${label} → options`);
+    }
+    const tlsOptions = listen['tls-options'];
+    if (tlsOptions && (tlsOptions.certificate === undefined) !== (tlsOptions.key === undefined)) {
+      this.sink.error(at('tls-options'), 'certificate and key must be given together', `${label} → tls-options`);
+    }
   }
 
   private checkPlaintextListen(listen: RawListen, label: string): void {

@@ -49,7 +49,7 @@ export interface RawListen {
   ip?: string;
   port?: number;
   file?: string;
-  options?: { serversonly?: boolean; clientsonly?: boolean; tls?: boolean };
+  options?: { serversonly?: boolean; clientsonly?: boolean; tls?: boolean; rpc?: boolean };
   'tls-options'?: { certificate?: string; key?: string };
   pos: SourcePos;
 }
@@ -100,6 +100,17 @@ export interface RawDocument {
   set?: RawSet;
   'deny-link': RawDenyLink[];
   'except-ban': RawExceptBan[];
+  'rpc-user': RawRpcUser[];
+}
+
+/** `rpc-user <name> { match { ip ...; } password "..."; rpc-class ...; }` (UnrealIRCd's block; `mask` is its older form of match). */
+export interface RawRpcUser {
+  name: string;
+  match?: { ip?: string[]; mask?: string[] };
+  mask?: string[];
+  password?: string;
+  'rpc-class'?: string;
+  pos: SourcePos;
 }
 
 /** `except ban { mask ...; type ...; }` (UnrealIRCd's block; tslink reads type connect-flood). */
@@ -183,7 +194,7 @@ export const listenSchema = topBlock({
   ip: text('an IPv4 or IPv6 address, or *', { format: 'bind-address' }),
   port: integer(1, 65535),
   file: filePath(),
-  options: block({ serversonly: flag(), clientsonly: flag(), tls: flag() }),
+  options: block({ serversonly: flag(), clientsonly: flag(), tls: flag(), rpc: flag() }),
   'tls-options': block({ certificate: filePath(), key: filePath() }),
 });
 
@@ -301,6 +312,26 @@ export const exceptBanSchema = topBlock(
   ['mask'],
 );
 
+/** UnrealIRCd's rule for rpc-user names: letters, digits, "-" and "_", at most NICKLEN - 4 (26) characters. */
+export const RPC_USER_NAME_PATTERN = '^[A-Za-z0-9_-]{1,26}$';
+
+const RPC_PASSWORD_TEXT =
+  'a password hash: "$scrypt$..." from "tslink mkpasswd", or UnrealIRCd\'s "$argon2id$..." ' +
+  '(a plaintext password is not accepted: hash it with "tslink mkpasswd")';
+
+const RPC_MASK_TEXT = 'an IP mask like 127.0.0.1, 192.0.2.0/24, 10.* or ::1 (a "*@" in front is allowed)';
+
+export const rpcUserSchema = topBlock(
+  {
+    name: text('a login name: letters, digits, "-" and "_", at most 26 characters', { pattern: RPC_USER_NAME_PATTERN }),
+    match: block({ ip: list(word(RPC_MASK_TEXT)), mask: list(word(RPC_MASK_TEXT)) }, [], 'a block: match { ip 127.0.0.1; }'),
+    mask: list(word(RPC_MASK_TEXT)),
+    password: text(RPC_PASSWORD_TEXT, { pattern: '^(\\$scrypt\\$\\S+|\\$argon2id\\$\\S+)$' }),
+    'rpc-class': text('full or read-only (the rpc-classes tslink has)', { enum: ['full', 'read-only'] }),
+  },
+  ['name', 'password'],
+);
+
 /** The whole raw document. */
 export const documentSchema: ConfSchema = {
   type: 'object',
@@ -313,6 +344,7 @@ export const documentSchema: ConfSchema = {
     set: setSchema,
     'deny-link': { type: 'array', items: denyLinkSchema },
     'except-ban': { type: 'array', items: exceptBanSchema },
+    'rpc-user': { type: 'array', items: rpcUserSchema },
   },
   required: ['me', 'listen', 'link', 'class', 'ulines', 'deny-link', 'except-ban'],
   additionalProperties: false,

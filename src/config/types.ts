@@ -51,7 +51,12 @@ export interface ListenConfig {
   /** IPv4/IPv6 address to bind, or `*` for all addresses. */
   ip?: string;
   port?: number;
-  /** Unix socket path (`file "path";`), instead of ip/port. */
+  /**
+   * Unix socket path (`file "path";`), instead of ip/port. For an `rpc` listener a relative path is
+   * relative to the data directory (as UnrealIRCd has it): resolved against `set::data-directory`
+   * when the configuration sets one, else kept relative for the node to resolve against its data
+   * directory (`--data-dir`); see src/rpc/nodeAdapter.ts rpcSocketPath().
+   */
   file?: string;
   /** `options { serversonly; }`: only server links may use this port. */
   serversOnly: boolean;
@@ -59,6 +64,13 @@ export interface ListenConfig {
   clientsOnly: boolean;
   /** `options { tls; }`: TLS from the first byte. */
   tls: boolean;
+  /**
+   * `options { rpc; }`: UnrealIRCd's JSON-RPC (src/rpc/) instead of server links. On a unix socket
+   * (`file`) without authentication (the socket is created 0600: the file system is its access
+   * control); on ip/port always HTTPS (`POST /api` and WebSocket) with `rpc-user` logins.
+   * Present (true) only on such a listener.
+   */
+  rpc?: true;
   /** `tls-options { certificate ...; key ...; }`: overrides the node's default certificate. */
   tlsOptions?: { certificate?: string; key?: string };
   pos: SourcePos;
@@ -205,6 +217,19 @@ export interface SetConfig {
   extra: ConfigNode[];
 }
 
+/** `rpc-user <name> { match { ip ...; } password "<hash>"; rpc-class full|read-only; }`: a JSON-RPC login over HTTPS. */
+export interface RpcUserConfig {
+  /** Login name (letters, digits, "-", "_"; at most 26 characters). */
+  name: string;
+  /** IP masks (`match { ip ...; }`, or `mask ...;`) the login is allowed from; at least one. */
+  match: string[];
+  /** `$scrypt$…` (tslink mkpasswd) or `$argon2id$…` (UnrealIRCd's mkpasswd; needs the argon2 package). */
+  passwordHash: string;
+  /** `rpc-class`: `full` (everything; the default, with a warning, as in UnrealIRCd) or `read-only`. */
+  rpcClass: 'full' | 'read-only';
+  pos: SourcePos;
+}
+
 /** The whole validated configuration. */
 export interface TslinkConfig {
   me: MeConfig;
@@ -218,4 +243,6 @@ export interface TslinkConfig {
   denyLink: DenyLinkConfig[];
   /** `except ban { mask; type; }` blocks (the connect-flood exemptions are what tslink reads). */
   exceptBan: ExceptBanConfig[];
+  /** `rpc-user` blocks: the logins of the HTTPS JSON-RPC listeners (`listen { options { rpc; } }`). */
+  rpcUsers: RpcUserConfig[];
 }

@@ -4,7 +4,9 @@ import * as tls from 'node:tls';
 import * as net from 'node:net';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
+import type { ConfigResult, LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
+import { RpcService } from '../rpc/nodeAdapter.ts';
+import type { LinkStatus } from '../rpc/api.ts';
 import { Engine, parseReceived } from '../s2s/engine.ts';
 import { eauthOf } from '../s2s/protoctl.ts';
 import type { Link } from '../s2s/link.ts';
@@ -120,6 +122,8 @@ export interface NodeOptions {
   /** Record every link to `DIR/<link block name or connection id>-<timestamp>.txt` (tslink start --capture-dir). */
   captureDir?: string;
   now?: () => number;
+  /** Reads the configuration again (the --config file), for a reload asked over JSON-RPC (server.rehash). */
+  loadConfig?: () => ConfigResult;
 }
 
 export class TslinkNode {
@@ -160,6 +164,12 @@ export class TslinkNode {
   private captureSecrets: string[] = [];
   /** Capture files still being flushed and closed (stop() waits for them). */
   private captureClosing = new Set<Promise<void>>();
+  /** UnrealIRCd's JSON-RPC (listen blocks with options { rpc; }), once started. */
+  private rpc: RpcService | null = null;
+  /** The JSON-RPC service (null before start()). */
+  get rpcService(): RpcService | null { return this.rpc; }
+  /** When each connection was made and when its peer finished its burst (ms since the epoch), for status views. */
+  private connTimes = new Map<string, { connectedAt: number; syncedAt?: number }>();
   /** Listening addresses after start (port 0 resolves to the real port). */
   readonly ports: { host: string; port: number }[] = [];
 
@@ -249,9 +259,12 @@ export class TslinkNode {
     for (const l of this.config.listen) {
       // tslink has no client side (yet): a port for clients only is not opened at all, rather
       // than opened as a server port the operator did not ask for.
+      if (l.rpc) continue; // the JSON-RPC service opens these
       if (l.clientsOnly) { this.log.warn({ event: 'LISTEN_SKIPPED', ip: l.ip, port: l.port, file: l.file }, `listen ${l.file ?? `${l.ip}:${l.port}`} is clientsonly: not opened (tslink accepts only server links)`); continue; }
       await this.listen(l);
     }
+    this.rpc = new RpcService(this, { loadConfig: this.opts.loadConfig, tls: { keyPem: this.keyPem, certPem: this.certPem } });
+    await this.rpc.start();
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
     this.timers.add(setInterval(() => this.flushRefusals(), 60_000));
     this.scheduleAutoconnect();
@@ -273,7 +286,7 @@ export class TslinkNode {
   private async readTls(cfg: TslinkConfig, generate: boolean): Promise<{ keyPem: string; certPem: string }> {
     const dir = join(cfg.set.dataDirectory ?? '.tslink-data', 'tls');
     let keyPath = join(dir, 'server.key'), certPath = join(dir, 'server.crt');
-    const l = cfg.listen.find((x) => x.tlsOptions?.certificate && x.tlsOptions?.key);
+    const l = cfg.listen.find((x) => !x.rpc && x.tlsOptions?.certificate && x.tlsOptions?.key);
     if (l?.tlsOptions?.certificate && l.tlsOptions.key) {
       certPath = l.tlsOptions.certificate;
       keyPath = l.tlsOptions.key;
@@ -504,6 +517,8 @@ export class TslinkNode {
     this.openSockets.add(socket);
     socket.once('close', () => this.openSockets.delete(socket));
     const st: ConnState = { conn, tls: isTls, listenerLoopback, block };
+    this.connTimes.set(id, { connectedAt: Date.now() });
+    socket.once('close', () => this.connTimes.delete(id));
     this.conns.set(id, st);
     conn.onLine = (line) => {
       this.engine.receive(id, line);
@@ -615,6 +630,8 @@ export class TslinkNode {
       }
       case 'synced': {
         const st = this.conns.get(ef.link);
+        const times = this.connTimes.get(ef.link);
+        if (times) times.syncedAt = Date.now();
         st?.conn.markRegistered();
         if (st?.block) this.backoffs.get(casefold(st.block.name))?.reset();
         if (this.syncingOut.delete(ef.link)) {
@@ -772,6 +789,7 @@ export class TslinkNode {
     for (const b of next.links) if (!findLink(old, b.name)) changes.push(`link ${b.name} added`);
     for (const b of old.links) if (!findLink(next, b.name)) changes.push(`link ${b.name} removed`);
     changes.push(...await this.reconcileListeners(next));
+    changes.push(...(await this.rpc?.reload() ?? []));
     this.recheckLinks();
     this.pump();
     if (this.sequential) this.scheduleAutoconnect();
@@ -783,7 +801,7 @@ export class TslinkNode {
   /** Open the listen blocks a reload added, close the ones it removed; returns what it did. */
   private async reconcileListeners(next: TslinkConfig): Promise<string[]> {
     const out: string[] = [];
-    const wanted = new Map(next.listen.filter((l) => !l.clientsOnly).map((l) => [listenKey(l), l]));
+    const wanted = new Map(next.listen.filter((l) => !l.clientsOnly && !l.rpc).map((l) => [listenKey(l), l]));
     for (const [key, entry] of [...this.listeners]) {
       if (wanted.has(key)) continue;
       this.listeners.delete(key);
@@ -841,6 +859,7 @@ export class TslinkNode {
 
   async stop(reason = 'Server shutting down'): Promise<void> {
     this.stopping = true;
+    await this.rpc?.stop().catch(() => {});
     for (const t of this.timers) clearTimeout(t);
     if (this.autoTimer) { clearInterval(this.autoTimer); this.autoTimer = null; }
     for (const l of [...this.engine.links.values()]) {
@@ -911,6 +930,20 @@ export class TslinkNode {
     const p = cap.close(reason === 'Connection closed' ? 'connection closed by peer' : `connection closed: ${reason}`);
     this.captureClosing.add(p);
     void p.finally(() => this.captureClosing.delete(p));
+  }
+
+  /** Every connection the engine knows, for status views (tslink status, JSON-RPC). */
+  linkStats(): LinkStatus[] {
+    const out: LinkStatus[] = [];
+    for (const l of this.engine.links.values()) {
+      const st = this.conns.get(l.id);
+      const t = this.connTimes.get(l.id);
+      out.push({
+        id: l.id, name: l.name, sid: l.server?.sid ?? l.peerSid, direction: l.direction, address: st?.conn.address ?? l.address, phase: l.phase,
+        connectedAt: t?.connectedAt, syncedAt: t?.syncedAt, sendq: st?.conn.socket.writableLength, sendqMax: st?.conn.sendQLimit,
+      });
+    }
+    return out;
   }
 
   digest(): string { return stateDigest(this.engine.net, this.engine.tkl, this.engine.now()); }
