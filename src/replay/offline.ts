@@ -5,6 +5,7 @@
 // network just before the line that ends the link (SQUIT of either end, ERROR, or close).
 import { eauthOf, protoctlToken } from '../s2s/protoctl.ts';
 import { parseTs } from '../s2s/validate.ts';
+import { serverDescription } from '../s2s/handlers/server.ts';
 import { Engine } from '../s2s/engine.ts';
 import { parseLine } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
@@ -66,8 +67,9 @@ function identityOf(rows: CaptureRow[], dir: '<' | '>'): Identity {
     } else if (m.command === 'SERVER') {
       if (!id.name) id.name = m.params[0] ?? '';
       const desc = m.params[2] ?? '';
-      const vl = /^U\d+-[^ -]*-([0-9A-Z]{3}) ?(.*)$/.exec(desc);
-      id.info = vl ? vl[2] : desc;
+      // The description as the engine reads it (server.ts serverDescription), the SID from the VL prefix.
+      id.info = serverDescription(desc, id.caps.has('VL'));
+      const vl = /^U\d+-[^ ]*-([0-9A-Z]{3})(?: |$)/.exec(desc);
       if (!id.sid && vl) id.sid = vl[1];
     }
   }

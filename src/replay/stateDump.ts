@@ -26,6 +26,7 @@ import { modeSort } from '../s2s/userWire.ts';
 import { memberMdCount, memberMdEntries } from '../state/membership.ts';
 import { tsJson, type Ts } from '../state/ts.ts';
 import { parseTs } from '../s2s/validate.ts';
+import { virtualHost } from '../state/user.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -123,7 +124,10 @@ function userObject(u: User): JsonObject {
     modes: [...u.umodes].sort(modeSort).join(''),
   };
   if (u.realname) user.realname = t(u.realname);
-  if (u.umodes.has('x') && u.vhost && u.vhost !== u.realHost) user.vhost = t(u.vhost);
+  // json.c: the virtual host while +x, unless it is the real host; for a +x user without a vhost
+  // of its own that is its cloak (UnrealIRCd's virthost := cloakedhost).
+  const vhost = virtualHost(u);
+  if (u.umodes.has('x') && vhost !== u.realHost) user.vhost = t(vhost);
   if (u.cloak && u.cloak !== '*') user.cloakedhost = t(u.cloak);
   if (u.account && u.account !== '0' && u.account !== '*') user.account = t(u.account);
   const operlogin = u.md.get('operlogin'), operclass = u.md.get('operclass');

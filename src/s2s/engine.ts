@@ -2,16 +2,18 @@
 // events (link up/down, clock); output: state changes in `net`/`tkl` plus effects
 // (lines to send per link, closes, logs, TKL persistence) collected until drain().
 import { casefold } from '../wire/casemap.ts';
-import { BIGLINE_COMMANDS, BIGLINES_MAX, BODY_MAX, MAX_PARAMS_SERVER } from '../wire/limits.ts';
+import { BIGLINE_COMMANDS, BODY_MAX, LINE_MAX_IN, LINE_MAX_OUT, MAX_PARAMS_SERVER } from '../wire/limits.ts';
 import { cutAtBreak, parseFrom, type Message, type Tags } from '../wire/message.ts';
 import { Network } from '../state/network.ts';
 import type { LinkId, Server, User } from '../state/model.ts';
 import { TklTable } from '../tkl/tklTable.ts';
 import type { Effect, LogLevel } from './effects.ts';
-import { Link, type LinkPolicy } from './link.ts';
+import { Link, type LinkPolicy, type LimitedLog } from './link.ts';
 import { COMMANDS, FAST_COMMANDS } from './commandTable.ts';
 import { startHandshake } from './handshake.ts';
 import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
+import { splitLine } from './lineSplit.ts';
+import { displayedHost } from '../state/user.ts';
 
 export interface AuthRequest {
   link: LinkId;
@@ -62,6 +64,15 @@ export interface Ctx {
 
 export const PROTOCOL = 6100;
 
+/** What an unauthenticated peer is told of any refusal (Engine.toldPeer()). */
+export const PRE_AUTH_REFUSAL = 'Link denied (No link block found with your server name or link::incoming::mask did not match)';
+
+/**
+ * Seconds between two log lines of one rate-limited event on one link (logLimited()): the first
+ * occurrence is logged at once, later ones are counted and summed up at most this often.
+ */
+export const LIMITED_LOG_INTERVAL = 60;
+
 /** What drain() returns when nothing is queued (shared: callers only read it). */
 const NO_EFFECTS: Effect[] = Object.freeze([]) as unknown as Effect[];
 
@@ -77,6 +88,8 @@ export class Engine {
   readonly localCaps: Set<string>;
   readonly localChanmodes = new ChanModeGroups(DEFAULT_CHANMODES);
   private out: Effect[] = [];
+  /** logLimited() counts of lines of local origin (those of links are on the Link). */
+  private readonly localLimited = new Map<string, LimitedLog>();
   readonly bootTime: number;
   /** Highest global user count seen (NETINFO). */
   maxGlobal = 0;
@@ -105,16 +118,73 @@ export class Engine {
   }
   emit(e: Effect): void { this.out.push(e); }
 
-  /** Queue a line for a link, applying that link's capabilities (tags only with MTAGS; length limits). */
+  /**
+   * log() for what may come once per line (a line or parameter cut, a refused UID, ...): counted
+   * per link and per event (Link.limited), the first one logged at once, the later ones summed
+   * up in one line at most every LIMITED_LOG_INTERVAL seconds (here, or by tick()), and what is
+   * left when the link closes. Never one log line per bad line.
+   */
+  logLimited(level: LogLevel, event: string, msg: string, link?: Link | null): void {
+    const m = link ? link.limited : this.localLimited;
+    const now = this.now();
+    const r = m.get(event);
+    if (r === undefined) {
+      m.set(event, { level, total: 1, pending: 0, lastLog: now, last: '' });
+      this.log(level, event, `${msg} (further ${event} ${link ? 'on this link' : 'of local origin'} are counted and logged at most every ${LIMITED_LOG_INTERVAL} s)`, link);
+      return;
+    }
+    r.total++;
+    r.pending++;
+    r.last = msg;
+    if (now - r.lastLog >= LIMITED_LOG_INTERVAL) this.flushLimited(event, r, now, link ?? null);
+  }
+
+  /** The summary line of the occurrences logLimited() counted and has not logged yet. */
+  private flushLimited(event: string, r: LimitedLog, now: number, link: Link | null): void {
+    if (r.pending === 0) return;
+    this.log(r.level, event, `${r.pending} more ${event} in the last ${Math.max(0, now - r.lastLog)} s (${r.total} ${link ? 'on this link' : 'of local origin'}); the latest: ${r.last}`, link);
+    r.pending = 0;
+    r.last = '';
+    r.lastLog = now;
+  }
+
+  /** logLimited() summaries that are due (force: all of them, e.g. when the link closes). */
+  private flushLimitedAll(m: Map<string, LimitedLog>, link: Link | null, force: boolean): void {
+    if (m.size === 0) return;
+    const now = this.now();
+    for (const [event, r] of m) if (r.pending > 0 && (force || now - r.lastLog >= LIMITED_LOG_INTERVAL)) this.flushLimited(event, r, now, link);
+  }
+
+  /**
+   * Queue a line for a link, applying that link's capabilities: tags only with MTAGS, and its
+   * length limit (a body of BODY_MAX bytes without BIGLINES, a whole line of LINE_MAX_OUT with it).
+   * A longer SJOIN or MODE is split into lines that fit (lineSplit.ts); anything else is cut to
+   * the limit, and what is cut or left out is logged (LINE_CUT_FOR_PEER, LINE_ITEM_DROPPED).
+   */
   send(link: Link, body: string, tags?: string | null): void {
     if (link.phase === 'closed') return;
-    const max = link.has('BIGLINES') ? BIGLINES_MAX : BODY_MAX;
-    if (body.length > max) {
-      const cmd = commandOf(body);
-      if (!(BIGLINE_COMMANDS.has(cmd) && link.has('BIGLINES'))) body = body.slice(0, max);
-    }
+    if (body.length > BODY_MAX) { this.sendLong(link, body, tags); return; }
     const line = tags && link.has('MTAGS') ? `@${tags} ${body}` : body;
     this.out.push({ kind: 'send', link: link.id, line });
+  }
+
+  /** send() of a body over BODY_MAX bytes. */
+  private sendLong(link: Link, body: string, tags?: string | null): void {
+    const t = tags && link.has('MTAGS') ? tags : null;
+    const big = link.has('BIGLINES');
+    const max = big ? Math.max(BODY_MAX, LINE_MAX_OUT - (t !== null ? t.length + 2 : 0)) : BODY_MAX;
+    const push = (b: string): void => { this.out.push({ kind: 'send', link: link.id, line: t !== null ? `@${t} ${b}` : b }); };
+    if (body.length <= max) { push(body); return; }
+    const split = splitLine(body, max, this.localChanmodes);
+    if (split !== null) {
+      for (const l of split.lines) push(l);
+      if (split.dropped.length) {
+        this.logLimited('warn', 'LINE_ITEM_DROPPED', `${commandOf(body)} for ${link.name} split into ${split.lines.length} lines of at most ${max} bytes${big ? '' : ' (no BIGLINES)'}; left out, too long for any line: ${split.dropped.map((x) => x.slice(0, 64)).join(' ')}`, link);
+      }
+      return;
+    }
+    this.logLimited('warn', 'LINE_CUT_FOR_PEER', `${commandOf(body)} of ${body.length} bytes cut to ${max} for ${link.name}${big ? '' : ' (no BIGLINES)'}: ${body.slice(0, 80)}...`, link);
+    push(body.slice(0, max));
   }
 
   /** Is there any linked link other than `except` (i.e. would a broadcast send anything)? */
@@ -137,16 +207,26 @@ export class Engine {
   /** Exit a link: ERROR + close, and remove everything behind it. */
   exitLink(link: Link, reason: string, opts: { sendError?: boolean; origin?: Link | null } = {}): void {
     if (link.phase === 'closed') return;
-    if (opts.sendError !== false) this.send(link, `ERROR :Closing Link: ${link.name}[${link.address || link.name}] (${reason})`);
+    if (opts.sendError !== false) this.send(link, `ERROR :Closing Link: ${link.name}[${link.address || link.name}] (${this.toldPeer(link, reason)})`);
     const wasLinked = link.phase === 'linked';
     link.phase = 'closed';
     this.out.push({ kind: 'close', link: link.id, reason });
+    this.flushLimitedAll(link.limited, link, true);
     this.log('warn', wasLinked ? 'LINK_DISCONNECTED' : 'LINK_DENIED', `Link ${link.name} closed: ${reason}`, link);
     if (link.server && this.net.serversBySid.get(link.server.sid) === link.server) {
       // SQUIT goes to every other link except the one the removal came from (remove_dependents()).
       this.removeServerTree(link.server, reason, opts.origin ?? link);
     }
     this.links.delete(link.id);
+  }
+
+  /**
+   * What a peer is told of why its link is closed. Before an incoming peer is authenticated, every
+   * refusal reads the same (UnrealIRCd's words for "no such link"), so a stranger learns nothing
+   * about which link blocks exist or which check failed; the log keeps the real reason.
+   */
+  toldPeer(link: Link, reason: string): string {
+    return link.direction === 'in' && link.phase === 'handshake' && !link.authorized ? PRE_AUTH_REFUSAL : reason;
   }
 
   /** Remove a server and all behind it; tell the other links with SQUIT (NOQUIT semantics). */
@@ -213,15 +293,18 @@ export class Engine {
     }
   }
 
-  /** Periodic housekeeping: expire TKLs. */
+  /** Periodic housekeeping: expire TKLs; log the logLimited() summaries that are due. */
   tick(): void {
     for (const e of this.tkl.expire(this.now())) this.out.push({ kind: 'tkl', op: 'del', entry: e });
+    for (const l of this.links.values()) this.flushLimitedAll(l.limited, l, false);
+    this.flushLimitedAll(this.localLimited, null, false);
   }
 
   /**
    * A line a command's fast path took (CommandSpec.fast): ":<SID> <CMD> <params>" with single
    * spaces, from a server behind `link` that resolveSource() has found before (its cached source),
-   * within the length limit. Anything else, or a fast path that declines, returns false untouched.
+   * whose params need no cutting (a body within BODY_MAX, or any from a BIGLINES peer). Anything
+   * else, or a fast path that declines, returns false untouched.
    */
   private fast(link: Link, line: string, start: number, rawTags: string | null): boolean {
     if (line.charCodeAt(start) !== 58 /* : */ || line.charCodeAt(start + 4) !== 32) return false;
@@ -240,7 +323,14 @@ export class Engine {
   }
 
   private dispatch(link: Link | null, raw: string): void {
-    const line = cutAtBreak(raw);
+    let line = cutAtBreak(raw);
+    if (line.length > LINE_MAX_IN) {
+      // Longer than UnrealIRCd's read buffer keeps (the line reader hands over one byte more, so
+      // that this is seen): cut there, as UnrealIRCd does, and said so.
+      // (Its start only from a registered link: before that it could be a PASS.)
+      this.logLimited('warn', 'LINE_TOO_LONG', `line over ${LINE_MAX_IN} bytes from ${link ? link.name : 'local origin'} cut to ${LINE_MAX_IN}${link === null || link.phase === 'linked' ? ': ' + line.slice(0, 80) + '...' : ''}`, link);
+      line = line.slice(0, LINE_MAX_IN);
+    }
     // The tag section (relayed as is) and where the body starts (splitTagsAndBody(), without copying the body).
     let rawTags: string | null = null;
     let bodyStart = 0;
@@ -252,9 +342,16 @@ export class Engine {
         while (bodyStart < line.length && line.charCodeAt(bodyStart) === 32) bodyStart++;
       }
     }
-    if (link !== null && link.phase === 'linked' && line.length - bodyStart <= BODY_MAX && this.opts.fastPaths !== false && this.fast(link, line, bodyStart, rawTags)) return;
-    const msg = parseBody(line, bodyStart);
+    // A body over BODY_MAX bytes has its params cut (parseBody()), unless it comes from a BIGLINES
+    // peer: that one is taken whole, whatever the command.
+    const long = line.length - bodyStart > BODY_MAX;
+    const cut = long && (link === null || !link.has('BIGLINES'));
+    if (link !== null && link.phase === 'linked' && !cut && this.opts.fastPaths !== false && this.fast(link, line, bodyStart, rawTags)) return;
+    const msg = parseBody(line, bodyStart, cut);
     if (!msg) return; // empty line / only a prefix: silently ignored
+    if (paramsCut > 0) {
+      this.logLimited('warn', 'LINE_PARAMS_CUT', `${msg.command} of ${line.length - bodyStart} bytes from ${link ? link.name + ' (no BIGLINES)' : 'local origin'}: ${paramsCut} param(s) cut to ${BODY_MAX} bytes, as UnrealIRCd does`, link);
+    }
     const spec = COMMANDS.get(msg.command);
     if (link && link.phase === 'handshake') {
       if (spec?.handshake) {
@@ -397,8 +494,9 @@ export class Engine {
  * A received line as the engine reads it: cut at its first CR, LF or NUL, its tag section skipped,
  * its params as the command table has them (at most MAX_PARAMS_SERVER, or the command's maxParams
  * with the rest glued into the last), each cut to 510 bytes in a body over 510 bytes unless the
- * command takes big lines. Null for a line with no command. Whatever looks at a received line
- * before the engine does (the node's password gate, capture redaction) reads it through this.
+ * command takes big lines (the engine itself does not cut the lines of a BIGLINES peer). Null for
+ * a line with no command. Whatever looks at a received line before the engine does (the node's
+ * password gate, capture redaction) reads it through this.
  */
 export function parseReceived(raw: string): Message | null {
   const line = cutAtBreak(raw);
@@ -409,18 +507,27 @@ export function parseReceived(raw: string): Message | null {
     bodyStart = sp;
     while (bodyStart < line.length && line.charCodeAt(bodyStart) === 32) bodyStart++;
   }
-  return parseBody(line, bodyStart);
+  return parseBody(line, bodyStart, line.length - bodyStart > BODY_MAX);
 }
 
-/** parseReceived() of a line already cut at its first break, its body starting at `bodyStart`. */
-function parseBody(line: string, bodyStart: number): Message | null {
-  const bodyLength = line.length - bodyStart;
+/** How many params the last parseBody() cut (0 when none). */
+let paramsCut = 0;
+
+/**
+ * parseReceived() of a line already cut at its first break, its body starting at `bodyStart`;
+ * `cut`: cut each param to 510 bytes (parse.c, for a body over 510 bytes) unless the command takes
+ * big lines. Sets paramsCut.
+ */
+function parseBody(line: string, bodyStart: number, cut: boolean): Message | null {
+  paramsCut = 0;
   let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
   if (!msg) return null;
   const spec = COMMANDS.get(msg.command);
   if (spec?.maxParams && msg.params.length > spec.maxParams) msg = parseFrom(line, bodyStart, spec.maxParams) ?? msg;
-  // Incoming bodies over 510 bytes: each param is cut to 510 bytes unless the command takes big lines.
-  if (bodyLength > BODY_MAX && !BIGLINE_COMMANDS.has(msg.command)) msg.params = msg.params.map((p) => (p.length > BODY_MAX ? p.slice(0, BODY_MAX) : p));
+  if (cut && !BIGLINE_COMMANDS.has(msg.command)) {
+    const p = msg.params;
+    for (let k = 0; k < p.length; k++) if (p[k].length > BODY_MAX) { p[k] = p[k].slice(0, BODY_MAX); paramsCut++; }
+  }
   return msg;
 }
 
@@ -444,17 +551,15 @@ export function sourceId(src: Source): string {
 export function sourceName(src: Source): string {
   return src.kind === 'server' ? src.server.name : src.user.nick;
 }
-/** nick!ident@displayedhost, or the server name. */
+/** nick!ident@displayedhost (make_nick_user_host() with GetHost()), or the server name. */
 export function sourceMask(src: Source): string {
   if (src.kind === 'server') return src.server.name;
   const u = src.user;
   return `${u.nick}!${u.ident}@${displayedHost(u)}`;
 }
 
-/** GetHost(): the virtual host while the user is +x (and has one), else the real host. */
-export function displayedHost(u: User): string {
-  return u.vhost && u.umodes.has('x') ? u.vhost : u.realHost;
-}
+/** GetHost(): the user's virtual host (its vhost, else its cloak) while +x, else its real host (state/user.ts). */
+export { displayedHost };
 
 export function formatParams(params: string[], trailing = true): string {
   let out = '';

@@ -1,8 +1,22 @@
 // Per-link protocol state (what the engine knows about one direct connection).
 import type { LinkId, Server } from '../state/model.ts';
 import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
+import type { LogLevel } from './effects.ts';
 
 export type LinkPhase = 'handshake' | 'linked' | 'closed';
+
+/** One event's count for Engine.logLimited() (lines cut or refused, refused UIDs, ...). */
+export interface LimitedLog {
+  level: LogLevel;
+  /** Occurrences on this link since it came up. */
+  total: number;
+  /** Occurrences not logged yet (summed up in the next log line). */
+  pending: number;
+  /** When the event was last logged (engine clock, seconds). */
+  lastLog: number;
+  /** The latest occurrence not logged yet. */
+  last: string;
+}
 
 export interface LinkPolicy {
   /** U-lined server (services). */
@@ -38,10 +52,17 @@ export class Link {
   receivedProtoctl = false;
   /** TSLINK-* PROTOCTL tokens received (bounded). */
   linkTokens = 0;
+  /**
+   * What was cut or refused on this link, by log event ID (LINE_TOO_LONG, LINE_PARAMS_CUT,
+   * LINE_CUT_FOR_PEER, LINE_ITEM_DROPPED, BAD_HOSTNAME, ...): see Engine.logLimited().
+   */
+  readonly limited = new Map<string, LimitedLog>();
 
   constructor(readonly id: LinkId, readonly direction: 'in' | 'out', readonly address = '') {}
 
   has(cap: string): boolean { return this.caps.has(cap); }
+  /** How many times `event` was counted by Engine.logLimited() on this link. */
+  limitedCount(event: string): number { return this.limited.get(event)?.total ?? 0; }
   /** The link block name we dialled (outgoing links), shown until the peer names itself. */
   displayName: string | null = null;
   get name(): string { return this.server?.name ?? this.eauthName ?? this.displayName ?? this.id; }

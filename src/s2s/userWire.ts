@@ -15,11 +15,16 @@ export function modeSort(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The virthost field for a peer: with VHP the displayed host; without, '*' unless +x and +t. */
+/**
+ * The virthost field for a peer (send.c sendto_one_nickcmd()): with VHP the host the user is
+ * shown with (its virtual host while +x, else its real host); without VHP '*' unless the user
+ * is +x and +t. A +x user whose virtual host is not known (no vhost, no cloak) goes as '*': the
+ * receiver then shows its own cloak for it, never the real host.
+ */
 export function virthostFor(u: User, link: Link): string {
-  if (link.has('VHP')) return u.vhost || u.realHost;
-  if (u.vhost && u.umodes.has('x') && u.umodes.has('t')) return u.vhost;
-  return '*';
+  if (!u.umodes.has('x')) return link.has('VHP') ? u.realHost : '*';
+  if (!u.umodes.has('t') && !link.has('VHP')) return '*';
+  return u.vhost || u.cloak || '*';
 }
 
 export function uidLine(u: User, link: Link): string {

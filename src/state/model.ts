@@ -36,7 +36,7 @@ export interface User {
   ts: Ts;
   ident: string;
   realHost: string;
-  /** Displayed virtual host ('' when none). */
+  /** The virtual host when it is not the default (the cloak, else the real host); '' otherwise (see state/user.ts virtualHost()). */
   vhost: string;
   /** Cloaked host as the origin server computed it ('' when unknown). */
   cloak: string;

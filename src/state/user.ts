@@ -342,3 +342,27 @@ export function umodeLetters(field: string): string {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- hosts
+// UnrealIRCd keeps one virtual host per user (user->virthost): the cloak unless a vhost was set
+// (UID field, SETHOST, CHGHOST), and shown instead of the real host while the user is +x
+// (GetHost()). tslink keeps `vhost` as the virtual host when it is not the default one, '' when
+// it is: the cloak (the UID's cloak field; tslink has no cloak keys), or the real host when no
+// cloak is known. So a +x user whose UID virthost was '*' shows its cloak, as UnrealIRCd's
+// virthost := cloakedhost does, and two nodes that got the user through different peers hold
+// the same value whichever way (VHP or not) its host travelled.
+
+/** user->virthost: the user's virtual host (its vhost, else its cloak, else its real host). */
+export function virtualHost(u: User): string {
+  return u.vhost || u.cloak || u.realHost;
+}
+
+/** GetHost(): the host the network shows for the user, its virtual host while +x, else its real host. */
+export function displayedHost(u: User): string {
+  return u.umodes.has('x') ? virtualHost(u) : u.realHost;
+}
+
+/** The value `vhost` holds for a virtual host `v` of this user: '' for the default one (see virtualHost()). */
+export function vhostValue(u: User, v: string): string {
+  return v === (u.cloak || u.realHost) ? '' : v;
+}

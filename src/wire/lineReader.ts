@@ -1,6 +1,8 @@
 // Splits a byte stream into lines (CR, LF or NUL end a line; empty lines are dropped).
 // A line longer than `maxLine` bytes is cut there: the excess up to the next line
-// break is discarded, as UnrealIRCd's fixed read buffer does.
+// break is discarded, as UnrealIRCd's fixed read buffer does. The default keeps one byte more
+// than the engine's limit (READBUF_MAX = LINE_MAX_IN + 1), so a cut line still tells the engine
+// it was too long: the engine cuts it to its limit and logs it (LINE_TOO_LONG), never silently.
 import { READBUF_MAX } from './limits.ts';
 
 export class LineReader {
@@ -8,6 +10,8 @@ export class LineReader {
   private carry: Buffer[] = [];
   private carryLen = 0;
   private discarding = false;
+  /** Lines cut at maxLine so far (their excess discarded). */
+  cutLines = 0;
   constructor(private readonly maxLine = READBUF_MAX) {}
 
   /** Feed bytes; returns complete lines as byte strings (latin1: one char per byte). */
@@ -21,7 +25,7 @@ export class LineReader {
       if (this.carryLen === 0 && !this.discarding) {
         // Fast path: the whole line is inside this chunk.
         const len = i - start;
-        if (len > 0) out.push(chunk.toString('latin1', start, len > this.maxLine ? start + this.maxLine : i));
+        if (len > this.maxLine) { this.cutLines++; out.push(chunk.toString('latin1', start, start + this.maxLine)); } else if (len > 0) out.push(chunk.toString('latin1', start, i));
       } else {
         this.take(chunk.subarray(start, i));
         if (this.carryLen > 0) out.push(Buffer.concat(this.carry, this.carryLen).toString('latin1'));
@@ -43,6 +47,7 @@ export class LineReader {
       this.carry.push(Buffer.from(part.subarray(0, room)));
       this.carryLen += room;
       this.discarding = true;
+      this.cutLines++;
     } else {
       this.carry.push(Buffer.from(part));
       this.carryLen += part.length;

@@ -166,7 +166,8 @@ describe('users', { timeout: TEST_TIMEOUT }, () => {
     assert.ok(!a.umodes.has('r'), '-r+d 0 logs out and removes +r');
     feed(e, 'svc', ':00BAAAAAG SVSMODE 001AAAAAA +d alice', ':00BAAAAAG SVS2MODE 001AAAAAA +xt', ':00BAAAAAG SVSMODE 001AAAAAA +d');
     assert.equal(a.account, 'alice');
-    assert.ok(a.umodes.has('x') && a.umodes.has('t') && a.umodes.has('d'), '+d without a parameter is the deaf mode; +x +t kept'); // +d without parameter: deaf
+    // svsmode.c: +t by SVS(2)MODE sets nothing (only SETHOST/CHGHOST give +t); +d without a parameter is the deaf mode.
+    assert.ok(a.umodes.has('x') && !a.umodes.has('t') && a.umodes.has('d'), '+d without a parameter is the deaf mode; +x kept, +t not set by SVS2MODE');
     // A non-U-lined user source is refused.
     feed(e, 'leaf', ':leafA SVSMODE alice -x');
     assert.ok(a.umodes.has('x'), 'a non-U-lined SVSMODE changes nothing: +x kept');

@@ -261,12 +261,14 @@ describe('conflicts §3 SJOIN merge', { timeout: TEST_TIMEOUT }, () => {
     assert.equal(channelModeString(e.net.channel('#priv')!), '+s');
   });
 
-  it('conflicts §3 equal TS: +beI lists are a union; SJSBY setter/time adopted, else sender name and now; existing entries not duplicated', () => {
+  it('conflicts §3 equal TS: +beI lists are a union; SJSBY setter/time adopted, else sender name and now; existing entries not duplicated (an older one takes their place)', () => {
     const e = chanSetup();
-    feed(e, 'leaf', `:0AA SJOIN ${TC} #moderated :<1795305775,leafop!op@leaf.test>&*!*@leafban.example &*!*@plain.example <1,x>&*!*@hubban.example 'inv!*@*`);
+    feed(e, 'leaf', `:0AA SJOIN ${TC} #moderated :<1795305775,leafop!op@leaf.test>&*!*@leafban.example &*!*@plain.example <1,x>&*!*@HUBBAN.example <${TC + 100},y>&*!*@leafban.EXAMPLE 'inv!*@*`);
     const ch = e.net.channel('#moderated')!;
+    // add_listmode_ex(): the same entry (compared case-insensitively) is not added twice; one with
+    // an older set-at replaces it, case, setter and time (the hub's ban set at TC, theirs at 1).
     assert.deepEqual(Object.fromEntries(ch.lists.b), {
-      '*!*@hubban.example': { setBy: 'alice!alice@a.hub.example', setAt: TC },
+      '*!*@HUBBAN.example': { setBy: 'x', setAt: 1 },
       '*!*@leafban.example': { setBy: 'leafop!op@leaf.test', setAt: 1795305775 },
       '*!*@plain.example': { setBy: 'leaf.test', setAt: e.now() },
     });
@@ -295,13 +297,13 @@ describe('conflicts §3 SJOIN merge', { timeout: TEST_TIMEOUT }, () => {
       'ok1!*@a.example': { setBy: 's!s@s', setAt: 5 },
       'after!*@c.example>': { setBy: 'leaf.test', setAt: e.now() },
       'emptysetter!*@d.example': { setBy: '', setAt: 0 },
-      '~a:account': { setBy: 'leaf.test', setAt: e.now() },
+      '~account:account': { setBy: 'leaf.test', setAt: e.now() }, // banMask.ts: the extban by its name
     });
     assert.deepEqual(Object.fromEntries(ch.lists.e), { 'ex!*@g.example': { setBy: 'v!v@v', setAt: 8 } });
     assert.deepEqual(Object.fromEntries(ch.lists.I), { 'inv!*@h.example': { setBy: 'leaf.test', setAt: e.now() } });
     // leaf2 speaks SJSBY: the kept items go on with their setter info, the set-at written as the
-    // number it was read as (sjoin.c add_sjsby(): an empty one is 0).
-    assert.deepEqual(r.to('leaf2'), [`:0AA SJOIN ${TC} #moderated :<5,s!s@s>&ok1!*@a.example &after!*@c.example> <0,>&emptysetter!*@d.example &~a:account <8,v!v@v>"ex!*@g.example 'inv!*@h.example`]);
+    // number it was read as (sjoin.c add_sjsby(): an empty one is 0), the mask in its normal form.
+    assert.deepEqual(r.to('leaf2'), [`:0AA SJOIN ${TC} #moderated :<5,s!s@s>&ok1!*@a.example &after!*@c.example> <0,>&emptysetter!*@d.example &~account:account <8,v!v@v>"ex!*@g.example 'inv!*@h.example`]);
   });
 
   it('conflicts §3 equal TS: a member already on the channel keeps exactly its statuses', () => {
@@ -492,15 +494,15 @@ describe('conflicts §5 TOPIC', { timeout: TEST_TIMEOUT }, () => {
     assert.deepEqual(r.to('leaf2'), []);
   });
 
-  it('conflicts §5 user 2-parameter form: stored with nick!user@host and the current time; 4-parameter form keeps setter/TS', () => {
+  it('conflicts §5 user 2-parameter form: stored with nick!user@host and the current time; the 4-parameter form from a user keeps its TS, the setter is the user\'s own mask', () => {
     const e = topicSetup();
     let r = feed(e, 'leaf', ':0AAAAAAA1 TOPIC #c :from a user');
     assert.deepEqual(e.net.channel('#c')!.topic, { text: 'from a user', setBy: 'leafA!leafa@host-1.leaf.example', ts: e.now() });
     assert.deepEqual(r.to('leaf2'), [`:0AAAAAAA1 TOPIC #c leafA!leafa@host-1.leaf.example ${e.now()} :from a user`]);
-    // 4-parameter form from a member: applied as given, without a TS check.
+    // 4-parameter form from a (non-U-lined) user: its TS is kept, the setter rebuilt from the user (topic.c, commands.md TOPIC).
     r = feed(e, 'leaf', ':0AAAAAAA1 TOPIC #c someone 1700000000 :old ts');
-    assert.deepEqual(e.net.channel('#c')!.topic, { text: 'old ts', setBy: 'someone', ts: 1700000000 });
-    assert.deepEqual(r.to('leaf2'), [':0AAAAAAA1 TOPIC #c someone 1700000000 :old ts']);
+    assert.deepEqual(e.net.channel('#c')!.topic, { text: 'old ts', setBy: 'leafA!leafa@host-1.leaf.example', ts: 1700000000 });
+    assert.deepEqual(r.to('leaf2'), [':0AAAAAAA1 TOPIC #c leafA!leafa@host-1.leaf.example 1700000000 :old ts']);
   });
 
   it('conflicts §5 an empty topic is stored with its TS, so an older topic cannot come back', () => {

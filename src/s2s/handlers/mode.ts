@@ -1,7 +1,9 @@
 // :<sid> MODE <#chan> <modes> [<params>...] <channel TS>   server source: TS last
 // :<uid> MODE <#chan> <modes> [<params>...]                user source: no TS
 // :<src> MODE <nick> <modes>                               user modes (same handler)
-// TS rule: conflicts.md §4.
+// TS rule: conflicts.md §4. The changes themselves go through applyModeChanges() (channelModes.ts),
+// for servers and users alike: one change per parameter mode per line, parameters in their
+// module's canonical form, +b/+e/+I in normal form; only what took effect is relayed.
 import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask, sourceName } from '../engine.ts';
 import { applyModeChanges, formatModeChanges, parseModeChanges } from '../channelModes.ts';

@@ -5,6 +5,7 @@ import { authorize } from './protoctl.ts';
 import { answerServer } from '../handshake.ts';
 import { sendBurst } from '../burst.ts';
 import { casefold } from '../../wire/casemap.ts';
+import { REALLEN } from '../../wire/limits.ts';
 
 const OLD_PROTOCOL = 'Server using old unsupported protocol from UnrealIRCd 3.2.x or earlier. See https://www.unrealircd.org/docs/FAQ#old-server-protocol';
 
@@ -26,10 +27,7 @@ export const SERVER: CommandSpec = {
     if (refusal) { e.exitLink(link, refusal); return; }
     if (hop !== '1') { e.exitLink(link, 'Invalid SERVER message, hop count must be 1'); return; }
     if (casefold(name) === casefold(e.me.name)) { e.exitLink(link, 'Server Exists (server trying to link with same name as myself)'); return; }
-    let info = desc;
-    const vl = /^U(\d+)-([^ -]*)-([0-9A-Z]{3}) ?(.*)$/.exec(desc);
-    if (vl && link.has('VL')) info = vl[4] || desc;
-    else if (vl) info = vl[4] || desc;
+    const info = serverDescription(desc, link.has('VL'));
     // Same name already linked: drop the old link (handshake.md §5.8).
     const old = e.net.serversByName.get(casefold(name));
     if (old) {
@@ -57,3 +55,38 @@ export const SERVER: CommandSpec = {
     else sendBurst(e, link);
   },
 };
+
+/**
+ * The description a SERVER line's last param gives the server (server.c cmd_server()): from a
+ * peer that announced VL, "<protocol>-<flags>-<sid> <text>" is cut up as strtok() cuts it
+ * (protocol up to the first '-', flags up to the next '-', the SID up to the next space, the text
+ * the rest), the text being the description when all four are there, else the whole param. So
+ * flags holding a '-' cut the SID field there ("U6100-a-b-0AA x": flags "a", "b-0AA" as the SID),
+ * and the text is still "x". Without VL the whole param is the description. The param is read
+ * into a buffer of REALLEN + 60 bytes and the description kept in one of REALLEN ("server" when
+ * empty).
+ */
+export function serverDescription(param: string, vl: boolean): string {
+  const info = param.slice(0, REALLEN + 60);
+  let out = info;
+  if (vl) {
+    const pos = { at: 0 };
+    const protocol = strtok(info, pos, '-');
+    const flags = protocol === null ? null : strtok(info, pos, '-');
+    const sid = flags === null ? null : strtok(info, pos, ' ');
+    const text = sid === null ? null : strtok(info, pos, '');
+    if (text !== null) out = text;
+  }
+  return (out || 'server').slice(0, REALLEN);
+}
+
+/** C's strtok() over s from pos.at: skips leading delimiters, the token up to the next one (consumed), null at the end. */
+function strtok(s: string, pos: { at: number }, delims: string): string | null {
+  let i = pos.at;
+  while (i < s.length && delims.includes(s[i])) i++;
+  if (i >= s.length) { pos.at = s.length; return null; }
+  const start = i;
+  while (i < s.length && !delims.includes(s[i])) i++;
+  pos.at = i < s.length ? i + 1 : i;
+  return s.slice(start, i);
+}

@@ -3,6 +3,7 @@ import type { CommandSpec } from '../commandTable.ts';
 import { validServerName, validSid } from '../validate.ts';
 import { casefold } from '../../wire/casemap.ts';
 import { matchMask } from '../mask.ts';
+import { REALLEN } from '../../wire/limits.ts';
 
 export const SID: CommandSpec = {
   minParams: 4, from: 'server',
@@ -10,7 +11,10 @@ export const SID: CommandSpec = {
     const { link, msg } = ctx;
     const uplink = ctx.src.kind === 'server' ? ctx.src.server : null;
     if (!uplink) return;
-    const [name, hopStr, sid, info] = msg.params;
+    const [name, hopStr, sid] = msg.params;
+    // server.c cmd_sid(): the description is the last param, as it is (no VL parsing: SID lines
+    // carry the description alone), kept in REALLEN bytes.
+    const info = msg.params[msg.params.length - 1].slice(0, REALLEN);
     if (!validSid(sid)) {
       if (link) e.exitLink(link, 'Trying to introduce a server with an invalid SID');
       return;

@@ -1,16 +1,19 @@
 // :<sid> SJOIN <channel TS> <#channel> [<+modes> [<mode params>...]] :<buffer>
 // buffer items: [*~@%+]*<uid>  members;  &mask "mask 'mask  ban/exempt/invex;
 // with SJSBY from the sender: <setat,setby> before a list item.
-// Merge rules: conflicts.md §3 (older TS wins; equal TS merges; newer: members only).
+// Merge rules: conflicts.md §3 (older TS wins; equal TS merges; newer: members only); a status
+// prefix counts only for a member joining with this SJOIN ("Member statuses, in every TS case");
+// modes go through set_mode() as a MODE does (channelModes.ts), list items are normalised as
+// clean_ban_mask() does (banMask.ts) and relayed so.
 import { own, plainParams } from '../../wire/message.ts';
 import type { CommandSpec } from '../commandTable.ts';
 import type { Engine } from '../engine.ts';
 import type { Link } from '../link.ts';
 import type { Channel, ListMode, Server, User } from '../../state/model.ts';
-import { LOCAL_CHANMODES, sjoinListMode } from '../chanmodes.ts';
-import { MAX_LIST_ENTRIES, applyModeChanges, mergeParam, normalizeParam, parseModeChanges } from '../channelModes.ts';
+import { mergeParam, sjoinListMode, type ChanModeGroups } from '../chanmodes.ts';
+import { applyModeChanges, parseModeChanges, type ModeChange } from '../channelModes.ts';
+import { addBan, normalBan } from '../banMask.ts';
 import { validChannelName, parseTs } from '../validate.ts';
-import { addMemberMode } from '../../state/membership.ts';
 import type { Ts } from '../../state/ts.ts';
 
 const SPLIT = 500;
@@ -30,8 +33,10 @@ function prefixMode(c: number): string {
     default: return '';
   }
 }
-/** raw: the item as received without SJSBY info; rawSjsby: with its "<setat,setby>" if it had one (setat written as parsed, as add_sjsby() does). */
-interface ListItem { kind: 'list'; mode: ListMode; mask: string; setBy: string; setAt: Ts; raw: string; rawSjsby: string }
+/** A list item as received (its mask not normalised yet); sjsby: it came with "<setat,setby>". */
+interface ListItem { mode: ListMode; mask: string; setBy: string; setAt: Ts; sjsby: boolean }
+/** A list item as relayed: without SJSBY info, and with its "<setat,setby>" if it had one (setat written as parsed, as add_sjsby() does). */
+interface RelayItem { raw: string; rawSjsby: string }
 
 export const SJOIN: CommandSpec = {
   minParams: 3, from: 'server',
@@ -124,8 +129,7 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
           const bang = buffer.indexOf('!', m0), atSign = buffer.indexOf('@', m0);
           if (bang < 0 || bang >= end || bang === m0 || atSign < 0 || atSign >= end) continue;
         }
-        const raw = relaying ? buffer.slice(at, end) : '';
-        lists.push({ kind: 'list', mode: lm, mask: buffer.slice(m0, end), setBy, setAt, raw, rawSjsby: !relaying ? '' : at === pos ? raw : `<${setAt},${setBy}>${raw}` });
+        if (mode !== 'ours-win') lists.push({ mode: lm, mask: buffer.slice(m0, end), setBy, setAt, sjsby: at !== pos });
         continue;
       }
       from = at;
@@ -144,47 +148,67 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
       if (link && !ch.members.has(user)) e.send(link, `:${e.me.sid} KICK ${ch.name} ${user.nick} :Fake direction`);
       continue;
     }
-    // Members are always joined; statuses per the TS outcome (an existing member keeps
-    // exactly its statuses on an equal TS; a newer SJOIN brings none). A channel this line
-    // created holds only members it named (and theirs wins): a repeated one is found by its mark.
-    const mem = created ? e.net.joinUnlessMarked(user, ch, letters, serial) : ch.members.get(user);
-    if (mem === undefined) e.net.joinNew(user, ch, letters);
-    else if (mem !== null && mode === 'theirs-win') for (let k = 0; k < letters.length; k++) addMemberMode(mem, letters[k]);
+    // Members are always joined. A status prefix counts only for a member who joins now
+    // (sjoin.c gives statuses through add_user_to_channel() alone): an existing member keeps
+    // what it has, which after removeours is nothing; a newer SJOIN brings none. A channel this
+    // line created holds only members it named: a repeated one is found by its mark (and is
+    // then an existing member).
+    if (created) e.net.joinUnlessMarked(user, ch, letters, serial);
+    else if (ch.members.get(user) === undefined) e.net.joinNew(user, ch, letters);
     if (relaying) members.push({ kind: 'member', user, prefixes: i > from ? s.slice(from, i) : '' });
   }
 
-  // Modes.
-  const groups = e.modeGroups(link);
-  const changes = modeStr ? parseModeChanges(groups, modeStr, modeParams).filter((c) => c.dir === '+') : [];
-  if (mode === 'theirs-win') {
-    // sjoin.c runs their mode string through set_mode(): same parameter checks as MODE.
-    applyModeChanges(e.net, ch, changes.filter((c) => !'qaohvbeI'.includes(c.mode)), server.name, now, groups);
-  } else if (mode === 'merge') {
-    const hadS = ch.modes.has('s');
-    for (const c of changes) {
-      if ('qaohvbeI'.includes(c.mode) || LOCAL_CHANMODES.has(c.mode)) continue;
-      const cur = ch.modes.get(c.mode);
-      const val = c.param === undefined ? '' : normalizeParam(c.mode, c.param);
-      if (c.param !== undefined && val === '') continue; // invalid parameter: not set
-      if (cur === undefined || val === '') ch.modes.set(c.mode, cur !== undefined && val === '' ? cur : val);
-      else ch.modes.set(c.mode, mergeParam(c.mode, cur, val));
+  // Lists (none from a newer SJOIN): each item in its normal form, added (or, when older than
+  // the entry it matches, replacing it) as add_listmode_ex() does, and relayed in that form; an
+  // item clean_ban_mask() refuses is dropped, also from the relay.
+  const relayLists: RelayItem[] = [];
+  for (const l of lists) {
+    const mask = normalBan(l.mask, l.mode, 'add', ch);
+    if (mask === null) continue;
+    addBan(ch.lists[l.mode], own(mask), l.setBy, l.setAt);
+    if (relaying) {
+      const raw = (l.mode === 'b' ? '&' : l.mode === 'e' ? '"' : "'") + mask;
+      relayLists.push({ raw, rawSjsby: l.sjsby ? `<${l.setAt},${l.setBy}>${raw}` : raw });
     }
-    // Secret wins over private in both directions (sjoin.c reverts +s→+p; +s clears +p).
-    if (ch.modes.has('s') || hadS) ch.modes.delete('p');
   }
 
-  // Lists.
-  if (mode !== 'ours-win') {
-    for (const l of lists) {
-      const list = l.mode === 'b' ? ch.lists.b : l.mode === 'e' ? ch.lists.e : ch.lists.I;
-      if (list.has(l.mask) || list.size >= MAX_LIST_ENTRIES) continue;
-      list.set(own(l.mask), { setBy: l.setBy, setAt: l.setAt });
-    }
+  // Modes: their mode string through set_mode(), as for a MODE (parameters checked and converted,
+  // one change per parameter mode); list and member modes in it are not taken.
+  if (mode !== 'ours-win' && modeStr) {
+    const groups = e.modeGroups(link);
+    const changes = channelModeChanges(parseModeChanges(groups, modeStr, modeParams));
+    if (mode === 'theirs-win') applyModeChanges(e.net, ch, changes, server.name, now, groups);
+    else mergeModes(e, ch, changes, server, now, groups);
   }
 
   // Relayed with the TS sjoin.c used (an invalid TS was replaced by ours).
-  if (relaying) relaySjoin(e, link, server, rawTags, ch, String(theirs), modeStr, modeParams, members, mode === 'ours-win' ? [] : lists);
+  if (relaying) relaySjoin(e, link, server, rawTags, ch, String(theirs), modeStr, modeParams, members, relayLists);
   e.net.destroyIfEmpty(ch);
+}
+
+/** An SJOIN's mode changes that set_mode() is given: the '+' ones, without list and member modes. */
+function channelModeChanges(all: ModeChange[]): ModeChange[] {
+  const out: ModeChange[] = [];
+  for (const c of all) if (c.dir === '+' && !'qaohvbeI'.includes(c.mode)) out.push(c);
+  return out;
+}
+
+/**
+ * Equal TS (conflicts.md §3 "Equal TS merge"): their modes are set as a MODE would set them, then
+ * +s stays +s (a +p they brought is undone), and each parameter mode both sides held is decided
+ * by its module's sjoin_check() (chanmodes.ts mergeParam(): ours restored, theirs kept, or merged).
+ */
+function mergeModes(e: Engine, ch: Channel, changes: ModeChange[], server: Server, now: Ts, groups: ChanModeGroups): void {
+  const hadS = ch.modes.has('s');
+  let ours: [string, string][] | null = null;
+  for (const [m, v] of ch.modes) if (v !== '') (ours ??= []).push([m, v]);
+  applyModeChanges(e.net, ch, changes, server.name, now, groups);
+  if (hadS && ch.modes.has('p')) { ch.modes.delete('p'); ch.modes.set('s', ''); }
+  if (ours === null) return;
+  for (const [m, v] of ours) {
+    const theirs = ch.modes.get(m);
+    if (theirs !== undefined && theirs !== v) ch.modes.set(m, mergeParam(m, v, theirs));
+  }
 }
 
 /** removeours: our modes, lists, member statuses and MLOCK go; our TS becomes theirs. */
@@ -197,7 +221,7 @@ function removeOurs(ch: Channel, ts: Ts): void {
 }
 
 /** Relay with the original TS, modes and prefixes (split at ~500 bytes; SJSBY only to SJSBY peers). */
-function relaySjoin(e: Engine, link: Link | null, server: Server, rawTags: string | null, ch: Channel, ts: string, modeStr: string, modeParams: string[], members: Item[], lists: ListItem[]): void {
+function relaySjoin(e: Engine, link: Link | null, server: Server, rawTags: string | null, ch: Channel, ts: string, modeStr: string, modeParams: string[], members: Item[], lists: RelayItem[]): void {
   const head = `:${server.sid} SJOIN ${ts} ${ch.name}`;
   const modes = modeStr ? ' ' + [modeStr, ...modeParams].join(' ') : '';
   const build = (sjsby: boolean): string[] => {

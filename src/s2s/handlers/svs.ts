@@ -8,7 +8,8 @@
 import type { CommandSpec } from '../commandTable.ts';
 import type { Ctx, Engine } from '../engine.ts';
 import { sourceId, sourceName } from '../engine.ts';
-import { applyUmodes } from './umode2.ts';
+import { displayedHost, virtualHost } from '../../state/user.ts';
+import type { User } from '../../state/model.ts';
 import { MAXMODEPARAMS, NICKLEN } from '../../wire/limits.ts';
 import { validNick, parseTs } from '../validate.ts';
 // Iterative glob matcher: a regex built from a ban mask backtracks exponentially on masks like *a*a*a*...
@@ -29,20 +30,7 @@ function svsmode(): CommandSpec {
       if (target.startsWith('#')) { svsmodeChannel(e, ctx); return; }
       const u = e.net.user(target);
       if (!u) return;
-      let dir = '+';
-      let filtered = '';
-      for (const ch of modes) {
-        if (ch === '+' || ch === '-') { dir = ch; filtered += ch; continue; }
-        if (ch === 'd' && arg !== undefined) {
-          // +d/-d with a parameter sets the account (login/logout), not deaf.
-          u.account = arg === '0' || arg === '*' || /^[0-9]/.test(arg) ? '' : arg;
-          continue;
-        }
-        if (ch === 'z') continue; // cannot be changed
-        if (ch === 't' && dir === '-') u.vhost = '';
-        filtered += ch;
-      }
-      applyUmodes(u, filtered);
+      svsUmodes(u, modes, arg);
       e.relay(ctx, e.relayBody(ctx, ctx.msg.params.map((p, i) => (i === 0 ? u.uid : p)), false));
     },
   };
@@ -69,8 +57,11 @@ function svsmodeChannel(e: Engine, ctx: Ctx): void {
       if (ai < args.length) {
         const who = e.net.user(args[ai++]);
         if (!who) break outer;
+        // unban_user(): the real host, the virtual host while +x (unless it is the cloak), the cloak.
         const needles = [`${who.nick}!${who.ident}@${who.realHost}`];
-        if (who.vhost) needles.push(`${who.nick}!${who.ident}@${who.vhost}`);
+        const vhost = virtualHost(who);
+        if (who.umodes.has('x') && !(who.cloak && vhost.toLowerCase() === who.cloak.toLowerCase())) needles.push(`${who.nick}!${who.ident}@${vhost}`);
+        if (who.cloak) needles.push(`${who.nick}!${who.ident}@${who.cloak}`);
         for (const mask of [...list.keys()]) {
           if (needles.some((n) => matchMask(mask, n))) { list.delete(mask); removed.push({ mode: m, param: mask }); }
         }
@@ -89,6 +80,32 @@ function svsmodeChannel(e: Engine, ctx: Ctx): void {
   for (let k = 0; k < removed.length; k += MAXMODEPARAMS) {
     const part = removed.slice(k, k + MAXMODEPARAMS);
     e.broadcast(null, `:${src} MODE ${ch.name} -${part.map((x) => x.mode).join('')} ${part.map((x) => x.param).join(' ')}${ts}`);
+  }
+}
+
+/**
+ * svsmode.c do_svsmode() on a user: unlike UMODE2, -x does not drop +t; each letter is applied
+ * as it comes (hosts: state/user.ts):
+ *  - d with an account param: the account (login/logout), not the deaf mode;
+ *  - z: cannot be changed; +t: nothing (t is only ever removed here);
+ *  - -x: the virtual host becomes the cloak (not shown); +x: the virtual host stays what it is;
+ *  - -t: the virtual host becomes the cloak, when a cloak is known and differs from the host
+ *    shown (compared as strcasecmp() does); then t goes.
+ */
+function svsUmodes(u: User, modes: string, arg: string | undefined): void {
+  let dir = '+';
+  for (const ch of modes) {
+    if (ch === '+' || ch === '-') { dir = ch; continue; }
+    if (ch === 'd' && arg !== undefined) {
+      u.account = arg === '0' || arg === '*' || /^[0-9]/.test(arg) ? '' : arg;
+      continue;
+    }
+    if (!/[A-Za-z]/.test(ch) || ch === 's' || ch === 'z') continue; // s: snomasks are local
+    if (ch === 't') {
+      if (dir === '+') continue;
+      if (u.cloak && u.cloak.toLowerCase() !== displayedHost(u).toLowerCase()) u.vhost = '';
+    } else if (ch === 'x' && dir === '-') u.vhost = '';
+    if (dir === '+') u.umodes.add(ch); else u.umodes.delete(ch);
   }
 }
 

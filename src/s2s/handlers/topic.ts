@@ -25,10 +25,13 @@ export const TOPIC: CommandSpec = {
       if (link) e.send(link, `:${e.me.name} 442 ${user.nick} ${ch.name} :You're not on that channel`);
       return;
     }
-    // 2-param form: the setter is the source (nick!user@host for a user, else the server name).
-    let setBy = four ? msg.params[1] : sourceMask(ctx.src);
     // topic.c: ttime = atol(parv[3]); any non-zero value is a set-at (negative ones too), 0 means now.
     let ts = four ? parseTs(msg.params[2]) : 0;
+    // The setter (commands.md TOPIC): the message's, for a server, or a U-lined source with a TS;
+    // for any other user topic.c recomputes it (set::topic-setter nick-user-host, the default) as
+    // the user's nick!user@<shown host>, in the 4-param form too. A 2-param form from a server:
+    // the server's name.
+    let setBy = four && (!user || (ts !== 0 && ulined)) ? msg.params[1] : sourceMask(ctx.src);
     const text = (four ? msg.params[3] : msg.params[1]).slice(0, TOPICLEN);
     setBy = setBy.slice(0, SETTER_MAX);
     if (ts !== 0 && (!user || ulined)) {

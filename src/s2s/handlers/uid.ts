@@ -44,25 +44,40 @@ function introduce(
   e: Engine, link: Link | null, server: Server, nick: string, tsStr: string, ident: string, host: string, uid: string,
   account: string, umodes: string, virthost: string, cloak: string, ip: string, realname: string, rawTags: string | null,
 ): void {
+  // Every refused UID is answered with a KILL toward its link and logged (rate-limited per link:
+  // Engine.logLimited()), with UnrealIRCd's event IDs where nick.c has one.
   if (!validNick(nick)) {
     back(e, link, `:${e.me.name} 432 ${server.name} ${nick} :Nickname is unavailable: Illegal nick name`);
     back(e, link, `:${e.me.sid} KILL ${nick} :Bad nick`);
-    e.log('warn', 'BAD_NICK', `Server ${server.name} introduced user with bad nick ${nick}`, link);
+    e.logLimited('warn', 'BAD_NICK', `Server ${server.name} introduced user with bad nick ${nick}`, link);
     return;
   }
   if (!validUid(uid) || !uid.startsWith(server.sid)) {
     back(e, link, `:${e.me.sid} KILL ${uid} :Bad UID`);
-    e.log('error', 'BAD_UID', `Server link ${server.name} (${server.sid}) used bad UID ${uid} in UID command.`, link);
+    e.logLimited('error', 'BAD_UID', `Server link ${server.name} (${server.sid}) used bad UID ${uid} in UID command.`, link);
     return;
   }
-  if (!validHost(host)) { back(e, link, `:${e.me.sid} KILL ${uid} :Bad hostname`); return; }
-  if (virthost !== '*' && !validHost(virthost)) { back(e, link, `:${e.me.sid} KILL ${uid} :Bad virtual host`); return; }
+  if (!validHost(host)) {
+    back(e, link, `:${e.me.sid} KILL ${uid} :Bad hostname`);
+    e.logLimited('error', 'BAD_HOSTNAME', `Server link ${server.name} (${server.sid}) introduced user ${nick} with bad host name: ${host}.`, link);
+    return;
+  }
+  if (virthost !== '*' && !validHost(virthost)) {
+    back(e, link, `:${e.me.sid} KILL ${uid} :Bad virtual host`);
+    e.logLimited('error', 'BAD_HOSTNAME', `Server link ${server.name} (${server.sid}) introduced user ${nick} with bad virtual hostname: ${virthost}.`, link);
+    return;
+  }
   if (!validIpField(ip)) {
     back(e, link, `:${e.me.sid} KILL ${uid} :Bad IP in UID command`);
-    e.log('error', 'BAD_IP', `Server link ${server.name} (${server.sid}) introduced user ${nick} with bad IP: ${ip}.`, link);
+    e.logLimited('error', 'BAD_IP', `Server link ${server.name} (${server.sid}) introduced user ${nick} with bad IP: ${ip}.`, link);
     return;
   }
-  if (!validIdent(ident)) { back(e, link, `:${e.me.sid} KILL ${uid} :Bad username`); return; }
+  if (!validIdent(ident)) {
+    // tslink's own check (nick.c has none): a username the rest of its code could not carry.
+    back(e, link, `:${e.me.sid} KILL ${uid} :Bad username`);
+    e.logLimited('error', 'BAD_USERNAME', `Server link ${server.name} (${server.sid}) introduced user ${nick} with bad username: ${ident}.`, link);
+    return;
+  }
   if (e.net.usersByUid.has(uid)) {
     // UnrealIRCd does not detect a reused UID; tslink refuses it so its indexes stay consistent.
     e.log('error', 'DUPLICATE_UID', `Server ${server.name} introduced ${nick} with UID ${uid} that is already in use; ignored`, link);
@@ -89,16 +104,16 @@ function introduce(
     e.log('info', 'NICK_COLLISION', `UID ${nick}: new ${uid} won over ${existing.uid}`, link);
   }
   // The text fields are copied into one string of the user's own (newUser()).
+  const letters = umodeSet(umodes);
+  const cloakHost = cloak === '*' ? '' : cloak;
   const u = newUser(
     own(uid), own(nick), ts,
     ident.slice(0, USERLEN), host.slice(0, HOSTLEN),
-    // With VHP the field carries the displayed host even when there is no vhost (then it is the
-    // real host): that means "no virtual host" here, as a '*' would from a non-VHP peer.
-    virthost === '*' || virthost === host ? '' : virthost,
-    cloak === '*' ? '' : cloak,
+    vhostOf(virthost, letters, cloakHost, host),
+    cloakHost,
     ip,
     account === '*' || isDigit(account.charCodeAt(0)) ? '' : account,
-    umodeSet(umodes),
+    letters,
     realname.slice(0, REALLEN * 4),
     server,
   );
@@ -108,6 +123,20 @@ function introduce(
 }
 
 function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
+
+/**
+ * The `vhost` a new user holds for its UID virthost field (see virtualHost() in state/user.ts):
+ * nick.c sets virthost := the cloak, then := the field unless it is '*'.
+ *  - '*', or the default virtual host (the cloak, or the real host when no cloak is known): ''.
+ *  - A -x user: '' too. Its virtual host is not shown, and UnrealIRCd does not carry it on: a
+ *    VHP peer gets its real host in that field, any other peer '*'; and a +x (UMODE2) makes it
+ *    the cloak again. So every node holds the same for it, however the user reached it.
+ *  - Else the field (with VHP: the host the user is shown with, e.g. a vhost, or the cloak).
+ */
+function vhostOf(virthost: string, letters: string, cloak: string, host: string): string {
+  if (virthost === '*' || !letters.includes('x')) return '';
+  return virthost === (cloak || host) ? '' : virthost;
+}
 
 /** Interned mode letters by the UID umodes field they came from (a network uses a handful). */
 const UMODES_SEEN = new Map<string, string>();

@@ -1,0 +1,64 @@
+// Server descriptions (issue 13 item 6; handshake.md SERVER, commands.md SID): server.c
+// cmd_server() cuts "U<protocol>-<flags>-<sid> <text>" with strtok() when the peer announced VL,
+// whatever the flags hold; cmd_sid() keeps its last param as it is. Both keep REALLEN bytes.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { buildStateDump } from '../../src/replay/stateDump.ts';
+import { hub, linkLeaf, drainSent, TEST_TIMEOUT, LEAF_CAPS, type HubOpts } from './harness.ts';
+import type { Engine } from '../../src/s2s/engine.ts';
+
+/** Link an incoming peer whose SERVER description is `desc`; returns what the other links were sent. */
+function linkWithDescription(e: Engine, id: string, name: string, sid: string, desc: string, caps = LEAF_CAPS) {
+  e.linkUp(id, 'in', '127.0.0.1');
+  for (const l of ['PASS :linkpass', `PROTOCTL EAUTH=${name},6100,Fh-n6,FakeLeaf-0.1`, `PROTOCTL ${caps}`, `PROTOCTL SID=${sid} TS=${e.now()}`, `SERVER ${name} 1 :${desc}`]) e.receive(id, l);
+  return drainSent(e);
+}
+
+function setup(opts: HubOpts = {}) {
+  const e = hub(opts);
+  linkLeaf(e, { id: 'other', name: 'other.test', sid: '0AB' });
+  return e;
+}
+
+const infoInDump = (e: Engine, name: string) => (buildStateDump(e.net, e.tkl, e.now()).servers.find((s) => s.name === name)!.server as { info: string }).info;
+
+describe('server descriptions', { timeout: TEST_TIMEOUT }, () => {
+  it('a SERVER description U6100-<flags>-<sid> <text> is split as UnrealIRCd splits it, also when the flags contain -', () => {
+    const e = setup();
+    const r = linkWithDescription(e, 'leaf', 'leaf.test', '0AA', 'U6100-Fh-n6-0AA Fake leaf');
+    assert.equal(e.net.server('0AA')!.info, 'Fake leaf');
+    assert.equal(infoInDump(e, 'leaf.test'), 'Fake leaf');
+    assert.ok(r.to('other').includes(':001 SID leaf.test 2 0AA :Fake leaf'), `relayed with the text only: ${r.to('other').join(' | ')}`);
+    // The plain form, and strtok()'s reading of others.
+    const e2 = setup();
+    linkWithDescription(e2, 'leaf', 'leaf.test', '0AA', 'U6100-Fhn6OoE-0AA Fake leaf for protocol captures');
+    assert.equal(e2.net.server('0AA')!.info, 'Fake leaf for protocol captures');
+    const e3 = setup();
+    linkWithDescription(e3, 'leaf', 'leaf.test', '0AA', 'U6100--x--0AA  two  spaces');
+    assert.equal(e3.net.server('0AA')!.info, ' two  spaces', 'strtok() skips empty fields (the SID field is "-0AA"); the text is all after the space that ends it');
+    const e4 = setup();
+    linkWithDescription(e4, 'leaf', 'leaf.test', '0AA', 'U6100-Fhn6OoE-0AA');
+    assert.equal(e4.net.server('0AA')!.info, 'U6100-Fhn6OoE-0AA', 'no text: the whole param');
+  });
+
+  it('without VL the SERVER description is the whole param; any description is kept in REALLEN (50) bytes', () => {
+    const e = setup();
+    linkWithDescription(e, 'leaf', 'leaf.test', '0AA', 'U6100-Fhn6OoE-0AA Fake leaf', LEAF_CAPS.replace(' VL', ''));
+    assert.equal(e.net.server('0AA')!.info, 'U6100-Fhn6OoE-0AA Fake leaf');
+    const e2 = setup();
+    linkWithDescription(e2, 'leaf', 'leaf.test', '0AA', `U6100-Fhn6OoE-0AA ${'d'.repeat(80)}`);
+    assert.equal(e2.net.server('0AA')!.info, 'd'.repeat(50));
+  });
+
+  it('a SID description is its last param as it is (never split), kept in REALLEN (50) bytes', () => {
+    const e = setup();
+    linkLeaf(e, { policy: { hub: '*' } });
+    let r = drainSent(e);
+    e.receive('leaf', ':0AA SID deep.test 2 0AD :U6100-Fh-n6-0AD behind the leaf');
+    r = drainSent(e);
+    assert.equal(e.net.server('0AD')!.info, 'U6100-Fh-n6-0AD behind the leaf');
+    assert.ok(r.to('other').includes(':0AA SID deep.test 3 0AD :U6100-Fh-n6-0AD behind the leaf'), r.to('other').join(' | '));
+    e.receive('leaf', `:0AA SID deeper.test 2 0AE :${'e'.repeat(70)}`);
+    assert.equal(e.net.server('0AE')!.info, 'e'.repeat(50));
+  });
+});
