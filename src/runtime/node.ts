@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ConfigResult, LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
 import { RpcService } from '../rpc/nodeAdapter.ts';
 import type { LinkStatus } from '../rpc/api.ts';
-import { Engine, parseReceived } from '../s2s/engine.ts';
+import { Engine, PRE_AUTH_REFUSAL, parseReceived } from '../s2s/engine.ts';
 import { eauthOf } from '../s2s/protoctl.ts';
 import type { Link } from '../s2s/link.ts';
 import type { Effect } from '../s2s/effects.ts';
@@ -62,7 +62,7 @@ interface LoadedFiles {
 }
 
 /** What the log line of a closing link should say (the engine has forgotten the link by then). */
-interface ClosingInfo { reason: string; peer?: string; address?: string; linkBlock?: string }
+interface ClosingInfo { reason: string; peer?: string; address?: string; linkBlock?: string; cert?: tls.DetailedPeerCertificate }
 
 /** A verify::ca file's PEM, refused (with the file name) when it holds no usable CA certificate. */
 function readCaFile(path: string): string {
@@ -79,8 +79,6 @@ function connectThrottleFor(c: TslinkConfig): ConnectThrottle {
   return new ConnectThrottle({ limit: f.count, windowMs: f.periodSeconds * 1000 });
 }
 
-/** What a stranger is told of any refusal before it authenticated: UnrealIRCd's words for "no such link". */
-export const PRE_AUTH_REFUSAL = 'Link denied (No link block found with your server name or link::incoming::mask did not match)';
 
 /** The fingerprints of a received certificate, for the log (so an operator can fix a pin). */
 function fingerprintsOf(cert: tls.DetailedPeerCertificate): { certfp?: string; spkifp?: string } {
@@ -608,7 +606,7 @@ export class TslinkNode {
       }
       case 'close': {
         const st = this.conns.get(ef.link);
-        if (!this.closing.has(ef.link)) this.closing.set(ef.link, { reason: ef.reason, ...this.describe(ef.link) });
+        if (!this.closing.has(ef.link)) this.closing.set(ef.link, { reason: ef.reason, ...this.describe(ef.link), cert: st?.peerCert });
         st?.conn.close(ef.reason);
         return;
       }
@@ -617,15 +615,19 @@ export class TslinkNode {
         const who: { peer?: string; address?: string; linkBlock?: string } = closing ?? (ef.link ? this.describe(ef.link) : {});
         const fields = { event: ef.event, link: ef.link, peer: who.peer, linkBlock: who.linkBlock, address: who.address, reason: closing?.reason };
         let suppressed = 0;
+        let fps: { certfp?: string; spkifp?: string } = {};
         if (ef.event === 'LINK_DENIED') {
           const carried = this.refusals.admit(who.address ?? '');
           if (carried === null) return;
           suppressed = carried;
+          // The certificate the peer presented, so the operator can fix a pin.
+          const cert = closing?.cert ?? (ef.link ? this.conns.get(ef.link)?.peerCert : undefined);
+          if (cert) fps = fingerprintsOf(cert);
         }
         // The engine names a link by its id until the peer says its name (EAUTH/SERVER); an
         // outgoing link has a name from the start: the link block we dialled.
         const msg = ef.link && who.linkBlock && !this.engine.links.get(ef.link)?.eauthName ? ef.msg.split(ef.link).join(who.linkBlock) : ef.msg;
-        this.log[ef.level](suppressed > 0 ? { ...fields, suppressed } : fields, suppressed > 0 ? `${msg} (${suppressed} more from this address not logged)` : msg);
+        this.log[ef.level]({ ...fields, ...fps, ...(suppressed > 0 ? { suppressed } : {}) }, suppressed > 0 ? `${msg} (${suppressed} more from this address not logged)` : msg);
         return;
       }
       case 'synced': {

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { Harness, LOOP, freePort, handshakeLines, knowsServer, rawTls, serverLine, sleep, waitFor } from './helpers.ts';
 import { RefusalLog } from '../../src/runtime/refusalLog.ts';
 import { parseConfigText } from '../../src/config/index.ts';
+import { hashPasswordSync } from '../../src/link/passwords.ts';
 
 const WAIT = 10_000;
 const T = { timeout: 60_000 };
@@ -134,6 +135,32 @@ describe('attack: refusal logs cannot be flooded (issue 14 item 5)', () => {
     const denied = nb.log.events('LINK_DENIED');
     assert.ok(denied.length <= 5, `${denied.length} refusal lines`);
     assert.ok(denied.length >= 1);
+    await h.stopNode(nb);
+  });
+
+  it('every refusal before authentication tells the peer the same words; the log has the reason and the certificate it presented', T, async () => {
+    const A = h.identity('a.test'), B = h.identity('b.test'), X = h.identity('x.test');
+    const nb = await h.startNode({ id: B, sid: '0BB', port: await freePort(), links: [{ peer: A, passwordHash: hashPasswordSync('right', { N: 1024, r: 8, p: 1 }) }, { peer: X }],
+      extra: 'set { anti-flood { everyone { connect-flood 255:60; } } }' });
+    const attempts: [string, ReturnType<typeof h.identity>, string[]][] = [
+      ['wrong password', A, handshakeLines('a.test', '0AA', { pass: 'wrong' })],
+      ['missing password', A, handshakeLines('a.test', '0AA').slice(1)],
+      ['unknown name', A, handshakeLines('nosuch.test', '0AA')],
+      ['certificate pinned for another block', X, handshakeLines('a.test', '0AA', { pass: 'right' })],
+    ];
+    const errors: string[] = [];
+    for (const [, id, lines] of attempts) {
+      const p = await rawTls(nb.port, id);
+      h.track(p.socket);
+      p.send(...lines, serverLine('a.test', '0AA'));
+      errors.push(await p.waitLine(/^ERROR /, WAIT));
+      await p.waitClosed(WAIT);
+    }
+    for (const e of errors) assert.match(e, /\(Link denied \(No link block found with your server name or link::incoming::mask did not match\)\)$/, e);
+    const reasons = nb.log.events('LINK_DENIED').map((r) => String(r.reason));
+    for (const want of [/Authentication failed/, /Missing password/, /No link block/, /fingerprint does not match/]) assert.ok(reasons.some((r) => want.test(r)), `${want} in ${reasons.join(' | ')}`);
+    const pinned = nb.log.events('LINK_DENIED').find((r) => /fingerprint does not match/.test(String(r.reason)));
+    assert.equal(pinned?.certfp, X.certfp, 'the fingerprint received is logged');
     await h.stopNode(nb);
   });
 
