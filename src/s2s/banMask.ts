@@ -20,6 +20,7 @@
 //
 // Pure except for ~inherit, whose conversion counts the ~inherit entries already on the channel's
 // list (extbans/inherit.c: at most one per +b and +I list by default, and one on +e).
+import { validUtf8 } from '../wire/utf8.ts';
 import type { Channel, ListEntry, ListMode } from '../state/model.ts';
 import type { MapLike } from '../state/smallMap.ts';
 import type { Ts } from '../state/ts.ts';
@@ -204,26 +205,6 @@ export function validChannelNameUtf8(s: string): boolean {
     if (c < 33 || c === 44 || c === 58) return false;
   }
   return validUtf8(s);
-}
-
-/** RFC 3629 UTF-8 over a byte string (each char one byte): no overlong forms, surrogates or code points past U+10FFFF. */
-export function validUtf8(s: string): boolean {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    let need: number, lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 1;
-    else if (c >= 0xe0 && c <= 0xef) { need = 2; if (c === 0xe0) lo = 0xa0; else if (c === 0xed) hi = 0x9f; }
-    else if (c >= 0xf0 && c <= 0xf4) { need = 3; if (c === 0xf0) lo = 0x90; else if (c === 0xf4) hi = 0x8f; }
-    else return false;
-    for (let k = 1; k <= need; k++) {
-      const d = i + k < n ? s.charCodeAt(i + k) : -1;
-      if (k === 1 ? d < lo || d > hi : d < 0x80 || d > 0xbf) return false;
-    }
-    i += need;
-  }
-  return true;
 }
 
 /** glibc atoi(): strtol() (white space, one sign, digits; clamped to the 64-bit range) taken as a 32-bit int. */
@@ -434,3 +415,5 @@ export function delBan(list: MapLike<string, ListEntry>, mask: string): boolean 
   const old = findBan(list, mask);
   return old !== undefined && list.delete(old);
 }
+
+export { validUtf8 };

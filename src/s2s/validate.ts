@@ -1,5 +1,6 @@
 // Syntax checks for identifiers on the wire (protocol README "SID / UID format").
 import { CHANNELLEN, HOSTLEN, NICKLEN } from '../wire/limits.ts';
+import { validUtf8 } from '../wire/utf8.ts';
 import { INT64_MAX, INT64_MIN, tsOf, type Ts } from '../state/ts.ts';
 
 export function validSid(s: string): boolean {
@@ -24,19 +25,23 @@ export function validServerName(s: string): boolean {
 
 const NICK_SPECIAL = '[]\\`^{}|_-';
 
-/** UnrealIRCd's do_nick_name() for ASCII nicks; bytes >= 0x80 are accepted (utf8 nickchars). */
+/**
+ * UnrealIRCd's do_nick_name() for ASCII nicks; bytes >= 0x80 are accepted only as valid UTF-8
+ * (utf8 nickchars: an invalid sequence is a bad nick, as UnrealIRCd's charsys has it).
+ */
 export function validNick(s: string): boolean {
   if (!s || s.length > NICKLEN) return false;
   const c0 = s.charCodeAt(0);
   if ((c0 >= 48 && c0 <= 57) || s[0] === '-') return false;
+  let utf8 = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x80) continue;
+    if (c >= 0x80) { utf8 = true; continue; }
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) continue;
     if (NICK_SPECIAL.includes(s[i])) continue;
     return false;
   }
-  return true;
+  return !utf8 || validUtf8(s);
 }
 
 /** valid_host(): letters, digits, and . - : _ / (IPv6 and cloaks included). */
@@ -50,20 +55,23 @@ export function validHost(s: string): boolean {
   return true;
 }
 
-/** 1-12 characters, none of them white space (as /\s/ has it), '@', '!' or ':'. */
+/** 1-12 characters, no ASCII white space, '@', '!' or ':'; non-ASCII only as valid UTF-8. */
 export function validIdent(s: string): boolean {
   if (s.length === 0 || s.length > 12) return false;
+  let utf8 = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 64 || c === 33 || c === 58 || isSpace(c)) return false;
+    if (c >= 0x80) utf8 = true;
   }
-  return true;
+  return !utf8 || validUtf8(s);
 }
 
-/** The characters /\s/ matches. */
+/** ASCII white space. */
 function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
-    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  // Byte strings: one char per byte, so only ASCII white space can be a space here (0xa0 is a
+  // UTF-8 continuation byte, as in "à" = c3 a0; a U+00A0 no-break space is c2 a0).
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** UID ip field: '*' or base64 of 4 or 16 bytes (8 or 24 characters, '==' padded). */
@@ -78,13 +86,16 @@ export function validIpField(s: string): boolean {
   return true;
 }
 
+/** '#', 2..32 bytes, no space, ',', BEL or control character; non-ASCII only as valid UTF-8 (CHANNELCHARS=utf8). */
 export function validChannelName(s: string): boolean {
   if (s.length < 2 || s.length > CHANNELLEN || s[0] !== '#') return false;
+  let utf8 = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 32 || c === 44 || c === 7 || c < 32) return false;
+    if (c >= 0x80) utf8 = true;
   }
-  return true;
+  return !utf8 || validUtf8(s);
 }
 
 /**
