@@ -12,13 +12,14 @@
  * strings are looked at). Nothing read here is kept: the node reads the
  * files again when it uses them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readHmacSecretSync, readLinkPasswordSync, SecretFileError } from '../link/secretFile.ts';
 import { parseCaPem } from '../link/verifyPeer.ts';
 import type { PathResolver } from './finalise.ts';
 import { BLOCK_SEPARATOR, type MessageSink } from './messages.ts';
 import { childPointer, type PositionTable } from './positions.ts';
-import type { RawDocument, RawLink } from './schema.ts';
+import type { RawDocument, RawLink, RawListen } from './schema.ts';
 import type { SourcePos } from './types.ts';
 
 /** Largest CA file read (a bundle of 256 certificates fits easily). */
@@ -26,6 +27,46 @@ const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 
 export function checkReferencedFiles(doc: RawDocument, positions: PositionTable, resolvePath: PathResolver, sink: MessageSink): void {
   doc.link.forEach((link, index) => checkLinkFiles(link, childPointer('/link', index), positions, resolvePath, sink));
+  doc.listen.forEach((listen, index) => checkListenFiles(listen, childPointer('/listen', index), positions, resolvePath, sink));
+}
+
+/**
+ * A listen block's tls-options: the certificate and key must be readable PEM, and the key must be
+ * the certificate's (what start and a reload would refuse). A key readable by group or others is
+ * a warning (some sites share keys through a group on purpose).
+ */
+function checkListenFiles(listen: RawListen, base: string, positions: PositionTable, resolvePath: PathResolver, sink: MessageSink): void {
+  const t = listen['tls-options'];
+  if (!t || typeof t.certificate !== 'string' || typeof t.key !== 'string') return; // the rules report a half pair
+  const label = `listen${BLOCK_SEPARATOR}tls-options`;
+  const at = (item: string): SourcePos => positions.nearest(childPointer(childPointer(base, 'tls-options'), item))?.pos ?? listen.pos;
+  const certPath = resolvePath(listen.pos, t.certificate), keyPath = resolvePath(listen.pos, t.key);
+  let cert: X509Certificate | undefined;
+  try {
+    cert = new X509Certificate(readFileSync(certPath));
+  } catch (err) {
+    sink.error(at('certificate'), `certificate "${t.certificate}": ${fileProblem(err, 'is not a PEM certificate')} (tslink gencert writes a key and certificate)`, label);
+  }
+  let key;
+  try {
+    key = createPrivateKey(readFileSync(keyPath));
+  } catch (err) {
+    sink.error(at('key'), `key "${t.key}": ${fileProblem(err, 'is not a PEM private key')}`, label);
+  }
+  if (cert && key && !cert.checkPrivateKey(key)) sink.error(at('key'), `key "${t.key}" is not the key of certificate "${t.certificate}"`, label);
+  try {
+    const st = statSync(keyPath);
+    if (key && (st.mode & 0o077) !== 0) sink.warn(at('key'), `key "${t.key}" is readable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600`, label);
+  } catch { /* reported above */ }
+}
+
+/** Why a file could not be used: a read error in words, or `bad` when it was read but not parseable. */
+function fileProblem(err: unknown, bad: string): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
+  if (code === 'EISDIR') return 'is a directory';
+  return code ? `cannot be read (${code})` : bad;
 }
 
 function checkLinkFiles(link: RawLink, base: string, positions: PositionTable, resolvePath: PathResolver, sink: MessageSink): void {

@@ -69,7 +69,7 @@ export interface ExampleTree {
 /**
  * link.conf.example copied into a temporary directory, with the files it
  * names that are checked at load: secrets/hub.pass, secrets/leaf2.hmac,
- * secrets/services.pass (0600) and tls/example-ca.pem (a CA).
+ * secrets/services.pass (0600), tls/example-ca.pem (a CA) and tls/link.{key,cert}.pem.
  */
 export function exampleTree(): ExampleTree {
   const dir = mkdtempSync(path.join(tmpdir(), 'tslink-example-'));
@@ -81,5 +81,9 @@ export function exampleTree(): ExampleTree {
   writeFileSync(path.join(dir, 'secrets/services.pass'), 'services-link-password\n', { mode: 0o600 });
   writeFileSync(path.join(dir, 'secrets/leaf2.hmac'), 'bGVhZjItc2hhcmVkLXNlY3JldC10aGlydHktdHdvLWJ5dGVz\n', { mode: 0o600 });
   writeFileSync(path.join(dir, 'tls/example-ca.pem'), caPem(dir, 'example CA'));
+  // The node's own key and certificate, as `tslink gencert --dir tls` writes them.
+  const kc = generateSelfSigned({ commonName: 'leaf.example.net' });
+  writeFileSync(path.join(dir, 'tls/link.key.pem'), kc.keyPem, { mode: 0o600 });
+  writeFileSync(path.join(dir, 'tls/link.cert.pem'), kc.certPem);
   return { dir, file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

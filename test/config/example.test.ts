@@ -65,6 +65,8 @@ describe('link.conf.example', () => {
     assert.equal(result.config, undefined);
     const problems = result.errors.map((e) => `${e.block}: ${e.message.replace(/ \(.*\)/, '')}`);
     assert.deepEqual(problems, [
+      'listen → tls-options: certificate "tls/link.cert.pem": does not exist',
+      'listen → tls-options: key "tls/link.key.pem": does not exist',
       'link "hub.example.net": password-file "secrets/hub.pass": does not exist',
       'link "leaf2.example.net" → verify: ca "tls/example-ca.pem": does not exist',
       'link "leaf2.example.net": hmac-secret-file "secrets/leaf2.hmac": does not exist',

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { generateSelfSigned } from '../../src/link/certs.ts';
 import { after, before, describe, it } from 'node:test';
 import { parseConfigText, type ConfigMessage, type ConfigResult } from '../../src/config/index.ts';
 import { makeConfigFiles, type ConfigFiles } from './configFiles.ts';
@@ -259,16 +262,23 @@ describe('config validation: plaintext-loopback and listen TLS', () => {
   });
 
   it('accepts TLS listeners and plaintext client-only listeners anywhere', () => {
+    // check-config reads the certificate and key: real ones, in a temporary directory.
+    const dir = mkdtempSync(path.join(tmpdir(), 'tslink-val-'));
+    const kc = generateSelfSigned({ commonName: 'x.test' });
+    const c = path.join(dir, 'c.pem'), k = path.join(dir, 'k.pem');
+    writeFileSync(c, kc.certPem);
+    writeFileSync(k, kc.keyPem, { mode: 0o600 });
     const config = loadClean(
-      'listen { ip *; port 6900; options { tls; serversonly; } tls-options { certificate "c.pem"; key "k.pem"; } }\nlisten { ip 0.0.0.0; port 6667; options { clientsonly; } }',
+      `listen { ip *; port 6900; options { tls; serversonly; } tls-options { certificate "${c}"; key "${k}"; } }\nlisten { ip 0.0.0.0; port 6667; options { clientsonly; } }`,
     );
+    rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(config.listen[0], {
       ip: '*',
       port: 6900,
       serversOnly: true,
       clientsOnly: false,
       tls: true,
-      tlsOptions: { certificate: path.resolve('c.pem'), key: path.resolve('k.pem') },
+      tlsOptions: { certificate: c, key: k },
       pos: { file: 'link.conf', line: 1 },
     });
     assert.equal(config.listen[1].clientsOnly, true);
