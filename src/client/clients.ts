@@ -1,0 +1,149 @@
+// The local clients of a node: their sessions, registration onto the network (UID), and the
+// effects for the runtime (lines to write, connections to close). Sans-I/O like the engine:
+// connect()/receive()/disconnected()/tick() in, drain() out.
+import type { Engine } from '../s2s/engine.ts';
+import { DEFAULT_USERMODES } from '../s2s/chanmodes.ts';
+import { modeSort } from '../s2s/userWire.ts';
+import { escapeTagValue } from '../wire/message.ts';
+import { casefold } from '../wire/casemap.ts';
+import { displayedHost } from '../state/user.ts';
+import { cloakHost, ipField } from './cloak.ts';
+import { clientConfig, type ClientConfig } from './config.ts';
+import { engineHost, type ClientHost } from './host.ts';
+import { isupportLines, myinfoChanModes } from './isupport.ts';
+import { N } from './numerics.ts';
+import { ClientRouter } from './router.ts';
+import { ClientSession, type ClientId, type ClientInfo } from './session.ts';
+import { sendLusers } from './commands/lusers.ts';
+import { sendMotd } from './commands/motd.ts';
+
+export type ClientEffect =
+  /** A line for the client (without CR LF; the runtime writes it through encodeLine()). */
+  | { kind: 'line'; client: ClientId; line: string }
+  /** Close the connection once the lines queued before are written. */
+  | { kind: 'close'; client: ClientId; reason: string };
+
+const UID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+export class LocalClients {
+  out: ClientEffect[] = [];
+  readonly sessions = new Map<ClientId, ClientSession>();
+  /** Registered sessions by UID (the router delivers through this). */
+  readonly byUid = new Map<string, ClientSession>();
+  readonly router: ClientRouter;
+  readonly cfg: ClientConfig;
+  /** Highest number of local users seen (265). */
+  maxLocal = 0;
+  private uidNext = 0;
+
+  constructor(readonly host: ClientHost, cfg?: ClientConfig) {
+    this.cfg = cfg ?? clientConfig();
+    this.router = new ClientRouter(this);
+  }
+
+  /** Local clients on an engine: the host is the engine, and the router is hooked into it (router.ts attach()). */
+  static onEngine(engine: Engine, cfg?: ClientConfig, clockMs?: () => number): LocalClients {
+    const c = new LocalClients(engineHost(engine, clockMs), cfg);
+    c.router.attach(engine);
+    return c;
+  }
+
+  // ---------------------------------------------------------------- inputs
+  connect(id: ClientId, info: ClientInfo): ClientSession {
+    const s = new ClientSession(this, id, info);
+    this.sessions.set(id, s);
+    return s;
+  }
+  receive(id: ClientId, line: string): void { this.sessions.get(id)?.receive(line); }
+  receiveChunk(id: ClientId, lines: string[]): void { this.sessions.get(id)?.receiveChunk(lines); }
+  /** The connection is gone (read error, closed by the peer). */
+  disconnected(id: ClientId, reason = 'Connection closed'): void { this.sessions.get(id)?.close(reason); }
+  tick(): void { for (const s of [...this.sessions.values()]) s.tick(); }
+
+  drain(): ClientEffect[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  // ---------------------------------------------------------------- registration
+  /** tslink's SID + 6 characters of [A-Z0-9] (the UnrealIRCd shape), never reused in a run. */
+  nextUid(): string {
+    for (;;) {
+      let n = this.uidNext++, s = '';
+      for (let i = 0; i < 6; i++) { s = UID_CHARS[n % 36] + s; n = Math.floor(n / 36); }
+      const uid = this.host.me.sid + s;
+      if (!this.host.net.usersByUid.has(uid)) return uid;
+    }
+  }
+
+  /** Is `nick` held by another local connection that is still registering? */
+  pendingNick(nick: string, except: ClientSession): boolean {
+    const f = casefold(nick);
+    for (const s of this.sessions.values()) if (s !== except && !s.registered && s.nick && casefold(s.nick) === f) return true;
+    return false;
+  }
+
+  /** Count of connections not registered yet (253). */
+  unknownCount(): number { let n = 0; for (const s of this.sessions.values()) if (!s.registered) n++; return n; }
+
+  /**
+   * Put the user on the network and welcome it (nick.c register_user(), welcome_user()): the UID
+   * line with its early MD as s2s-md tags and the MD lines after it, as UnrealIRCd introduces
+   * its users; then 001-005, 396, LUSERS, MOTD and the user's modes.
+   */
+  register(s: ClientSession): void {
+    const { host, cfg } = this;
+    const now = host.now();
+    s.uid = this.nextUid();
+    let letters = [...new Set([...cfg.modesOnConnect.replace(/[^A-Za-z]/g, '')])].filter((m) => m !== 's' && m !== 'o' && m !== 'z');
+    if (s.info.tls) letters.push('z');
+    letters = letters.sort(modeSort);
+    const cloak = cfg.cloak ? cloakHost(s.realHost, cfg.cloak, s.info.ip) : '';
+    const md: [string, string][] = [];
+    if (s.info.certfp) md.push(['certfp', s.info.certfp]);
+    if (s.info.tlsCipher) md.push(['tls_cipher', s.info.tlsCipher]);
+    md.push(['creationtime', String(now)]);
+    const tags = md.map(([k, v]) => `s2s-md/${k}=${escapeTagValue(v)}`).join(';');
+    host.local(`@${tags} :${host.me.sid} UID ${s.nick} 0 ${now} ${s.ident} ${s.realHost} ${s.uid} 0 +${letters.join('')} * ${cloak || '*'} ${ipField(s.info.ip)} :${s.realname}`);
+    const u = host.net.usersByUid.get(s.uid);
+    if (!u || u.server !== host.me) { s.close('Nickname collision'); return; }
+    for (const [k, v] of md) host.local(`:${host.me.sid} MD client ${s.uid} ${k} :${v}`);
+    s.user = u;
+    s.registered = true;
+    s.signon = now;
+    s.idleSince = now;
+    this.byUid.set(s.uid, s);
+    let local = 0;
+    for (const x of this.sessions.values()) if (x.registered) local++;
+    this.maxLocal = Math.max(this.maxLocal, local);
+
+    s.numeric(N.RPL_WELCOME(cfg.networkName, s.nick, s.ident, s.realHost));
+    s.numeric(N.RPL_YOURHOST(host.me.name, cfg.version));
+    s.numeric(N.RPL_CREATED(createdString(host.bootTime())));
+    s.numeric(N.RPL_MYINFO(host.me.name, cfg.version, DEFAULT_USERMODES, myinfoChanModes(cfg, host.chanModes)));
+    for (const l of isupportLines(cfg, host.chanModes)) s.numeric(N.RPL_ISUPPORT(l));
+    if (u.umodes.has('x')) s.numeric(N.RPL_HOSTHIDDEN(displayedHost(u)));
+    sendLusers(s);
+    sendMotd(s);
+    if (letters.length) s.send(`:${s.nick} MODE ${s.nick} :+${letters.join('')}`);
+    s.fakeLag = now; // welcome_user(): a fresh start after the CAP exchange
+    s.fakeLagMs = 0;
+  }
+
+  /** A session is closed: forget it. */
+  forget(s: ClientSession): void {
+    this.sessions.delete(s.id);
+    if (s.uid && this.byUid.get(s.uid) === s) this.byUid.delete(s.uid);
+  }
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 003's date: "Sat Nov 21 2026 at 23:53:45 UTC" (UTC). */
+export function createdString(unix: number): string {
+  const d = new Date(unix * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ${d.getUTCFullYear()} at ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
+}

@@ -1,0 +1,105 @@
+// MODE <nick> [<modes>]          user modes: 221; changes of the modes a user may set, 501/502
+// MODE <#chan> [<modes> <params>]  324+329; list queries (367/368, 348/349, 346/347); changes by
+// halfops and up (482), to the network as ":<uid> MODE <#chan> <modes> <params>" (user form, no TS).
+import type { ClientCommandSpec } from '../commandTable.ts';
+import type { ClientSession } from '../session.ts';
+import type { Channel } from '../../state/model.ts';
+import { N } from '../numerics.ts';
+import { HALFOP, OP, rank } from '../channelRules.ts';
+import { parseModeChanges } from '../../s2s/channelModes.ts';
+import { channelModeString } from '../../s2s/channelWire.ts';
+import { modeSort } from '../../s2s/userWire.ts';
+import { displayedHost } from '../../state/user.ts';
+import { MAXMODEPARAMS } from '../../wire/limits.ts';
+
+/** User modes a user may change on itself (the rest are set by opers, services or the server). */
+const USER_SETTABLE = new Set('iwxBGTdpDRZI'.split(''));
+
+function userMode(s: ClientSession, target: string, modes: string | undefined): void {
+  const u = s.user!;
+  const t = s.mgr.host.net.userByNick(target);
+  if (!t) { s.numeric(N.ERR_NOSUCHNICK(target)); return; }
+  if (t !== u) { s.numeric(N.ERR_USERSDONTMATCH()); return; }
+  if (modes === undefined) { s.numeric(N.RPL_UMODEIS('+' + [...u.umodes].sort(modeSort).join(''))); return; }
+  let dir = '+', plus = '', minus = '', unknown = false;
+  for (const m of modes) {
+    if (m === '+' || m === '-') { dir = m; continue; }
+    if (!USER_SETTABLE.has(m)) { if (!/[a-zA-Z]/.test(m) || !'osqrtzSHW'.includes(m)) unknown = true; continue; }
+    if (dir === '+' && !u.umodes.has(m) && !plus.includes(m)) { plus += m; minus = minus.replace(m, ''); }
+    if (dir === '-' && u.umodes.has(m) && !minus.includes(m)) { minus += m; plus = plus.replace(m, ''); }
+  }
+  if (unknown) s.numeric(N.ERR_UMODEUNKNOWNFLAG());
+  if (minus.includes('x') && u.umodes.has('t')) minus += 't';
+  const change = (plus ? '+' + plus : '') + (minus ? '-' + minus : '');
+  if (!change) return;
+  const hadX = u.umodes.has('x');
+  s.toNetwork(`:${s.nick} UMODE2 ${change}`);
+  if (u.umodes.has('x') !== hadX) s.numeric(N.RPL_HOSTHIDDEN(displayedHost(u)));
+  s.send(`:${s.nick} MODE ${s.nick} :${change}`);
+}
+
+const LISTS = {
+  b: [N.RPL_BANLIST, N.RPL_ENDOFBANLIST],
+  e: [N.RPL_EXLIST, N.RPL_ENDOFEXLIST],
+  I: [N.RPL_INVEXLIST, N.RPL_ENDOFINVEXLIST],
+} as const;
+
+function sendList(s: ClientSession, ch: Channel, l: 'b' | 'e' | 'I'): void {
+  const [item, end] = LISTS[l];
+  for (const [mask, e] of ch.lists[l]) s.numeric(item(ch.name, mask, e.setBy, String(e.setAt)));
+  s.numeric(end(ch.name));
+}
+
+function channelMode(s: ClientSession, ch: Channel, params: string[]): void {
+  const u = s.user!;
+  const m = ch.members.get(u);
+  if (params.length === 0) {
+    const str = channelModeString(ch);
+    const sp = str.indexOf(' ');
+    // Parameters (the key, the limit) are shown to members only.
+    s.numeric(N.RPL_CHANNELMODEIS(ch.name, sp < 0 ? str : str.slice(0, sp), m ? (sp < 0 ? '' : str.slice(sp + 1)) : ''));
+    s.numeric(N.RPL_CREATIONTIME(ch.name, String(ch.ts)));
+    return;
+  }
+  const groups = s.mgr.host.chanModes;
+  const changes = parseModeChanges(groups, params[0], params.slice(1, 1 + MAXMODEPARAMS));
+  // A bare list mode (MODE #c +b / b / e / I) is a query.
+  const queries = changes.length === 0 ? [...params[0]].filter((x) => x === 'b' || x === 'e' || x === 'I') as ('b' | 'e' | 'I')[] : [];
+  if (queries.length) { sendList(s, ch, queries[0]); return; }
+  for (const x of params[0]) if (x !== '+' && x !== '-' && !groups.known(x)) s.numeric(N.ERR_UNKNOWNMODE(x));
+  const r = rank(m);
+  if (r > HALFOP) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); return; }
+  const ok = changes.filter((c) => {
+    if (!groups.known(c.mode)) return false;
+    if ('qa'.includes(c.mode) && r > 0) return false;            // owner/admin: by owners (q) only
+    if (c.mode === 'o' && r > OP) return false;                   // halfops cannot op
+    if (c.mode === 'h' && r > OP) return false;
+    if ('qaohv'.includes(c.mode)) {
+      const t = c.param ? s.mgr.host.net.userByNick(c.param) : undefined;
+      if (!t) { s.numeric(N.ERR_NOSUCHNICK(c.param ?? '')); return false; }
+      if (!ch.members.has(t)) { s.numeric(N.ERR_USERNOTINCHANNEL(t.nick, ch.name)); return false; }
+    }
+    return true;
+  });
+  if (ok.length !== changes.length && ok.length === 0) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); return; }
+  if (!ok.length) return;
+  let modes = '', dir = '';
+  const ps: string[] = [];
+  for (const c of ok) {
+    if (c.dir !== dir) { modes += c.dir; dir = c.dir; }
+    modes += c.mode;
+    if (c.param !== undefined) ps.push(c.param);
+  }
+  s.toNetwork(`:${s.uid} MODE ${ch.name} ${modes}${ps.length ? ' ' + ps.join(' ') : ''}`, s.newTags());
+}
+
+export const MODE: ClientCommandSpec = {
+  minParams: 1,
+  handler(s, msg) {
+    const target = msg.params[0];
+    if (!target.startsWith('#')) { userMode(s, target, msg.params[1]); return; }
+    const ch = s.mgr.host.net.channel(target);
+    if (!ch) { s.numeric(N.ERR_NOSUCHCHANNEL(target)); return; }
+    channelMode(s, ch, msg.params.slice(1));
+  },
+};

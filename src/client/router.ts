@@ -1,0 +1,566 @@
+// Network events to local clients, in client form. The router wraps every line the engine
+// processes (its one hook: around(link, raw, run), where run() is the engine's own processing):
+// before run() it notes what the line is about (the source's nick!user@host, who shares its
+// channels, a channel's modes); after, it compares with the new state and writes the client
+// lines UnrealIRCd's local users would see (JOIN, PART, KICK, QUIT, NICK, MODE, TOPIC, PRIVMSG,
+// NOTICE, TAGMSG, AWAY for away-notify, INVITE, KILL, the QUITs of a netsplit, numerics routed to
+// a local user). Lines of local origin (our users' own, through ClientHost.local()) pass through
+// the same hook, so local users see each other exactly as they see remote ones.
+//
+// With no registered local user the hook only calls run(): a burst costs nothing more.
+import type { Engine } from '../s2s/engine.ts';
+import { parseReceived } from '../s2s/engine.ts';
+import { parseModeChanges } from '../s2s/channelModes.ts';
+import { matchMask } from '../s2s/mask.ts';
+import type { Channel, LinkId, Server, User } from '../state/model.ts';
+import { displayedHost } from '../state/user.ts';
+import type { Message } from '../wire/message.ts';
+import { casefold } from '../wire/casemap.ts';
+import type { LocalClients } from './clients.ts';
+import type { ClientSession } from './session.ts';
+import { newMsgid, serverTime, tagsFromS2s, type LineTags } from './tags.ts';
+
+type Src = { user: User; server?: undefined } | { server: Server; user?: undefined };
+
+/** What a route noted before the engine ran; called after it. */
+type After = () => void;
+
+interface RouteCtx {
+  r: ClientRouter;
+  msg: Message;
+  /** The S2S tag section of the line (msgid, time, client-only tags). */
+  tags: LineTags;
+  src: Src | null;
+  /** The link the line came in on; null for local origin. */
+  link: LinkId | null;
+}
+
+type Route = (c: RouteCtx) => After | null;
+
+/** Member mode ranks, highest first, and their client prefixes. */
+const RANKS = 'qaohv';
+const PREFIX_OF: Record<string, string> = { q: '~', a: '&', o: '@', h: '%', v: '+' };
+const MODE_OF_PREFIX: Record<string, string> = { '~': 'q', '&': 'a', '@': 'o', '%': 'h', '+': 'v' };
+
+export function userMask(u: User): string { return `${u.nick}!${u.ident}@${displayedHost(u)}`; }
+function srcMask(s: Src | null, fallback: string): string { return s === null ? fallback : s.user ? userMask(s.user) : s.server.name; }
+
+export class ClientRouter {
+  private engine: Engine | null = null;
+  constructor(readonly clients: LocalClients) {}
+
+  /**
+   * Hook the router into an engine: its receive(), local() and linkDown() run inside around().
+   * (The engine change this stands for: an EngineOptions observer called the same way.)
+   */
+  attach(engine: Engine): void {
+    this.engine = engine;
+    const receive = engine.receive.bind(engine), local = engine.local.bind(engine), linkDown = engine.linkDown.bind(engine);
+    engine.receive = (id, raw) => this.around(id, raw, () => receive(id, raw));
+    engine.local = (raw) => this.around(null, raw, () => local(raw));
+    engine.linkDown = (id, reason) => this.aroundLinkDown(id, () => linkDown(id, reason));
+  }
+
+  // ---------------------------------------------------------------- the hook
+  around(link: LinkId | null, raw: string, run: () => void): void {
+    if (this.clients.byUid.size === 0) { run(); return; }
+    const msg = parseReceived(raw);
+    if (msg === null) { run(); return; }
+    const cmd = msg.command.toUpperCase();
+    const route = ROUTES[cmd] ?? (/^\d{3}$/.test(cmd) ? routeNumeric : undefined);
+    if (route === undefined) { run(); return; }
+    let after: After | null = null;
+    try {
+      after = route({ r: this, msg, tags: tagsOf(raw), src: this.source(link, msg.source), link });
+    } catch { after = null; }
+    run();
+    after?.();
+  }
+
+  aroundLinkDown(link: LinkId, run: () => void): void {
+    const server = this.engine?.links.get(link)?.server ?? null;
+    if (this.clients.byUid.size === 0 || server === null || this.clients.host.net.serversBySid.get(server.sid) !== server) { run(); return; }
+    const after = this.splitNotes(server);
+    run();
+    after();
+  }
+
+  // ---------------------------------------------------------------- helpers
+  /** The line's source as the engine resolves it (a SID, UID, server name or nick); null when unknown. */
+  source(link: LinkId | null, source: string | undefined): Src | null {
+    const net = this.clients.host.net;
+    if (source === undefined || source === '') {
+      if (link === null) return { server: this.clients.host.me };
+      const s = this.engine?.links.get(link)?.server;
+      return s ? { server: s } : null;
+    }
+    const key = source.includes('@') ? source.slice(0, source.indexOf('@')) : source;
+    const server = net.serversBySid.get(key) ?? (key.includes('.') ? net.server(key) : undefined);
+    if (server) return { server };
+    const user = net.user(key);
+    return user ? { user } : null;
+  }
+
+  /** The session of a local user, if it has one. */
+  session(u: User | undefined | null): ClientSession | undefined {
+    if (!u || u.server !== this.clients.host.me) return undefined;
+    const s = this.clients.byUid.get(u.uid);
+    return s && !s.closed ? s : undefined;
+  }
+
+  /** Local sessions that are members of a channel. */
+  localMembers(ch: Channel | undefined): ClientSession[] {
+    const out: ClientSession[] = [];
+    if (!ch) return out;
+    const me = this.clients.host.me;
+    for (const m of ch.members.values()) {
+      if (m.user.server !== me) continue;
+      const s = this.session(m.user);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  /** Local sessions sharing at least one channel with `u` (not `u` itself). */
+  sharing(u: User): Set<ClientSession> {
+    const out = new Set<ClientSession>();
+    for (const ch of u.channels.keys()) for (const s of this.localMembers(ch)) if (s.user !== u) out.add(s);
+    return out;
+  }
+
+  /** The notes taken before a server (and all behind it) is split off: the QUITs to send after. */
+  splitNotes(top: Server): After {
+    const reason = `${top.uplink?.name ?? this.clients.host.me.name} ${top.name}`;
+    const notes: { u: User; mask: string; to: Set<ClientSession> }[] = [];
+    const stack = [top];
+    while (stack.length) {
+      const s = stack.pop()!;
+      for (const c of s.children) stack.push(c);
+      for (const u of s.users) {
+        const to = this.sharing(u);
+        if (to.size) notes.push({ u, mask: userMask(u), to });
+      }
+    }
+    return () => {
+      const net = this.clients.host.net;
+      for (const n of notes) {
+        if (net.usersByUid.get(n.u.uid) === n.u) continue;
+        const t = fresh({});
+        for (const s of n.to) s.sendTagged(`:${n.mask} QUIT :${reason}`, t);
+      }
+    };
+  }
+}
+
+/** The tags of a raw S2S line. */
+function tagsOf(raw: string): LineTags {
+  if (raw.charCodeAt(0) !== 64) return {};
+  const sp = raw.indexOf(' ');
+  return tagsFromS2s(sp < 0 ? raw.slice(1) : raw.slice(1, sp));
+}
+
+/** `t` with a msgid and a time when the line had none. */
+function fresh(t: LineTags, source?: User): LineTags {
+  const out: LineTags = { ...t };
+  out.msgid ??= newMsgid();
+  out.time ??= serverTime(Date.now());
+  if (source) {
+    if (source.account) out.account = source.account;
+    if (source.umodes.has('B')) out.bot = true;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- routes
+
+/** PRIVMSG / NOTICE / TAGMSG: to local members of a channel (statusmsg: from a rank up), a local user, or $server masks. */
+function routeMessage(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  if (src === null || msg.params.length < 1) return null;
+  const cmd = msg.command.toUpperCase();
+  const tagOnly = cmd === 'TAGMSG';
+  const text = msg.params[1];
+  if (!tagOnly && (text === undefined || text === '')) return null;
+  const mask = srcMask(src, '');
+  const from = src.user;
+  const echo = c.link === null && from ? r.session(from) : undefined;
+  return () => {
+    const net = r.clients.host.net;
+    const tags = fresh(c.tags, from);
+    const deliver = (s: ClientSession, target: string): void => {
+      if (tagOnly && !s.hasCap('message-tags')) return;
+      s.sendTagged(`:${mask} ${cmd} ${target}${tagOnly ? '' : ' :' + text}`, tags);
+    };
+    for (const target of msg.params[0].split(',')) {
+      if (!target) continue;
+      let i = 0;
+      while (i < target.length && MODE_OF_PREFIX[target[i]] !== undefined) i++;
+      const name = target.slice(i);
+      if (name.startsWith('#')) {
+        const ch = net.channel(name);
+        if (!ch) continue;
+        const min = i > 0 ? RANKS.indexOf(MODE_OF_PREFIX[target[0]]) : -1;
+        const shown = (i > 0 ? target[0] : '') + ch.name;
+        for (const m of ch.members.values()) {
+          if (m.user === from) continue;
+          const s = r.session(m.user);
+          if (!s) continue;
+          if (min >= 0 && !hasRank(m.modes, min)) continue;
+          deliver(s, shown);
+        }
+        if (echo?.hasCap('echo-message')) deliver(echo, shown);
+        continue;
+      }
+      if (name.startsWith('$')) {
+        if (!matchMask(name.slice(1), r.clients.host.me.name)) continue;
+        for (const s of r.clients.byUid.values()) if (s.user && s.user !== from) deliver(s, name);
+        continue;
+      }
+      const at = name.indexOf('@');
+      const u = net.user(at > 0 ? name.slice(0, at) : name);
+      if (!u) continue;
+      const s = r.session(u);
+      if (s) deliver(s, u.nick);
+      if (echo?.hasCap('echo-message') && echo !== s) deliver(echo, u.nick);
+    }
+  };
+}
+
+/** Does a member holding `modes` rank at least RANKS[min]? */
+function hasRank(modes: string, min: number): boolean {
+  for (let k = 0; k <= min; k++) if (modes.includes(RANKS[k])) return true;
+  return false;
+}
+
+interface ChannelSnap {
+  members: Map<User, string>;
+  modes: Map<string, string>;
+  lists: { b: Set<string>; e: Set<string>; I: Set<string> };
+  topic: string | null;
+}
+
+function snap(ch: Channel | undefined): ChannelSnap | null {
+  if (!ch) return null;
+  const members = new Map<User, string>();
+  for (const m of ch.members.values()) members.set(m.user, m.modes);
+  return {
+    members,
+    modes: new Map(ch.modes.entries()),
+    lists: { b: new Set(ch.lists.b.keys()), e: new Set(ch.lists.e.keys()), I: new Set(ch.lists.I.keys()) },
+    topic: ch.topic ? `${ch.topic.ts} ${ch.topic.setBy} ${ch.topic.text}` : null,
+  };
+}
+
+/** MODE lines' text: "+ov a b" with its params, or "+nt " (UnrealIRCd writes modes, a space, the params). */
+function modeText(changes: { dir: string; mode: string; param?: string }[]): string {
+  let modes = '', dir = '';
+  const params: string[] = [];
+  for (const x of changes) {
+    if (x.dir !== dir) { modes += x.dir; dir = x.dir; }
+    modes += x.mode;
+    if (x.param !== undefined) params.push(x.param);
+  }
+  return `${modes} ${params.join(' ')}`;
+}
+
+/** The mode changes between two states of a channel, removals first (as sjoin.c's removeours), then additions. */
+function channelDiff(pre: ChannelSnap, ch: Channel, newMembers: Set<User>, announceNewStatus: boolean): { dir: string; mode: string; param?: string }[] {
+  const minus: { dir: string; mode: string; param?: string }[] = [];
+  const plus: { dir: string; mode: string; param?: string }[] = [];
+  for (const [m, p] of pre.modes) if (!ch.modes.has(m)) minus.push({ dir: '-', mode: m, ...(p !== '' && !'lFH'.includes(m) ? { param: p } : {}) });
+  for (const [u, modes] of pre.members) {
+    const now = ch.members.get(u);
+    if (!now) continue;
+    for (const l of modes) if (!now.modes.includes(l)) minus.push({ dir: '-', mode: l, param: u.nick });
+  }
+  for (const l of ['b', 'e', 'I'] as const) for (const x of pre.lists[l]) if (!ch.lists[l].has(x)) minus.push({ dir: '-', mode: l, param: x });
+  for (const m of ch.members.values()) {
+    const before = pre.members.get(m.user);
+    if (before === undefined && !announceNewStatus) continue;
+    for (const l of RANKS) if (m.modes.includes(l) && !(before ?? '').includes(l) && (before !== undefined || newMembers.has(m.user))) plus.push({ dir: '+', mode: l, param: m.user.nick });
+  }
+  for (const l of ['b', 'e', 'I'] as const) for (const x of ch.lists[l].keys()) if (!pre.lists[l].has(x)) plus.push({ dir: '+', mode: l, param: x });
+  for (const [m, p] of ch.modes) if (pre.modes.get(m) !== p) plus.push({ dir: '+', mode: m, ...(p !== '' ? { param: p } : {}) });
+  return [...minus, ...plus];
+}
+
+/** JOIN lines for new members (extended-join form for clients that asked), then the mode changes. */
+function routeJoin(c: RouteCtx): After | null {
+  const { r, msg } = c;
+  const cmd = msg.command.toUpperCase();
+  const names = cmd === 'SJOIN' ? [msg.params[1]] : (msg.params[0] ?? '').split(',');
+  const pres = names.filter(Boolean).map((n) => ({ name: n, pre: snap(r.clients.host.net.channel(n)) }));
+  if (cmd === 'JOIN' && msg.params[0] === '0' && c.src?.user) return routePartAll(c);
+  return () => {
+    const net = r.clients.host.net;
+    for (const { name, pre } of pres) {
+      const ch = net.channel(name);
+      if (!ch) continue;
+      const before = pre ?? { members: new Map(), modes: new Map(), lists: { b: new Set(), e: new Set(), I: new Set() }, topic: null };
+      const joined = new Set<User>();
+      for (const m of ch.members.values()) if (!before.members.has(m.user)) joined.add(m.user);
+      const local = r.localMembers(ch);
+      for (const u of joined) {
+        const t = fresh(c.tags, u);
+        const plain = `:${userMask(u)} JOIN :${ch.name}`;
+        const ext = `:${userMask(u)} JOIN ${ch.name} ${u.account || '*'} :${u.realname}`;
+        for (const s of local) s.sendTagged(s.hasCap('extended-join') ? ext : plain, t);
+      }
+      // Mode changes an SJOIN made (a lost TS: our modes removed; statuses of joining members).
+      // The statuses of our own users' joins are not announced (they come with the JOIN).
+      const changes = channelDiff(before, ch, joined, c.link !== null);
+      if (changes.length && (pre !== null || c.link !== null)) {
+        const from = srcMask(c.src, r.clients.host.me.name);
+        const t = fresh(c.tags);
+        for (const s of r.localMembers(ch)) s.sendTagged(`:${from} MODE ${ch.name} ${modeText(changes)}`, t);
+      }
+    }
+  };
+}
+
+/** JOIN 0: a PART of every channel. */
+function routePartAll(c: RouteCtx): After | null {
+  const u = c.src!.user!;
+  const mask = userMask(u);
+  const notes = [...u.channels.keys()].map((ch) => ({ ch, to: c.r.localMembers(ch) }));
+  return () => {
+    for (const { ch, to } of notes) {
+      if (ch.members.has(u)) continue;
+      const t = fresh(c.tags, u);
+      for (const s of to) s.sendTagged(`:${mask} PART ${ch.name} :Left all channels`, t);
+    }
+  };
+}
+
+function routePart(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const u = src?.user;
+  if (!u) return null;
+  const mask = userMask(u);
+  const reason = msg.params[1];
+  const notes = (msg.params[0] ?? '').split(',').map((n) => r.clients.host.net.channel(n)).filter((ch): ch is Channel => !!ch && ch.members.has(u)).map((ch) => ({ ch, to: r.localMembers(ch) }));
+  return () => {
+    for (const { ch, to } of notes) {
+      if (ch.members.has(u)) continue;
+      const t = fresh(c.tags, u);
+      for (const s of to) s.sendTagged(`:${mask} PART ${ch.name}${reason !== undefined ? ' :' + reason : ''}`, t);
+    }
+  };
+}
+
+function routeKick(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const ch = r.clients.host.net.channel(msg.params[0] ?? '');
+  if (!ch || msg.params.length < 2) return null;
+  const from = srcMask(src, r.clients.host.me.name);
+  const comment = msg.params[2] ?? '';
+  const notes = msg.params[1].split(',').map((t) => r.clients.host.net.user(t)).filter((u): u is User => !!u && ch.members.has(u)).map((u) => ({ u, nick: u.nick, to: r.localMembers(ch) }));
+  return () => {
+    for (const n of notes) {
+      if (ch.members.has(n.u)) continue;
+      const t = fresh(c.tags, src?.user);
+      for (const s of n.to) s.sendTagged(`:${from} KICK ${ch.name} ${n.nick} :${comment}`, t);
+    }
+  };
+}
+
+/** A user that may vanish with this line: its QUIT to the local users sharing its channels, and its own session closed. */
+function vanishNote(r: ClientRouter, u: User, reason: () => string, tags: LineTags, killer?: { mask: string; text: string }): After {
+  const mask = userMask(u);
+  const to = r.sharing(u);
+  const own = r.session(u);
+  return () => {
+    if (r.clients.host.net.usersByUid.get(u.uid) === u) return;
+    const t = fresh(tags);
+    for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason()}`, t);
+    if (own && !own.closed) {
+      if (killer !== undefined) own.send(`:${killer.mask} KILL ${u.nick} :${killer.text}`);
+      own.user = null;
+      own.close(reason());
+    }
+  };
+}
+
+function routeQuit(c: RouteCtx): After | null {
+  const u = c.src?.user;
+  if (!u) return null;
+  if (c.link === null) {
+    // Our own user quitting: its session is closing already; the others are told.
+    const mask = userMask(u);
+    const to = c.r.sharing(u);
+    const reason = c.msg.params[0] ?? '';
+    return () => { const t = fresh(c.tags, u); for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason}`, t); };
+  }
+  return vanishNote(c.r, u, () => c.msg.params[0] ?? '', c.tags);
+}
+
+function routeKill(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const killerName = src?.user ? src.user.nick : src?.server.name ?? r.clients.host.me.name;
+  const killerMask = srcMask(src, r.clients.host.me.name);
+  const reason = msg.params[1] ?? '';
+  const afters = (msg.params[0] ?? '').split(',').map((t) => r.clients.host.net.user(t)).filter((u): u is User => !!u)
+    .map((u) => vanishNote(r, u, () => `Killed by ${killerName} (${reason})`, c.tags, { mask: killerMask, text: reason }));
+  return () => { for (const a of afters) a(); };
+}
+
+/** NICK changes, and the users a collision may remove (the changing user, the nick's holder). */
+function routeNick(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const net = r.clients.host.net;
+  const u = src?.user;
+  if (!u || !msg.params[0]) return null;
+  const oldMask = userMask(u), oldNick = u.nick;
+  const to = r.sharing(u);
+  const self = r.session(u);
+  const holder = net.userByNick(msg.params[0]);
+  const gone = [vanishNote(r, u, () => 'Nick collision', c.tags)];
+  if (holder && holder !== u) gone.push(vanishNote(r, holder, () => 'Nick collision', c.tags));
+  return () => {
+    for (const g of gone) g();
+    if (net.usersByUid.get(u.uid) !== u || u.nick === oldNick) return;
+    const t = fresh(c.tags, u);
+    const line = `:${oldMask} NICK :${u.nick}`;
+    for (const s of to) s.sendTagged(line, t);
+    if (self) { self.nick = u.nick; self.sendTagged(line, t); }
+  };
+}
+
+/** UID: a new user whose nick collides with one we know (conflicts.md §1) may remove it. */
+function routeUid(c: RouteCtx): After | null {
+  const holder = c.msg.params[0] ? c.r.clients.host.net.userByNick(c.msg.params[0]) : undefined;
+  return holder ? vanishNote(c.r, holder, () => 'Nick collision', c.tags) : null;
+}
+
+/** MODE: a channel's changes in the order of the line, as they took effect; a local user's own modes. */
+function routeMode(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const net = r.clients.host.net;
+  const target = msg.params[0] ?? '';
+  const from = srcMask(src, r.clients.host.me.name);
+  if (!target.startsWith('#')) return routeUserMode(c, target);
+  const pre = snap(net.channel(target));
+  if (!pre) return null;
+  return () => {
+    const ch = net.channel(target);
+    if (!ch) return;
+    const changes = ordered(pre, ch, parseModeChanges(r.clients.host.chanModes, msg.params[1] ?? '', msg.params.slice(2)), net);
+    if (!changes.length) return;
+    const t = fresh(c.tags, src?.user);
+    for (const s of r.localMembers(ch)) s.sendTagged(`:${from} MODE ${ch.name} ${modeText(changes)}`, t);
+  };
+}
+
+/** The changes of a MODE line that took effect (state before vs after), in the line's order, each once. */
+function ordered(pre: ChannelSnap, ch: Channel, parsed: { dir: '+' | '-'; mode: string; param?: string }[], net: LocalClients['host']['net']): { dir: string; mode: string; param?: string }[] {
+  const out: { dir: string; mode: string; param?: string }[] = [];
+  const seen = new Set<string>();
+  const added = { b: [...ch.lists.b.keys()].filter((x) => !pre.lists.b.has(x)), e: [...ch.lists.e.keys()].filter((x) => !pre.lists.e.has(x)), I: [...ch.lists.I.keys()].filter((x) => !pre.lists.I.has(x)) };
+  const removed = { b: [...pre.lists.b].filter((x) => !ch.lists.b.has(x)), e: [...pre.lists.e].filter((x) => !ch.lists.e.has(x)), I: [...pre.lists.I].filter((x) => !ch.lists.I.has(x)) };
+  for (const p of parsed) {
+    const m = p.mode;
+    if (RANKS.includes(m)) {
+      const u = p.param !== undefined ? net.user(p.param) : undefined;
+      const mem = u ? ch.members.get(u) : undefined;
+      if (!u || !mem) continue;
+      const had = (pre.members.get(u) ?? '').includes(m), has = mem.modes.includes(m);
+      const key = `${m}:${u.uid}`;
+      if (seen.has(key) || had === has || (p.dir === '+') !== has) continue;
+      seen.add(key);
+      out.push({ dir: p.dir, mode: m, param: u.nick });
+      continue;
+    }
+    if (m === 'b' || m === 'e' || m === 'I') {
+      const x = (p.dir === '+' ? added : removed)[m].shift();
+      if (x !== undefined) out.push({ dir: p.dir, mode: m, param: x });
+      continue;
+    }
+    if (seen.has(m)) continue;
+    const before = pre.modes.get(m), after = ch.modes.get(m);
+    if (p.dir === '+' && after !== undefined && after !== before) { seen.add(m); out.push({ dir: '+', mode: m, ...(after !== '' ? { param: after } : {}) }); }
+    if (p.dir === '-' && before !== undefined && after === undefined) { seen.add(m); out.push({ dir: '-', mode: m, ...(before !== '' && !'lFH'.includes(m) ? { param: before } : {}) }); }
+  }
+  return out;
+}
+
+/** A local user's modes changed (MODE nick / UMODE2 / SVS2MODE): ":<nick> MODE <nick> :<changes>". */
+function routeUserMode(c: RouteCtx, target: string): After | null {
+  const u = target ? c.r.clients.host.net.user(target) : c.src?.user;
+  const s = c.r.session(u);
+  if (!u || !s) return null;
+  const before = new Set(u.umodes);
+  return () => {
+    const plus = [...u.umodes].filter((m) => !before.has(m)), minus = [...before].filter((m) => !u.umodes.has(m));
+    if (!plus.length && !minus.length) return;
+    s.send(`:${u.nick} MODE ${u.nick} :${plus.length ? '+' + plus.join('') : ''}${minus.length ? '-' + minus.join('') : ''}`);
+  };
+}
+
+function routeTopic(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const net = r.clients.host.net;
+  const pre = snap(net.channel(msg.params[0] ?? ''));
+  if (!pre || msg.params.length < 2) return null;
+  const from = srcMask(src, r.clients.host.me.name);
+  return () => {
+    const ch = net.channel(msg.params[0]);
+    if (!ch || !ch.topic) return;
+    if (`${ch.topic.ts} ${ch.topic.setBy} ${ch.topic.text}` === pre.topic) return;
+    const t = fresh(c.tags, src?.user);
+    for (const s of r.localMembers(ch)) s.sendTagged(`:${from} TOPIC ${ch.name} :${ch.topic.text}`, t);
+  };
+}
+
+/** AWAY: away-notify to local users sharing a channel. */
+function routeAway(c: RouteCtx): After | null {
+  const u = c.src?.user;
+  if (!u) return null;
+  const before = u.away;
+  const to = c.r.sharing(u);
+  return () => {
+    if (u.away === before) return;
+    const t = fresh(c.tags, u);
+    const line = u.away === null ? `:${userMask(u)} AWAY` : `:${userMask(u)} AWAY :${u.away}`;
+    for (const s of to) if (s.hasCap('away-notify')) s.sendTagged(line, t);
+  };
+}
+
+function routeInvite(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const u = r.clients.host.net.user(msg.params[0] ?? '');
+  const s = r.session(u);
+  if (!u || !s || !msg.params[1]) return null;
+  const from = srcMask(src, r.clients.host.me.name);
+  return () => {
+    s.invites.add(casefold(msg.params[1]));
+    s.sendTagged(`:${from} INVITE ${u.nick} :${msg.params[1]}`, fresh(c.tags, src?.user));
+  };
+}
+
+function routeSquit(c: RouteCtx): After | null {
+  const { r, msg } = c;
+  const net = r.clients.host.net;
+  let target = net.server(msg.params[0] ?? '');
+  if (target === r.clients.host.me && c.link !== null) target = r['engine']?.links.get(c.link)?.server ?? undefined;
+  if (!target || target === r.clients.host.me) return null;
+  return r.splitNotes(target);
+}
+
+/** A numeric routed to one of our users (e.g. services' 396): delivered as it came, the target by nick. */
+function routeNumeric(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const u = r.clients.host.net.user(msg.params[0] ?? '');
+  const s = r.session(u);
+  if (!u || !s || c.link === null) return null;
+  const rest = msg.params.slice(1);
+  const text = rest.map((p, i) => (i === rest.length - 1 && (p === '' || p.includes(' ') || p.startsWith(':')) ? ':' + p : p)).join(' ');
+  return () => s.send(`:${srcMask(src, r.clients.host.me.name)} ${msg.command} ${u.nick}${text ? ' ' + text : ''}`);
+}
+
+const ROUTES: Record<string, Route> = {
+  PRIVMSG: routeMessage, NOTICE: routeMessage, TAGMSG: routeMessage,
+  SJOIN: routeJoin, JOIN: routeJoin, PART: routePart, KICK: routeKick,
+  QUIT: routeQuit, KILL: routeKill, SVSKILL: routeKill, NICK: routeNick, UID: routeUid,
+  MODE: routeMode, SVS2MODE: (c) => routeUserMode(c, c.msg.params[0] ?? ''),
+  TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite, SQUIT: routeSquit,
+};
