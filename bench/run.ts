@@ -1,5 +1,9 @@
-// npm run bench: prints burst-ingest figures. Targets (issue 3): engine alone < 400 ms;
-// over a real TLS link first byte → PONG < 1.1 s; RSS growth < 80 MB.
+// npm run bench [engine] [tls] [replay] [idle] [tkl]: prints the figures (all without arguments).
+//   engine  burst ingest by the engine alone (issue 3: < 400 ms; issue 13: keep ≤ 350 ms)
+//   tls     the same burst over a real TLS link to a node: first byte → PONG, the node's RSS growth
+//   replay  `tslink replay FILE --json` of the generated 50k capture as a whole process (issue 13: < 0.8 s)
+//   idle    idle RSS of the node on the default configuration (issue 13: ≤ 60 MB)
+//   tkl     RSS a node keeps for 50,000 G-line adds (issue 13: ≤ +10 MB)
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { burstLines, ingest, BURST, type IngestFigures } from './engineIngest.ts';
 
@@ -39,3 +43,19 @@ if (all || which.includes('tls')) {
   const { tlsBench } = await import('./tlsIngest.ts');
   await tlsBench();
 }
+
+if (all || which.includes('replay')) {
+  const { replayBench } = await import('./replayProcess.ts');
+  await replayBench();
+}
+
+if (all || which.includes('idle')) {
+  const { idleRssBench } = await import('./idleRss.ts');
+  await idleRssBench();
+}
+
+if (all || which.includes('tkl')) {
+  const { tklRssBench } = await import('./tklRss.ts');
+  await tklRssBench();
+}
+

@@ -1,5 +1,5 @@
-// tslink command line: subcommands.
-import { replayCommand } from './replayCommand.ts';
+// tslink command line: subcommands, each loaded only when it runs (`start` does not load the
+// replay code, `replay` not the node's).
 
 const HELP = `tslink — UnrealIRCd-compatible server-to-server linking node
 
@@ -29,8 +29,10 @@ export async function main(argv: string[]): Promise<number> {
     case undefined: case '--help': case '-h': case 'help':
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
-    case 'replay':
+    case 'replay': {
+      const { replayCommand } = await import('./replayCommand.ts');
       return replayCommand(rest);
+    }
     case 'gen-burst': {
       const { genBurstCommand } = await import('./genBurstCommand.ts');
       return genBurstCommand(rest);

@@ -44,6 +44,31 @@ export async function startCommand(args: string[]): Promise<number> {
   if (!config) return 1;
   const node = new TslinkNode(config, { logger: log, captureDir });
   if (captureDir) log.info({ event: 'CAPTURE_DIR', path: captureDir }, `recording every link to ${captureDir}`);
+  // The signal handlers come before the listeners: a SIGTERM or SIGINT that arrives while the node
+  // is starting stops it once it has started, instead of killing it (the default action) with
+  // its ports half open. One stop, whatever arrives meanwhile: under `npm start`, Ctrl-C at a
+  // terminal reaches the node twice (from the terminal, and again from npm, which passes SIGINT
+  // and SIGTERM on to its script), and the default action of a second SIGINT would kill it
+  // halfway through.
+  let started = false;
+  let stopping = false;
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((r) => { done = r; });
+  const shutDown = () => { void node.stop('Server shutting down').then(() => done(0)); };
+  const stop = (sig: string) => {
+    if (stopping) { log.info({ event: 'SIGNAL', signal: sig }, `${sig}: already shutting down`); return; }
+    stopping = true;
+    log.info({ event: 'SIGNAL', signal: sig }, `${sig}: shutting down`);
+    if (started) shutDown();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (!started || stopping) { log.warn({ event: 'REHASH_FAILED' }, 'SIGHUP while the node is starting or stopping: ignored'); return; }
+    const next = load();
+    if (!next) { log.error({ event: 'REHASH_FAILED' }, 'rehash failed: keeping the running configuration'); return; }
+    void node.rehash(next);
+  });
   try {
     await node.start();
   } catch (err) {
@@ -51,17 +76,7 @@ export async function startCommand(args: string[]): Promise<number> {
     await node.stop('Startup failed');
     return 1;
   }
-  return await new Promise<number>((resolve) => {
-    const stop = (sig: string) => {
-      log.info({ event: 'SIGNAL', signal: sig }, `${sig}: shutting down`);
-      void node.stop('Server shutting down').then(() => resolve(0));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      const next = load();
-      if (!next) { log.error({ event: 'REHASH_FAILED' }, 'rehash failed: keeping the running configuration'); return; }
-      void node.rehash(next);
-    });
-  });
+  started = true;
+  if (stopping) shutDown();
+  return await finished;
 }

@@ -2,11 +2,14 @@
 // of a handshake (PASS, or PROTOCTL EAUTH without a PASS before it) after it already
 // did in the current connection. Rows after "connection closed" belong to a dead socket.
 import type { CaptureRow } from './captureFormat.ts';
-import { parseLine } from '../wire/message.ts';
+import { commandOf, parseLine } from '../wire/message.ts';
 
 export interface Connection { rows: CaptureRow[] }
 
 function opensHandshake(line: string): boolean {
+  const c = commandOf(line);
+  if (c === 'PASS') return true;
+  if (c !== 'PROTOCTL') return false;
   const m = parseLine(line);
   if (!m) return false;
   if (m.command === 'PASS') return true;
@@ -19,7 +22,7 @@ export function splitConnections(rows: CaptureRow[]): Connection[] {
   const opened = { '<': false, '>': false };
   for (const r of rows) {
     if (r.kind === 'line' && opensHandshake(r.line)) {
-      const isPass = (parseLine(r.line)?.command ?? '') === 'PASS';
+      const isPass = commandOf(r.line) === 'PASS';
       if (!cur || opened[r.dir] && (isPass || !passSeen(cur, r.dir))) {
         cur = { rows: [] };
         conns.push(cur);
@@ -34,5 +37,5 @@ export function splitConnections(rows: CaptureRow[]): Connection[] {
 }
 
 function passSeen(c: Connection, dir: '<' | '>'): boolean {
-  return c.rows.some((r) => r.kind === 'line' && r.dir === dir && parseLine(r.line)?.command === 'PASS');
+  return c.rows.some((r) => r.kind === 'line' && r.dir === dir && commandOf(r.line) === 'PASS');
 }

@@ -7,7 +7,7 @@ import { eauthOf, protoctlToken } from '../s2s/protoctl.ts';
 import { parseTs } from '../s2s/validate.ts';
 import { serverDescription } from '../s2s/handlers/server.ts';
 import { Engine } from '../s2s/engine.ts';
-import { parseLine } from '../wire/message.ts';
+import { commandOf, parseLine } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import { stateCounts, stateDigest, type StateCounts } from '../state/digest.ts';
 import type { Effect } from '../s2s/effects.ts';
@@ -50,6 +50,8 @@ function identityOf(rows: CaptureRow[], dir: '<' | '>'): Identity {
   const id: Identity = { name: '', sid: '', info: '', ts: null, tsMs: 0, caps: new Set() };
   for (const r of rows) {
     if (r.kind !== 'line' || r.dir !== dir) continue;
+    const c = commandOf(r.line);
+    if (c !== 'PROTOCTL' && c !== 'SERVER') continue;
     const m = parseLine(r.line);
     if (!m) continue;
     if (m.command === 'PROTOCTL') {
@@ -84,7 +86,7 @@ function fileAnchor(rows: CaptureRow[]): { ts: number; ms: number } | null {
     if (m && /^PROTOCTL /i.test(r.line.replace(/^(@\S+ )?(:\S+ )?/, ''))) return { ts: Number(m[1]), ms: r.ms };
   }
   for (const r of rows) {
-    if (r.kind !== 'line') continue;
+    if (r.kind !== 'line' || commandOf(r.line) !== 'NETINFO') continue;
     const m = parseLine(r.line);
     if (m?.command === 'NETINFO' && Number(m.params[1]) > 1000000) return { ts: Number(m.params[1]), ms: r.ms };
   }
@@ -99,8 +101,8 @@ function peerContinues(rows: CaptureRow[], i: number): number | null {
     const r = rows[k];
     if (r.kind === 'note') { if (/closed/i.test(r.text)) return null; continue; }
     if (r.dir !== '<' || r.ms <= at) continue;
-    const m = parseLine(r.line);
-    if (m && m.command !== 'ERROR' && m.command !== 'SLOG') return r.lineNo;
+    const c = commandOf(r.line);
+    if (c !== '' && c !== 'ERROR' && c !== 'SLOG') return r.lineNo;
   }
   return null;
 }
@@ -109,7 +111,7 @@ function peerContinues(rows: CaptureRow[], i: number): number | null {
 export function roleDir(rows: CaptureRow[], role: 'hub' | 'leaf'): '<' | '>' {
   for (const r of rows) {
     if (r.kind !== 'line') continue;
-    if (parseLine(r.line)?.command === 'SERVER') return role === 'leaf' ? r.dir : r.dir === '<' ? '>' : '<';
+    if (commandOf(r.line) === 'SERVER') return role === 'leaf' ? r.dir : r.dir === '<' ? '>' : '<';
   }
   // No SERVER at all: the side that opened the connection (first protocol row) is the leaf.
   const first = rows.find((r) => r.kind === 'line');
@@ -124,9 +126,7 @@ export function rowsForSide(rows: CaptureRow[], as: ReplaySide = 'recorder'): Ca
 }
 
 /** The replay clock of a connection: a TS anchored at a row time (own TS=, else the peer's, else the file's). */
-export function connectionClock(rows: CaptureRow[], anchor: { ts: number; ms: number } | null): { ts: number; ms: number } {
-  const own = identityOf(rows, '>');
-  const peer = identityOf(rows, '<');
+export function connectionClock(rows: CaptureRow[], anchor: { ts: number; ms: number } | null, own = identityOf(rows, '>'), peer = identityOf(rows, '<')): { ts: number; ms: number } {
   return own.ts !== null ? { ts: own.ts, ms: own.tsMs } : peer.ts !== null ? { ts: peer.ts, ms: peer.tsMs } : anchor ?? { ts: Math.floor(Date.now() / 1000), ms: 0 };
 }
 
@@ -148,7 +148,7 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
   const own = identityOf(rows, '>');
   const peer = identityOf(rows, '<');
   const errors: ReplayError[] = [];
-  const clock = connectionClock(rows, anchor);
+  const clock = connectionClock(rows, anchor, own, peer);
   let nowMs = rows.find((r) => r.kind === 'line')?.kind === 'line' ? (rows.find((r) => r.kind === 'line') as { ms: number }).ms : 0;
   const now = () => Math.floor(clock.ts + (nowMs - clock.ms) / 1000);
   let endLine: number | null = null;
@@ -165,7 +165,8 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
   e.linkUp(PEER, direction, '127.0.0.1', { hub: '*' });
   e.drain();
   let ended = false;
-  const endsLink = (dir: '<' | '>', line: string): boolean => {
+  const endsLink = (dir: '<' | '>', line: string, command: string): boolean => {
+    if (command !== 'ERROR' && command !== 'SQUIT') return false;
     const m = parseLine(line);
     if (!m) return false;
     if (m.command === 'ERROR') return dir === '<';
@@ -181,10 +182,10 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
     if (opts.onProgress && i % PROGRESS_EVERY === 0) opts.onProgress(i, rows.length);
     if (r.kind === 'note') { if (/connection closed/i.test(r.text)) { ended = true; endLine = r.lineNo; endBefore = true; } continue; }
     nowMs = r.ms;
-    if (endsLink(r.dir, r.line)) { ended = true; endLine = r.lineNo; endBefore = true; break; }
+    const command = commandOf(r.line);
+    if (endsLink(r.dir, r.line, command)) { ended = true; endLine = r.lineNo; endBefore = true; break; }
     if (r.dir === '>') {
-      const m = parseLine(r.line);
-      if (m && HANDSHAKE.has(m.command)) continue; // our own handshake: the engine modelled it at linkUp
+      if (HANDSHAKE.has(command)) continue; // our own handshake: the engine modelled it at linkUp
       e.local(r.line);
     } else {
       e.receive(PEER, r.line);

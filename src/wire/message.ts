@@ -118,6 +118,28 @@ export function serializeTags(tags: Tags): string {
 }
 
 /**
+ * The command of a raw line, upper-cased, as parseLine() would give it (tags and source skipped),
+ * or '' when there is none; without cutting up the rest. For scans that look for a few commands.
+ */
+export function commandOf(raw: string): string {
+  const line = cutAtBreak(raw);
+  const n = line.length;
+  let i = 0;
+  while (i < n && line.charCodeAt(i) === 32) i++;
+  for (const mark of [64 /* @ */, 58 /* : */]) {
+    if (line.charCodeAt(i) !== mark) continue;
+    const sp = line.indexOf(' ', i);
+    if (sp < 0) return '';
+    i = sp;
+    while (i < n && line.charCodeAt(i) === 32) i++;
+  }
+  if (i >= n) return '';
+  let sp = line.indexOf(' ', i);
+  if (sp < 0) sp = n;
+  return commandAt(line, i, sp);
+}
+
+/**
  * Parse one line (without CR LF; stray CR/LF/NUL are cut where they appear, as
  * UnrealIRCd ends a line at any of them). Returns null for an empty line or a line
  * that holds only tags and/or a source (UnrealIRCd ignores those from servers).

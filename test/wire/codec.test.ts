@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  parseLine, serialize, escapeTagValue, unescapeTagValue, parseTags, serializeTags,
+  parseLine, commandOf, serialize, escapeTagValue, unescapeTagValue, parseTags, serializeTags,
   bytesToLine, lineToBytes, utf8ToByteString, displayText, splitTagsAndBody, type Message,
 } from '../../src/wire/message.ts';
 import { LineReader } from '../../src/wire/lineReader.ts';
@@ -37,6 +37,13 @@ describe('wire codec examples', () => {
   it('commands are upper-cased; numerics stay; no prefix means no source', () => {
     assert.deepEqual(parseLine('privmsg a :b'), { command: 'PRIVMSG', params: ['a', 'b'] });
     assert.deepEqual(parseLine(':hub.test 461 leaf.test UID :Not enough parameters')?.command, '461');
+  });
+
+  it('commandOf() gives the command parseLine() gives, for any line (replay scans look with it)', () => {
+    const part = fc.constantFrom('@a=b', '@', ':src', ':', 'PASS', 'pass', 'Protoctl', '461', ' ', '  ', 'x', ':t r', '\r', '\n', '\0', 'é');
+    fc.assert(fc.property(fc.array(part, { maxLength: 8 }).map((xs) => xs.join(' ')), fc.string({ maxLength: 20 }), (a, b) => {
+      for (const line of [a, b, a + b]) assert.equal(commandOf(line), parseLine(line)?.command ?? '', JSON.stringify(line));
+    }), { numRuns: 3000 });
   });
 
   it('empty lines, tag-only and prefix-only lines parse to null', () => {
