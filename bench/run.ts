@@ -1,4 +1,4 @@
-// npm run bench [engine] [tls] [replay] [idle] [tkl]: prints the figures (all without arguments).
+// npm run bench [engine] [tls] [replay] [idle] [tkl] [burst]: prints the figures (all without arguments).
 //   engine  burst ingest by the engine alone (issue 3: < 400 ms; issue 13: keep ≤ 350 ms)
 //   tls     the same burst over a real TLS link to a node: first byte → PONG, the node's RSS growth
 //   replay  `tslink replay FILE --json` of the generated 50k capture as a whole process (issue 13: < 0.8 s)
@@ -59,3 +59,8 @@ if (all || which.includes('tkl')) {
   await tklRssBench();
 }
 
+
+if (all || which.includes('burst')) {
+  const { burstOutBench } = await import('./burstOut.ts');
+  await burstOutBench();
+}

@@ -30,6 +30,15 @@ const SLICE_CHECK = 16;
 export const READ_AHEAD = 64 * 1024;
 /** Bytes a link may send before SERVER is accepted (UnrealIRCd's handshake-data-flood is 4 KB). */
 export const HANDSHAKE_FLOOD = 16 * 1024;
+/**
+ * A streamed burst (streamBurst()) is written while the socket holds less than this many bytes
+ * unsent (at most a quarter of the class sendq), BURST_STEP bytes at a time: what waits in memory
+ * for a slow peer is bounded by this, not by the size of the network.
+ */
+export const BURST_LOW_WATER = 256 * 1024;
+export const BURST_STEP = 32 * 1024;
+/** Time budget of one slice of burst writing (ms): the other links' lines wait at most about this long. */
+export const BURST_SLICE_MS = 4;
 
 /** Lines refused by every LinkConn of this process (see LinkConn.write()). */
 let refusedLinesTotal = 0;
@@ -51,6 +60,10 @@ export class LinkConn {
   registered = false;
   private preRegBytes = 0;
   private pingTimer: NodeJS.Timeout | null = null;
+  /** The streamed burst's next part (streamBurst()); null when there is none. */
+  private burstMore: ((budget: number) => boolean) | null = null;
+  private fillScheduled = false;
+  private drainHooked = false;
   private hsTimer: NodeJS.Timeout | null = null;
   /**
    * Before registration, each line is shown to the gate before onLine; when it returns a promise,
@@ -76,6 +89,51 @@ export class LinkConn {
   }
 
   setLimits(l: LinkConnLimits): void { this.limits = l; }
+
+  /**
+   * Stream a burst: `more(budget)` queues about `budget` bytes more of it (Engine.burstMore() and
+   * the node's pump) and returns false once it is complete. It is called while the socket holds less
+   * than the low-water mark unsent, in slices of at most BURST_SLICE_MS (then the event loop gets its
+   * turn: the other links' lines, timers), and again when the socket drains.
+   */
+  streamBurst(more: (budget: number) => boolean): void {
+    this.burstMore = more;
+    if (!this.drainHooked) {
+      this.drainHooked = true;
+      this.socket.on('drain', () => { if (this.burstMore !== null) this.scheduleFill(); });
+    }
+    // The first part right after what queued the burst (the SERVER line and the servers).
+    this.fillScheduled = true;
+    queueMicrotask(() => this.fill());
+  }
+
+  private get burstLowWater(): number { return Math.max(1024, Math.min(BURST_LOW_WATER, this.limits.sendQ >> 2)); }
+
+  private scheduleFill(delayMs = 0): void {
+    if (this.fillScheduled || this.closed) return;
+    this.fillScheduled = true;
+    if (delayMs > 0) setTimeout(() => this.fill(), delayMs).unref();
+    else setImmediate(() => this.fill());
+  }
+
+  private fill(): void {
+    this.fillScheduled = false;
+    const start = performance.now();
+    const low = this.burstLowWater;
+    const step = Math.min(BURST_STEP, low >> 1);
+    while (this.burstMore !== null && !this.closed) {
+      if (this.queuedBytes >= low) {
+        // 'drain' brings the next part, unless the queue is under the stream's own high-water mark
+        // (a sendq under 64 KB gives a low-water mark under it): then look again shortly.
+        if (!this.socket.writableNeedDrain) this.scheduleFill(2);
+        return;
+      }
+      const more = this.burstMore(step);
+      this.flush(); // on its way (TLS, the kernel) while the next part is made
+      if (!more) { this.burstMore = null; return; }
+      if (performance.now() - start >= BURST_SLICE_MS) { this.scheduleFill(); return; }
+    }
+  }
   private get readAhead(): number { return Math.min(this.limits.recvQ, READ_AHEAD); }
   get sendQLimit(): number { return this.limits.sendQ; }
 
@@ -137,8 +195,8 @@ export class LinkConn {
 
   /**
    * Queue a line; false when the send queue limit was exceeded (the caller drops the link).
-   * Lines written in the same tick are corked together: one TLS record / syscall for a
-   * whole burst slice instead of one per line.
+   * Lines written in the same tick go to the socket together, as one write: one TLS record /
+   * syscall for a whole burst slice instead of one per line, and no per-line work in the stream.
    */
   write(line: string): boolean {
     if (this.closed) return true;
@@ -151,17 +209,35 @@ export class LinkConn {
       return true;
     }
     this.capture?.('>', line);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => { this.corked = false; this.socket.uncork(); });
+    this.batch.push(bytes);
+    this.batchBytes += bytes.length;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushTick);
     }
-    this.socket.write(bytes);
+    if (this.socket.writableLength + this.batchBytes <= this.limits.sendQ) return true;
+    this.flush();
     return this.socket.writableLength <= this.limits.sendQ;
   }
   /** Lines write() refused on this connection (they held CR, LF or NUL). */
   refusedLines = 0;
-  private corked = false;
+  /** Lines written in this tick, not yet handed to the socket. */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private flushQueued = false;
+  private readonly flushTick = (): void => { this.flushQueued = false; this.flush(); };
+
+  /** Bytes queued for the peer and not yet sent (this tick's lines and the socket's buffer). */
+  get queuedBytes(): number { return this.socket.writableLength + this.batchBytes; }
+
+  /** Hand this tick's lines to the socket. */
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const b = this.batch.length === 1 ? this.batch[0] : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!this.socket.destroyed && this.socket.writable) this.socket.write(b);
+  }
 
   private checkPing(): void {
     if (this.closed) return;
@@ -174,6 +250,7 @@ export class LinkConn {
   /** Flush what is queued, then close; destroy if the peer does not read. */
   close(reason: string): void {
     if (this.closed) return;
+    this.flush();
     this.socket.end();
     const t = setTimeout(() => this.socket.destroy(), 2000);
     t.unref();
@@ -181,6 +258,8 @@ export class LinkConn {
   }
 
   destroy(reason: string): void {
+    this.batch = [];
+    this.batchBytes = 0;
     this.socket.destroy();
     this.closeNow(reason);
   }
@@ -188,6 +267,7 @@ export class LinkConn {
   private closeNow(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.burstMore = null;
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.hsTimer) clearTimeout(this.hsTimer);
     this.pending = [];

@@ -183,6 +183,8 @@ export class TslinkNode {
     const c = this.config;
     return new Engine({
       me: { sid: c.me.sid, name: c.me.name, info: c.me.info },
+      // Bursts are written as each link's socket drains ('burst' effect, apply()).
+      streamBurst: true,
       networkName: c.set.networkName,
       ulines: c.ulines,
       now: this.opts.now,
@@ -641,6 +643,18 @@ export class TslinkNode {
           if (this.sequential) queueMicrotask(() => this.autoTick());
         }
         this.log.info({ event: 'LINK_SYNCED', link: ef.link, peer: ef.server }, `${ef.server} finished its burst`);
+        return;
+      }
+      case 'burst': {
+        // Our burst toward this link: written as its socket drains (LinkConn.streamBurst()).
+        const st = this.conns.get(ef.link);
+        if (!st) return;
+        const id = ef.link;
+        st.conn.streamBurst((budget) => {
+          const more = this.engine.burstMore(id, budget);
+          this.pump();
+          return more;
+        });
         return;
       }
       case 'tkl':

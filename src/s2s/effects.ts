@@ -12,4 +12,10 @@ export type Effect =
   /** A network ban changed: the store persists it. */
   | { kind: 'tkl'; op: 'add' | 'del'; entry: TklEntry }
   /** The peer finished its burst (EOS from the direct peer). */
-  | { kind: 'synced'; link: LinkId; server: string };
+  | { kind: 'synced'; link: LinkId; server: string }
+  /**
+   * Our burst toward the link is streamed (EngineOptions.streamBurst): its servers are queued, the
+   * rest waits for Engine.burstMore(link, budget), to be called whenever the link's socket has
+   * drained below its low-water mark, until it returns false.
+   */
+  | { kind: 'burst'; link: LinkId };

@@ -48,6 +48,12 @@ export interface EngineOptions {
   beforeServer?: (link: Link) => string | null;
   /** Use the commands' fast paths (CommandSpec.fast; default true). Tests turn them off to compare. */
   fastPaths?: boolean;
+  /**
+   * Stream our bursts (burst.ts): when a peer's SERVER is accepted only the servers are queued and a
+   * 'burst' effect says that the rest waits for burstMore() (the runtime calls it as the link's
+   * socket drains). Unset (tests, replay): the whole burst is queued at once.
+   */
+  streamBurst?: boolean;
 }
 
 export type Source = { kind: 'server'; server: Server } | { kind: 'user'; user: User };
@@ -88,6 +94,8 @@ export class Engine {
   readonly localCaps: Set<string>;
   readonly localChanmodes = new ChanModeGroups(DEFAULT_CHANMODES);
   private out: Effect[] = [];
+  /** A burst step is queueing its lines (send() counts them instead of judging them as live traffic). */
+  private burstOwn = false;
   /** logLimited() counts of lines of local origin (those of links are on the Link). */
   private readonly localLimited = new Map<string, LimitedLog>();
   readonly bootTime: number;
@@ -163,6 +171,17 @@ export class Engine {
    */
   send(link: Link, body: string, tags?: string | null): void {
     if (link.phase === 'closed') return;
+    const burst = link.burst;
+    if (burst !== null) {
+      // A streamed burst is under way on this link: its own lines are counted against the step's
+      // budget; live lines about what it has not reached yet are dropped (BurstCursor.admit()).
+      if (this.burstOwn) burst.queued += body.length + 2 + (tags && link.has('MTAGS') ? tags.length + 2 : 0);
+      else {
+        const b = burst.admit(body);
+        if (b === null) return;
+        body = b;
+      }
+    }
     if (body.length > BODY_MAX) { this.sendLong(link, body, tags); return; }
     const line = tags && link.has('MTAGS') ? `@${tags} ${body}` : body;
     this.out.push({ kind: 'send', link: link.id, line });
@@ -185,6 +204,46 @@ export class Engine {
     }
     this.logLimited('warn', 'LINE_CUT_FOR_PEER', `${commandOf(body)} of ${body.length} bytes cut to ${max} for ${link.name}${big ? '' : ' (no BIGLINES)'}: ${body.slice(0, 80)}...`, link);
     push(body.slice(0, max));
+  }
+
+  /**
+   * Queue about `budgetBytes` more of our streamed burst toward a link (at least one user, channel
+   * or ban; see burst.ts). True while more is left; false once the burst is complete (its EOS is
+   * queued) or the link is gone.
+   */
+  burstMore(id: LinkId, budgetBytes: number): boolean {
+    const link = this.links.get(id);
+    const c = link?.burst;
+    if (!link || !c) return false;
+    if (link.phase !== 'linked') { link.burst = null; return false; }
+    let more: boolean;
+    this.burstOwn = true;
+    try {
+      more = c.step(budgetBytes);
+    } catch (err) {
+      this.burstOwn = false;
+      link.burst = null;
+      this.log('error', 'ENGINE_EXCEPTION', `exception in the burst to ${link.name}: ${(err as Error).stack ?? err}`, link);
+      this.safeExit(link, 'Internal error');
+      return false;
+    } finally {
+      this.burstOwn = false;
+    }
+    if (!more) link.burst = null;
+    return more;
+  }
+
+  /** Run `f`, whose lines to a bursting link are the burst's own (counted, not judged as live traffic). */
+  burstLines(f: () => void): void {
+    const was = this.burstOwn;
+    this.burstOwn = true;
+    try { f(); } finally { this.burstOwn = was; }
+  }
+
+  /** Is a streamed burst toward this link still waiting for burstMore()? */
+  bursting(id: LinkId): boolean {
+    const l = this.links.get(id);
+    return l !== undefined && l.burst !== null;
   }
 
   /** Is there any linked link other than `except` (i.e. would a broadcast send anything)? */
@@ -210,6 +269,7 @@ export class Engine {
     if (opts.sendError !== false) this.send(link, `ERROR :Closing Link: ${link.name}[${link.address || link.name}] (${this.toldPeer(link, reason)})`);
     const wasLinked = link.phase === 'linked';
     link.phase = 'closed';
+    link.burst = null;
     this.out.push({ kind: 'close', link: link.id, reason });
     this.flushLimitedAll(link.limited, link, true);
     this.log('warn', wasLinked ? 'LINK_DISCONNECTED' : 'LINK_DENIED', `Link ${link.name} closed: ${reason}`, link);
@@ -266,7 +326,7 @@ export class Engine {
       this.exitLink(link, reason, { sendError });
     } catch (err) {
       this.log('error', 'ENGINE_EXCEPTION', `exception while closing ${link.name}: ${(err as Error).stack ?? err}`, link);
-      if (link.phase !== 'closed') { link.phase = 'closed'; this.out.push({ kind: 'close', link: link.id, reason }); }
+      if (link.phase !== 'closed') { link.phase = 'closed'; link.burst = null; this.out.push({ kind: 'close', link: link.id, reason }); }
       this.links.delete(link.id);
     }
   }
@@ -276,7 +336,11 @@ export class Engine {
     const link = this.links.get(id);
     if (!link || link.phase === 'closed') return;
     try {
+      // Our streamed burst toward this link looks at the peer's line first (burst.ts fromPeer()).
+      const burst = link.burst;
+      if (burst !== null) burst.fromPeer(raw);
       this.dispatch(link, raw);
+      if (burst !== null && link.burst === burst) burst.afterPeer();
     } catch (err) {
       // A handler bug must never take the node down; the link is dropped instead.
       this.log('error', 'ENGINE_EXCEPTION', `exception on ${link.name}: ${(err as Error).stack ?? err}`, link);

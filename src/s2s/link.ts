@@ -2,6 +2,7 @@
 import type { LinkId, Server } from '../state/model.ts';
 import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
 import type { LogLevel } from './effects.ts';
+import type { BurstCursor } from './burst.ts';
 
 export type LinkPhase = 'handshake' | 'linked' | 'closed';
 
@@ -57,6 +58,8 @@ export class Link {
    * LINE_CUT_FOR_PEER, LINE_ITEM_DROPPED, BAD_HOSTNAME, ...): see Engine.logLimited().
    */
   readonly limited = new Map<string, LimitedLog>();
+  /** Our streamed burst toward this link while it is not all queued (see burst.ts); null otherwise. */
+  burst: BurstCursor | null = null;
 
   constructor(readonly id: LinkId, readonly direction: 'in' | 'out', readonly address = '') {}
 

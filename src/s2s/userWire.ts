@@ -5,8 +5,18 @@ import type { Link } from './link.ts';
 import { escapeTagValue } from '../wire/message.ts';
 
 export function umodeString(u: User): string {
-  return '+' + [...u.umodes].sort(modeSort).join('');
+  let raw = '';
+  for (const c of u.umodes) raw += c;
+  let s = UMODE_STRINGS.get(raw);
+  if (s === undefined) {
+    s = '+' + [...raw].sort(modeSort).join('');
+    if (UMODE_STRINGS.size < 4096) UMODE_STRINGS.set(raw, s);
+  }
+  return s;
 }
+
+/** umodeString() of each letter string seen (users share a few dozen combinations; bounded). */
+const UMODE_STRINGS = new Map<string, string>();
 
 /** Lowercase before uppercase, then alphabetical (UnrealIRCd's sorted mode tables). */
 export function modeSort(a: string, b: string): number {
@@ -22,14 +32,23 @@ export function modeSort(a: string, b: string): number {
  * receiver then shows its own cloak for it, never the real host.
  */
 export function virthostFor(u: User, link: Link): string {
-  if (!u.umodes.has('x')) return link.has('VHP') ? u.realHost : '*';
-  if (!u.umodes.has('t') && !link.has('VHP')) return '*';
+  return virthost(u, link.has('VHP'));
+}
+
+function virthost(u: User, vhp: boolean): string {
+  if (!u.umodes.has('x')) return vhp ? u.realHost : '*';
+  if (!u.umodes.has('t') && !vhp) return '*';
   return u.vhost || u.cloak || '*';
 }
 
 export function uidLine(u: User, link: Link): string {
+  return uidLineFor(u, link.has('VHP'));
+}
+
+/** uidLine() for a peer with (`vhp`) or without VHP. */
+function uidLineFor(u: User, vhp: boolean): string {
   const account = u.account || '0';
-  return `:${u.server.sid} UID ${u.nick} 0 ${u.ts} ${u.ident} ${u.realHost} ${u.uid} ${account} ${umodeString(u)} ${virthostFor(u, link)} ${u.cloak || '*'} ${u.ip} :${u.realname}`;
+  return `:${u.server.sid} UID ${u.nick} 0 ${u.ts} ${u.ident} ${u.realHost} ${u.uid} ${account} ${umodeString(u)} ${virthost(u, vhp)} ${u.cloak || '*'} ${u.ip} :${u.realname}`;
 }
 
 /** s2s-md early moddata tags for the UID line. */
@@ -44,11 +63,27 @@ export const EARLY_MD = new Set(['certfp', 'tls_cipher', 'creationtime', 'operlo
 
 /** UID, MD, AWAY and SWHOIS lines for one user (handshake.md §6 step 6). */
 export function sendUser(e: Engine, link: Link, u: User): void {
-  e.send(link, uidLine(u, link), uidTags(u));
-  for (const [k, v] of u.md) e.send(link, `:${u.server.sid} MD client ${u.uid} ${k} :${v}`);
+  sendUserTo(e, link, u, link.has('VHP'), link.has('EXTSWHOIS'));
+}
+
+/**
+ * sendUser() with the link's VHP and EXTSWHOIS looked up once (a burst sends every user): the
+ * user's MD read once for both the UID line's tags and the MD lines.
+ */
+export function sendUserTo(e: Engine, link: Link, u: User, vhp: boolean, extSwhois: boolean): void {
+  const md = u.md;
+  if (md.size === 0) e.send(link, uidLineFor(u, vhp), null);
+  else {
+    const pairs = [...md];
+    let tags: string | null = null;
+    for (const [k, v] of pairs) if (EARLY_MD.has(k)) tags = (tags === null ? '' : tags + ';') + `s2s-md/${k}=${escapeTagValue(v)}`;
+    e.send(link, uidLineFor(u, vhp), tags);
+    const head = `:${u.server.sid} MD client ${u.uid} `;
+    for (const [k, v] of pairs) e.send(link, `${head}${k} :${v}`);
+  }
   if (u.away !== null) e.send(link, `:${u.uid} AWAY :${u.away}`);
   for (const s of u.swhois) {
-    if (link.has('EXTSWHOIS')) e.send(link, `:${e.me.sid} SWHOIS ${u.uid} + ${s.tag} ${s.prio} :${s.text}`);
+    if (extSwhois) e.send(link, `:${e.me.sid} SWHOIS ${u.uid} + ${s.tag} ${s.prio} :${s.text}`);
     else e.send(link, `:${e.me.sid} SWHOIS ${u.uid} :${s.text}`);
   }
 }

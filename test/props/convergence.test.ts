@@ -118,8 +118,9 @@ const META: [Meta, Meta, Meta] = [
 
 interface SideState { e: Engine; meta: Meta; anchor: string; uids: string[]; initialChannels: Map<string, number> }
 
-function newEngine(meta: Meta, now: () => number): Engine {
-  return new Engine({ me: { sid: meta.sid, name: meta.name, info: `${meta.name} server` }, now, authorize: () => ({ ok: true, hub: '*' }) });
+/** `streamed`: the engine streams its bursts (EngineOptions.streamBurst, as the node runs it); the harnesses pump them with burstMore(). */
+function newEngine(meta: Meta, now: () => number, streamed: boolean): Engine {
+  return new Engine({ me: { sid: meta.sid, name: meta.name, info: `${meta.name} server` }, now, authorize: () => ({ ok: true, hub: '*' }), streamBurst: streamed });
 }
 
 function localOk(e: Engine, line: string): void {
@@ -127,8 +128,8 @@ function localOk(e: Engine, line: string): void {
   for (const ef of e.drain()) if (ef.kind === 'log' && ef.event === 'ENGINE_EXCEPTION') throw new Error(`${ef.msg} (line ${line})`);
 }
 
-function buildSide(meta: Meta, spec: SideSpec, now: () => number, topicTs: (side: number, r: number) => number, distinctChannelTs: boolean): SideState {
-  const e = newEngine(meta, now);
+function buildSide(meta: Meta, spec: SideSpec, now: () => number, topicTs: (side: number, r: number) => number, distinctChannelTs: boolean, streamed: boolean): SideState {
+  const e = newEngine(meta, now, streamed);
   const uids: string[] = [];
   if (spec.sub) localOk(e, `:${meta.sid} SID ${meta.subName} 2 ${meta.subSid} :behind ${meta.name}`);
   const anchor = `${meta.sid}ANCHR`;
@@ -186,7 +187,10 @@ class Duo {
   constructor(readonly s: [SideState, SideState]) {}
 
   collect(side: 0 | 1): void {
-    for (const ef of this.s[side].e.drain()) this.route(side, ef);
+    const e = this.s[side].e;
+    for (const ef of e.drain()) this.route(side, ef);
+    // A streamed burst: the next part, of a size that varies from step to step.
+    if (e.bursting(this.links[side])) { e.burstMore(this.links[side], 1 + (this.steps * 37) % 400); for (const ef of e.drain()) this.route(side, ef); }
   }
 
   private route(side: 0 | 1, ef: Effect): void {
@@ -244,8 +248,9 @@ class Duo {
     }
     // Then everything still in flight, alternating directions.
     let guard = 0, dir: 0 | 1 = 0;
-    while (this.q[0].length || this.q[1].length) {
+    while (this.q[0].length || this.q[1].length || this.s[0].e.bursting('toB') || this.s[1].e.bursting('toA')) {
       if (++guard > 100000) throw new Error('no quiescence');
+      if (!this.q[0].length && !this.q[1].length) { this.collect(0); this.collect(1); continue; }
       if (!this.deliver(dir)) this.deliver((1 - dir) as 0 | 1);
       dir = (1 - dir) as 0 | 1;
     }
@@ -272,17 +277,26 @@ class Trio {
     const [to, link] = [[1, 'toA'], [0, 'toB'], [2, 'toB'], [1, 'toC']][edge] as [number, string];
     this.e[to].receive(link, line);
     this.route(to, this.e[to].drain());
+    this.pump();
     for (const x of this.e) { const bad = checkInvariants(x.net); if (bad.length) throw new Error(bad.join('\n')); }
     return true;
   }
+  /** Streamed bursts: the next part of each one still under way. */
+  private pump(): void {
+    this.e.forEach((x, i) => {
+      for (const l of i === 1 ? ['toA', 'toC'] : ['toB']) if (x.bursting(l)) { x.burstMore(l, 97); this.route(i, x.drain()); }
+    });
+  }
+  private busy(): boolean { return this.q.some((x) => x.length) || this.e[0].bursting('toB') || this.e[2].bursting('toB') || this.e[1].bursting('toA') || this.e[1].bursting('toC'); }
   run(edges: number[]): void {
     this.e[0].linkUp('toB', 'out'); this.e[1].linkUp('toA', 'in');
     this.e[2].linkUp('toB', 'out'); this.e[1].linkUp('toC', 'in');
     this.e.forEach((x, i) => this.route(i, x.drain()));
     for (const k of edges) this.deliver(k);
     let guard = 0, k = 0;
-    while (this.q.some((x) => x.length)) {
+    while (this.busy()) {
       if (++guard > 200000) throw new Error('no quiescence');
+      if (!this.q.some((x) => x.length)) { this.pump(); continue; }
       this.deliver(k++ % 4);
     }
   }
@@ -301,22 +315,24 @@ function assertConverged(a: Engine, b: Engine): void {
 /** Topic TS values: distinct between the two sides (parity), random order. */
 const initialTopicTs = (side: number, r: number) => NOW - 3000 + 2 * r + side;
 
-function setup(specs: [SideSpec, SideSpec], distinctChannelTs = false): Duo {
+function setup(specs: [SideSpec, SideSpec], distinctChannelTs: boolean, streamed: boolean): Duo {
   const now = () => NOW;
-  return new Duo([buildSide(META[0], specs[0], now, initialTopicTs, distinctChannelTs), buildSide(META[1], specs[1], now, initialTopicTs, distinctChannelTs)]);
+  return new Duo([buildSide(META[0], specs[0], now, initialTopicTs, distinctChannelTs, streamed), buildSide(META[1], specs[1], now, initialTopicTs, distinctChannelTs, streamed)]);
 }
 
 const deliverOps = fc.array(fc.constantFrom<Op>({ kind: 'deliver', dir: 0 }, { kind: 'deliver', dir: 1 }), { maxLength: 300, size: 'max' });
 
-describe('convergence properties', { timeout: TEST_TIMEOUT }, () => {
+// Each property twice: bursts queued whole (tests, replay) and streamed as a link drains (the node).
+for (const streamed of [false, true]) describe(`convergence properties, ${streamed ? 'streamed' : 'whole'} bursts`, { timeout: TEST_TIMEOUT }, () => {
+  const runs = streamed ? Math.max(100, Math.floor(RUNS / 2)) : RUNS;
   it('two random networks (with nick, channel and TKL conflicts) converge after linking, invariants hold at every step', () => {
     fc.assert(fc.property(sideGen(true), sideGen(true), deliverOps, (a, b, ops) => {
-      const duo = setup([a, b]);
+      const duo = setup([a, b], false, streamed);
       duo.run(ops);
       assertConverged(duo.s[0].e, duo.s[1].e);
       // Both bursts were complete: each side saw the other's EOS.
       assert.ok(duo.s[0].e.net.server('2BB')?.synced && duo.s[1].e.net.server('1AA')?.synced, 'both bursts complete: each side saw the other\'s EOS (2BB and 1AA synced)');
-    }), { numRuns: RUNS, includeErrorInReport: true, ...FC_LIMITS });
+    }), { numRuns: runs, includeErrorInReport: true, ...FC_LIMITS });
   });
 
   it('random live events (join/part/kick/mode/topic/nick/quit/tkl) interleaved with the bursts still converge', () => {
@@ -325,7 +341,7 @@ describe('convergence properties', { timeout: TEST_TIMEOUT }, () => {
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('event' as const), side: fc.constantFrom<0 | 1>(0, 1), type: fc.nat(9), a: fc.nat(1000), b: fc.nat(1000), c: fc.nat(1000) }) },
     );
     fc.assert(fc.property(sideGen(false), sideGen(false), fc.array(opGen, { minLength: 20, maxLength: 300, size: 'max' }), (a, b, ops) => {
-      const duo = setup([a, b], true);
+      const duo = setup([a, b], true, streamed);
       const topicSeen = new Set<number>();
       // Lower initial TS writes the channel's modes; a channel only one side has belongs to that side.
       const writer = (name: string): 0 | 1 => {
@@ -336,17 +352,17 @@ describe('convergence properties', { timeout: TEST_TIMEOUT }, () => {
       };
       duo.run(ops, (op) => liveEvent(duo, op, writer, topicSeen));
       assertConverged(duo.s[0].e, duo.s[1].e);
-    }), { numRuns: RUNS, includeErrorInReport: true, ...FC_LIMITS });
+    }), { numRuns: runs, includeErrorInReport: true, ...FC_LIMITS });
   });
 
   it('three engines in a chain (A — B — C, linking at the same time) converge too', () => {
     fc.assert(fc.property(sideGen(true), sideGen(true), sideGen(true), fc.array(fc.nat(3), { maxLength: 400, size: 'max' }), (a, b, c, edges) => {
       const now = () => NOW;
-      const sides = [a, b, c].map((spec, i) => buildSide(META[i], spec, now, (side, r) => NOW - 3000 + 3 * r + side, false).e) as [Engine, Engine, Engine];
+      const sides = [a, b, c].map((spec, i) => buildSide(META[i], spec, now, (side, r) => NOW - 3000 + 3 * r + side, false, streamed).e) as [Engine, Engine, Engine];
       new Trio(sides).run(edges);
       assertConverged(sides[0], sides[1]);
       assertConverged(sides[1], sides[2]);
-    }), { numRuns: Math.max(50, Math.floor(RUNS / 2)), includeErrorInReport: true, ...FC_LIMITS });
+    }), { numRuns: Math.max(50, Math.floor(runs / 2)), includeErrorInReport: true, ...FC_LIMITS });
   });
 
   it('invariants hold after every step through splits at random points (mid-handshake, mid-burst, after) and relinks, which converge again', () => {
@@ -355,10 +371,10 @@ describe('convergence properties', { timeout: TEST_TIMEOUT }, () => {
       { weight: 1, arbitrary: fc.constant<Op>({ kind: 'split' }) },
     );
     fc.assert(fc.property(sideGen(true), sideGen(true), fc.array(opGen, { maxLength: 300, size: 'max' }), (a, b, ops) => {
-      const duo = setup([a, b]);
+      const duo = setup([a, b], false, streamed);
       duo.run(ops);
       assertConverged(duo.s[0].e, duo.s[1].e);
-    }), { numRuns: RUNS, includeErrorInReport: true, ...FC_LIMITS });
+    }), { numRuns: runs, includeErrorInReport: true, ...FC_LIMITS });
   });
 });
 

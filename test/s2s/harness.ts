@@ -126,7 +126,7 @@ export interface Wire { a: Engine; b: Engine; aLink: string; bLink: string }
  * than `maxMs` of wall time (a test runner's { timeout } cannot stop a synchronous loop) throws,
  * naming the limit and the last lines delivered (a relay loop shows up there).
  */
-export function pump(engines: Engine[], wires: Wire[], opts: { maxSteps?: number; maxQueued?: number; maxMs?: number; onStep?: () => void; closed?: Set<string> } = {}): number {
+export function pump(engines: Engine[], wires: Wire[], opts: { maxSteps?: number; maxQueued?: number; maxMs?: number; onStep?: () => void; closed?: Set<string>; burstBudget?: number } = {}): number {
   const max = opts.maxSteps ?? 200000;
   const maxQueued = opts.maxQueued ?? 200000;
   const deadline = Date.now() + (opts.maxMs ?? PUMP_MAX_MS);
@@ -158,7 +158,22 @@ export function pump(engines: Engine[], wires: Wire[], opts: { maxSteps?: number
     if (queue.length - head > maxQueued) fail(`more than ${maxQueued} lines in flight`);
   };
   for (const e of engines) route(e, e.drain());
-  while (head < queue.length) {
+  // An engine with streamBurst writes its bursts as its links "drain": here, a part of each
+  // whenever no line is in flight (opts.burstBudget bytes, default 4096).
+  const moreBurst = (): boolean => {
+    let any = false;
+    for (const e of engines) {
+      for (const id of [...e.links.keys()]) {
+        if (!e.bursting(id)) continue;
+        e.burstMore(id, opts.burstBudget ?? 4096);
+        route(e, e.drain());
+        any = true;
+      }
+    }
+    return any;
+  };
+  while (head < queue.length || moreBurst()) {
+    if (head >= queue.length) continue;
     if (++steps > max) fail('no quiescence');
     if ((steps & 255) === 0 && Date.now() > deadline) fail(`no quiescence within ${opts.maxMs ?? PUMP_MAX_MS} ms`);
     const { to, link, line } = queue[head];
