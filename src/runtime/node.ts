@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigResult, LinkConfig, ListenConfig, TslinkConfig } from '../config/index.ts';
-import { RpcService } from '../rpc/nodeAdapter.ts';
+import type { RpcService } from '../rpc/nodeAdapter.ts';
 import type { LinkStatus } from '../rpc/api.ts';
 import { Engine, PRE_AUTH_REFUSAL, parseReceived } from '../s2s/engine.ts';
 import { eauthOf } from '../s2s/protoctl.ts';
@@ -263,12 +263,23 @@ export class TslinkNode {
       if (l.clientsOnly) { this.log.warn({ event: 'LISTEN_SKIPPED', ip: l.ip, port: l.port, file: l.file }, `listen ${l.file ?? `${l.ip}:${l.port}`} is clientsonly: not opened (tslink accepts only server links)`); continue; }
       await this.listen(l);
     }
-    this.rpc = new RpcService(this, { loadConfig: this.opts.loadConfig, tls: { keyPem: this.keyPem, certPem: this.certPem } });
-    await this.rpc.start();
+    await this.startRpc();
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
     this.timers.add(setInterval(() => this.flushRefusals(), 60_000));
     this.scheduleAutoconnect();
     this.log.info({ event: 'NODE_STARTED', name: this.config.me.name, sid: this.config.me.sid, listen: this.ports, certfp: certFingerprint(this.certPem), spkifp: spkiFingerprint(this.certPem) }, `tslink ${this.config.me.name} (${this.config.me.sid}) started`);
+  }
+
+  /**
+   * The JSON-RPC service, once a listen block asks for it (at start or at a rehash that adds one):
+   * a node without one does not load its code (issue 13's idle RSS). Returns what it opened.
+   */
+  private async startRpc(): Promise<string[]> {
+    if (this.rpc || !this.config.listen.some((l) => l.rpc)) return [];
+    const { RpcService } = await import('../rpc/nodeAdapter.ts');
+    this.rpc = new RpcService(this, { loadConfig: this.opts.loadConfig, tls: { keyPem: this.keyPem, certPem: this.certPem } });
+    await this.rpc.start();
+    return this.config.listen.filter((l) => l.rpc).map((l) => `rpc listener ${l.file ?? `${l.ip}:${l.port}`} opened`);
   }
 
   private async loadTls(): Promise<void> {
@@ -805,7 +816,7 @@ export class TslinkNode {
     for (const b of next.links) if (!findLink(old, b.name)) changes.push(`link ${b.name} added`);
     for (const b of old.links) if (!findLink(next, b.name)) changes.push(`link ${b.name} removed`);
     changes.push(...await this.reconcileListeners(next));
-    changes.push(...(await this.rpc?.reload() ?? []));
+    changes.push(...(this.rpc ? await this.rpc.reload() : await this.startRpc()));
     this.recheckLinks();
     this.pump();
     if (this.sequential) this.scheduleAutoconnect();
