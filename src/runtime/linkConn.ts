@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { LineReader } from '../wire/lineReader.ts';
-import { encodeLine } from '../wire/message.ts';
+import { isOneLine } from '../wire/message.ts';
 import type { Logger } from './logger.ts';
 
 export interface LinkConnLimits {
@@ -200,8 +200,7 @@ export class LinkConn {
    */
   write(line: string): boolean {
     if (this.closed) return true;
-    const bytes = encodeLine(line);
-    if (bytes === null) {
+    if (!isOneLine(line)) {
       // More than one line on the wire: never written, nor recorded (see encodeLine()).
       this.refusedLines++;
       refusedLinesTotal++;
@@ -209,8 +208,10 @@ export class LinkConn {
       return true;
     }
     this.capture?.('>', line);
-    this.batch.push(bytes);
-    this.batchBytes += bytes.length;
+    // Kept as the string: the batch becomes one buffer when it is flushed (a byte per character,
+    // as encodeLine() writes it), not one buffer per line.
+    this.batch.push(line);
+    this.batchBytes += line.length + 2;
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(this.flushTick);
@@ -222,7 +223,7 @@ export class LinkConn {
   /** Lines write() refused on this connection (they held CR, LF or NUL). */
   refusedLines = 0;
   /** Lines written in this tick, not yet handed to the socket. */
-  private batch: Buffer[] = [];
+  private batch: string[] = [];
   private batchBytes = 0;
   private flushQueued = false;
   private readonly flushTick = (): void => { this.flushQueued = false; this.flush(); };
@@ -233,7 +234,8 @@ export class LinkConn {
   /** Hand this tick's lines to the socket. */
   private flush(): void {
     if (this.batch.length === 0) return;
-    const b = this.batch.length === 1 ? this.batch[0] : Buffer.concat(this.batch, this.batchBytes);
+    this.batch.push('');
+    const b = Buffer.from(this.batch.join('\r\n'), 'latin1');
     this.batch = [];
     this.batchBytes = 0;
     if (!this.socket.destroyed && this.socket.writable) this.socket.write(b);

@@ -43,7 +43,7 @@ import { memberPrefix, sjoinLines } from './channelWire.ts';
 import { formatTkl, parseTkl } from '../tkl/tklWire.ts';
 import { isLive, tklKey, type TklEntry } from '../tkl/types.ts';
 import { PROTOCOL } from './engine.ts';
-import { memberMdCount, memberMdEntries } from '../state/membership.ts';
+import { anyMemberMd, memberMdCount, memberMdEntries } from '../state/membership.ts';
 import { casefold } from '../wire/casemap.ts';
 
 const USERS = 0, CHANNELS = 1, MEMBER_MD = 2, TKLS = 3, END = 4, DONE = 5;
@@ -135,7 +135,12 @@ export class BurstCursor {
           break;
         case CHANNELS: {
           const r = this.chanIter!.next();
-          if (r.done) { this.chanIter = null; this.phase = MEMBER_MD; this.mdIter = e.net.channels.values(); break; }
+          if (r.done) {
+            this.chanIter = null;
+            // No membership has ever held MD (the usual network): no pass over all of them for it.
+            if (anyMemberMd()) { this.phase = MEMBER_MD; this.mdIter = e.net.channels.values(); } else { this.phase = TKLS; this.tklIter = e.tkl.values(); }
+            break;
+          }
           const [key, ch] = r.value;
           if (this.tracking && this.sentChans.get(key) === ch) break; // bursted already (the peer spoke of it first)
           this.sendChannel(key, ch);

@@ -30,10 +30,16 @@ const NO_ENTRIES: readonly [string, string][] = [];
 
 export type MemberMdKind = 'member' | 'membership';
 
+/** How many memberships were ever given an MD object (never decreases: a process-wide "maybe any"). */
+let memberMdMade = 0;
+
+/** Might any membership hold MD? False only when none ever did (the usual network): a pass over every membership for it can be skipped. */
+export function anyMemberMd(): boolean { return memberMdMade > 0; }
+
 /** The MD map of one of a membership's two MD objects, made on first use. */
 export function memberMd(m: Membership, which: MemberMdKind): Map<string, string> {
   let x = MEMBER_MD.get(m);
-  if (x === undefined) { x = { member: null, membership: null }; MEMBER_MD.set(m, x); }
+  if (x === undefined) { x = { member: null, membership: null }; MEMBER_MD.set(m, x); memberMdMade++; }
   return which === 'member' ? (x.member ??= new Map()) : (x.membership ??= new Map());
 }
 

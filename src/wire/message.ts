@@ -32,7 +32,12 @@ export function lineToBytes(line: string): Buffer {
  * The caller logs and counts the refusal and writes nothing.
  */
 export function encodeLine(line: string): Buffer | null {
-  return firstBreak(line) < 0 ? Buffer.from(line + '\r\n', 'latin1') : null;
+  return isOneLine(line) ? Buffer.from(line + '\r\n', 'latin1') : null;
+}
+
+/** No CR, LF or NUL in the line: on the wire it is exactly the one line (see encodeLine()). */
+export function isOneLine(line: string): boolean {
+  return firstBreak(line) < 0;
 }
 
 /** Convert a (UTF-8) JS string into a byte string. */
