@@ -123,7 +123,7 @@ link hub.attack.test { incoming { mask 127.0.0.1; } verify { certfp "${certFinge
 link leaf.attack.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(otherKc.certPem)}"; } class servers; }
 set { network-name "AttackNet"; data-directory "${join(dir, 'data')}"; server-linking { handshake-timeout 60s; } handshake-limits { per-ip ${PER_ADDRESS}; total ${ADDRESSES * PER_ADDRESS}; } anti-flood { everyone { connect-flood ${PER_ADDRESS * 2}:60; } } }
 `);
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'bin/tslink.js', 'start', '--config', join(dir, 'attack.conf')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'error', ...(process.env.BENCH_MALLOC ? { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '65536' } : {}) } });
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'bin/tslink.js', 'start', '--config', join(dir, 'attack.conf')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'error', TSLINK_ALLOW_ROOT: '1', ...(process.env.BENCH_MALLOC ? { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '65536' } : {}) } });
   try {
     for (let i = 0; i < 100; i++) {
       const ok = await new Promise<boolean>((resolve) => { const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); }); s.on('error', () => resolve(false)); });

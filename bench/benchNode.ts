@@ -72,7 +72,7 @@ class servers { pingfreq 600; connfreq 15; maxclients 10; sendq 200M; recvq 64M;
 link hub.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(hubKc.certPem)}"; } hub *; class servers; }
 set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
 `);
-  const child = spawn(process.execPath, [...nodeFlags(), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...nodeFlags(), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn', TSLINK_ALLOW_ROOT: '1' } });
   child.stdout!.resume();
   await sleep(300);
   await waitForPort(port);

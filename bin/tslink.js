@@ -29,5 +29,21 @@ if (process.env.TSLINK_FROM_SOURCE !== '1' && buildIsCurrent()) {
   register();
   ({ main } = await import('../src/cli/main.ts'));
 }
+// No stack traces for an operator (main() turns every error of a command into a message): a
+// closed pipe (`tslink gencert | head`) ends the command quietly, and an error nothing caught is
+// one line; TSLINK_DEBUG=1 shows the stack, for a bug report.
+const cmd = process.argv[2] ?? '';
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+}
+const crash = (err) => {
+  const debug = process.env.TSLINK_DEBUG === '1';
+  try {
+    process.stderr.write(`tslink${cmd ? ` ${cmd}` : ''}: internal error: ${err instanceof Error ? err.message : String(err)}${debug ? `\n${err?.stack ?? ''}` : ' (TSLINK_DEBUG=1 shows where)'}\n`);
+  } catch { /* stderr is gone too */ }
+  process.exit(70);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 const code = await main(process.argv.slice(2));
 if (typeof code === 'number') process.exitCode = code;

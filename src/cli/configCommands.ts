@@ -1,8 +1,9 @@
 // tslink check-config [FILE]
 import { loadConfigFile, defaultConfig } from '../config/index.ts';
+import { parseCommandLine } from './args.ts';
 
 export function checkConfigCommand(args: string[]): number {
-  const file = args.find((a) => !a.startsWith('-'));
+  const [file] = parseCommandLine(args, { maxArgs: 1 }).args;
   if (!file) {
     defaultConfig('.tslink-data');
     process.stdout.write('embedded default configuration: OK\n');

@@ -1,56 +1,68 @@
 // tslink command line: subcommands, each loaded only when it runs (`start` does not load the
-// replay code, `replay` not the node's).
+// replay code, `replay` not the node's). Every error ends here as `tslink <cmd>: <message>` and an
+// exit code, never a stack trace (TSLINK_DEBUG=1 adds the stack, for a bug report).
+import { readFileSync } from 'node:fs';
+import { CliError, UsageError, parseCommandLine, wantsHelp } from './args.ts';
+import { HELP, USAGE } from './usage.ts';
 
-const HELP = `tslink — UnrealIRCd-compatible server-to-server linking node
+/** The commands served by src/rpc/cli.ts (talk to a running node over its rpc socket). */
+const RPC_COMMANDS = new Set(['status', 'links', 'map', 'connect', 'squit', 'rehash', 'rpc']);
 
-usage: tslink <command> [options]
+export interface MainIo { out: (s: string) => void; err: (s: string) => void }
+const defaultIo: MainIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-commands:
-  start [--config FILE] [--data-dir DIR] [--capture-dir DIR]
-                               run the node (embedded loopback-only default config without --config);
-                               SIGTERM stops it cleanly, SIGHUP re-reads the config
-  check-config [FILE]          validate a configuration file; exits non-zero with file:line errors
-  replay FILE [--json]         replay a capture offline and print the resulting network
-         [--until LINE] [--digest] [--state] [--as hub|leaf]
-  replay FILE --connect HOST:PORT | --listen [HOST:]PORT --pin FP [--cert F --key F]
-         [--name N --sid S --password-file F --now --fast --plaintext --json]
-                               replay one side of a capture against a live server, diff its replies
-  gen-burst --users N --channels N --tkl N --servers N --seed S [--out FILE]
-                               write a deterministic synthetic burst capture
-  gencert [--dir DIR] [--name NAME]   write a key (0600) and self-signed certificate; print certfp/spkifp
-  fingerprint FILE             print the certfp and spkifp of a PEM certificate
-  mkpasswd                     hash a link password (scrypt) for a link block
-  --help                       this text
-`;
+/** The version in package.json (one level above src/ and dist/). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
 
-export async function main(argv: string[]): Promise<number> {
+async function run(cmd: string, rest: string[], io: MainIo): Promise<number> {
+  if (RPC_COMMANDS.has(cmd)) {
+    const { rpcCli } = await import('../rpc/cli.ts');
+    return rpcCli([cmd, ...rest], io);
+  }
+  if (!Object.hasOwn(USAGE, cmd)) {
+    io.err(`tslink: unknown command "${cmd}"\n\n${HELP}`);
+    return 2;
+  }
+  // --help never runs the command (`gencert --help` writes nothing).
+  if (wantsHelp(rest)) { io.out(USAGE[cmd]); return 0; }
+  switch (cmd) {
+    case 'replay': return (await import('./replayCommand.ts')).replayCommand(rest);
+    case 'gen-burst': return (await import('./genBurstCommand.ts')).genBurstCommand(rest);
+    case 'start': return (await import('./startCommand.ts')).startCommand(rest);
+    case 'check-config': return (await import('./configCommands.ts')).checkConfigCommand(rest);
+    case 'gencert': return (await import('./certCommands.ts')).gencertCommand(rest);
+    case 'fingerprint': return (await import('./certCommands.ts')).fingerprintCommand(rest);
+    case 'mkpasswd': return (await import('./certCommands.ts')).mkpasswdCommand(rest);
+    case 'version': {
+      parseCommandLine(rest, {});
+      io.out(`tslink ${packageVersion()}\n`);
+      return 0;
+    }
+  }
+  return 2;
+}
+
+export async function main(argv: string[], io: MainIo = defaultIo): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case undefined: case '--help': case '-h': case 'help':
-      process.stdout.write(HELP);
-      return cmd === undefined ? 2 : 0;
-    case 'replay': {
-      const { replayCommand } = await import('./replayCommand.ts');
-      return replayCommand(rest);
-    }
-    case 'gen-burst': {
-      const { genBurstCommand } = await import('./genBurstCommand.ts');
-      return genBurstCommand(rest);
-    }
-    case 'start': {
-      const { startCommand } = await import('./startCommand.ts');
-      return startCommand(rest);
-    }
-    case 'check-config': {
-      const { checkConfigCommand } = await import('./configCommands.ts');
-      return checkConfigCommand(rest);
-    }
-    case 'gencert': case 'fingerprint': case 'mkpasswd': {
-      const mod = await import('./certCommands.ts');
-      return cmd === 'gencert' ? mod.gencertCommand(rest) : cmd === 'fingerprint' ? mod.fingerprintCommand(rest) : mod.mkpasswdCommand(rest);
-    }
-    default:
-      process.stderr.write(`tslink: unknown command "${cmd}"\n\n${HELP}`);
-      return 2;
+      if (cmd === undefined) { io.err(HELP); return 2; }
+      io.out(HELP);
+      return 0;
+    case '--version': case '-V':
+      io.out(`tslink ${packageVersion()}\n`);
+      return 0;
+  }
+  try {
+    return await run(cmd, rest, io);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`tslink ${cmd}: ${message}\n`);
+    if (err instanceof UsageError) { io.err(Object.hasOwn(USAGE, cmd) ? USAGE[cmd] : ''); return 2; }
+    if (process.env.TSLINK_DEBUG === '1' && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    return err instanceof CliError ? err.code : 1;
   }
 }

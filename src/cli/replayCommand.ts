@@ -4,13 +4,9 @@ import { readFileSync } from 'node:fs';
 import { replayCapture, type ReplaySide } from '../replay/offline.ts';
 import { buildStateDump, formatStateDump, type StateDump } from '../replay/stateDump.ts';
 import { createProgress } from './progress.ts';
+import { USAGE } from './usage.ts';
 
-export const REPLAY_USAGE = `usage: tslink replay FILE [--json | --digest | --state] [--until LINE] [--as hub|leaf]
-       tslink replay FILE --connect HOST:PORT | --listen [HOST:]PORT
-              [--pin CERTFP|SPKIFP]... [--cert FILE --key FILE] [--plaintext]
-              [--name NAME] [--sid SID] [--password-file FILE] [--now [UNIXTIME]]
-              [--fast] [--as hub|leaf] [--compare replies|all] [--timeout SECONDS] [--json]
-`;
+export const REPLAY_USAGE = USAGE.replay;
 
 /** Flags that take a value, and flags that do not. */
 const VALUE_FLAGS = new Set(['--until', '--as', '--connect', '--listen', '--cert', '--key', '--pin', '--name', '--sid', '--password-file', '--compare', '--timeout']);

@@ -1,33 +1,73 @@
-// tslink start [--config FILE] [--data-dir DIR] [--capture-dir DIR]: run the node until
-// SIGTERM/SIGINT; SIGHUP rehashes.
+// tslink start [--config FILE] [--data-dir DIR] [--capture-dir DIR] [--allow-root]: run the node
+// until SIGTERM/SIGINT; SIGHUP (or `tslink rehash` over the rpc socket) rehashes.
 import { resolve as resolvePath } from 'node:path';
 import { defaultConfig, loadConfigFile, type TslinkConfig } from '../config/index.ts';
 import { TslinkNode } from '../runtime/node.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { CliError, UsageError } from './args.ts';
+import { USAGE } from './usage.ts';
 
-export const START_USAGE = 'usage: tslink start [--config FILE] [--data-dir DIR] [--capture-dir DIR]\n';
+export const START_USAGE = USAGE.start;
 
 const VALUE_FLAGS = new Set(['--config', '--data-dir', '--capture-dir']);
+const BOOL_FLAGS = new Set(['--allow-root']);
+
+/** pino's levels: any other TSLINK_LOG_LEVEL would make pino throw. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** The options of `tslink start`, or an error message. */
-export function parseStartArgs(args: string[]): { values: Map<string, string>; error?: string } {
+export function parseStartArgs(args: string[]): { values: Map<string, string>; flags: Set<string>; error?: string } {
   const values = new Map<string, string>();
+  const flags = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!VALUE_FLAGS.has(a)) return { values, error: a.startsWith('-') ? `unknown option ${a}` : `unexpected argument ${a}` };
+    if (BOOL_FLAGS.has(a)) { flags.add(a); continue; }
+    if (!VALUE_FLAGS.has(a)) return { values, flags, error: a.startsWith('-') ? `unknown option ${a}` : `unexpected argument ${a}` };
     const v = args[i + 1];
-    if (v === undefined || v === '') return { values, error: `${a} needs a value` };
+    if (v === undefined || v === '' || VALUE_FLAGS.has(v) || BOOL_FLAGS.has(v)) return { values, flags, error: `${a} needs a value` };
     values.set(a, v);
     i++;
   }
-  return { values };
+  return { values, flags };
 }
 
-export async function startCommand(args: string[]): Promise<number> {
+/**
+ * Why the node must not start as this user, or null. A node faces the network and parses what
+ * peers send: as root, one bug would hand the peer the whole machine, and nothing it does needs
+ * root (ports below 1024 are not used for server links; systemd's User= runs it as its own user).
+ */
+/**
+ * Why the node will not start as root, or null. Only a node run from a configuration file is
+ * refused: the embedded default configuration (no --config) listens on loopback only and is the
+ * README's first command, which a newcomer may well run as root in a container; it starts with a
+ * warning instead (ROOT_WARNING).
+ */
+export function rootRefusal(uid: number | undefined, allowRootFlag: boolean, env: NodeJS.ProcessEnv, withConfigFile = true): string | null {
+  if (uid !== 0 || allowRootFlag || env.TSLINK_ALLOW_ROOT === '1' || !withConfigFile) return null;
+  return 'refusing to run as root: the node faces the network, and as root a single bug would give a peer the whole machine. '
+    + 'Run it as its own user (contrib/tslink.service has User=tslink; useradd --system tslink), '
+    + 'or, if you really mean it, pass --allow-root or set TSLINK_ALLOW_ROOT=1';
+}
+
+/** What startCommand reads from the process (injectable, so that the root refusal is tested as any user). */
+export interface StartEnvironment {
+  getuid?: () => number | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startCommand(args: string[], environment: StartEnvironment = {}): Promise<number> {
+  const env = environment.env ?? process.env;
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(START_USAGE); return 0; }
   const parsed = parseStartArgs(args);
-  if (parsed.error) { process.stderr.write(`tslink start: ${parsed.error}\n${START_USAGE}`); return 2; }
+  if (parsed.error) throw new UsageError(parsed.error);
+  const uid = (environment.getuid ?? (() => process.getuid?.()))();
+  const refusal = rootRefusal(uid, parsed.flags.has('--allow-root'), env, parsed.values.has('--config'));
+  if (refusal) throw new CliError(refusal);
+  const rootOnDefault = uid === 0 && rootRefusal(uid, parsed.flags.has('--allow-root'), env, true) !== null;
+  const level = env.TSLINK_LOG_LEVEL;
+  if (level !== undefined && !LOG_LEVELS.includes(level)) throw new CliError(`TSLINK_LOG_LEVEL=${level} is not a log level (${LOG_LEVELS.join(', ')})`, 2);
   const log = createLogger();
+  if (rootOnDefault) log.warn({ event: 'ROOT_WARNING' }, 'running as root on the embedded default configuration (loopback only); with --config the node refuses root unless --allow-root or TSLINK_ALLOW_ROOT=1');
   const file = parsed.values.get('--config');
   const dataDir = parsed.values.get('--data-dir') ?? '.tslink-data';
   const captureDirArg = parsed.values.get('--capture-dir');
@@ -42,7 +82,8 @@ export async function startCommand(args: string[]): Promise<number> {
   };
   const config = load();
   if (!config) return 1;
-  const node = new TslinkNode(config, { logger: log, captureDir });
+  // server.rehash over JSON-RPC (`tslink rehash`) re-reads the same file as SIGHUP does.
+  const node = new TslinkNode(config, { logger: log, captureDir, loadConfig: file ? () => loadConfigFile(file) : undefined });
   if (captureDir) log.info({ event: 'CAPTURE_DIR', path: captureDir }, `recording every link to ${captureDir}`);
   // The signal handlers come before the listeners: a SIGTERM or SIGINT that arrives while the node
   // is starting stops it once it has started, instead of killing it (the default action) with

@@ -8,6 +8,7 @@
  * (unknown items, a value where a block is expected, duplicates) are
  * reported here.
  */
+import { closestBlockName, TSLINK_BLOCKS, UNREALIRCD_ONLY_BLOCKS } from './blockNames.ts';
 import { normaliseCertfp, normaliseSpkifp } from './fingerprints.ts';
 import { BLOCK_SEPARATOR, type MessageSink } from './messages.ts';
 import { childPointer, PositionTable } from './positions.ts';
@@ -116,9 +117,24 @@ class Converter {
         else this.sink.warn(node.pos, `except ${node.value} { } is not used by tslink; ignored`);
         return;
       default:
-        if (node.children) this.sink.warn(node.pos, `unknown block "${node.name}" ignored`);
-        else this.sink.warn(node.pos, `unknown top-level item "${node.name}" ignored`);
+        this.unknownTopLevel(node);
     }
+  }
+
+  /**
+   * A block tslink does not read: UnrealIRCd's own are ignored with a warning (a configuration may
+   * be shared with an UnrealIRCd server); any other name is an error, with the known name it is
+   * probably a typo of.
+   */
+  private unknownTopLevel(node: ConfigNode): void {
+    if (UNREALIRCD_ONLY_BLOCKS.has(node.name)) {
+      this.sink.warn(node.pos, 'ignored: tslink does not use it', node.name);
+      return;
+    }
+    const what = node.children ? 'unknown block' : 'unknown top-level item';
+    const near = closestBlockName(node.name);
+    const hint = near !== undefined ? `; did you mean "${near}"?` : ` (tslink reads ${TSLINK_BLOCKS.join(', ')}, and ignores UnrealIRCd's other blocks)`;
+    this.error(node, `${what}${hint}`, node.name);
   }
 
   /** Checks `name [value] { ... }` shape of a top-level block; `named` blocks need the value. */

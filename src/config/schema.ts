@@ -119,7 +119,7 @@ export interface RawExceptBan { mask: string[]; type?: string[]; pos: SourcePos 
 /* ---------- Schema building blocks ---------- */
 
 const SERVER_NAME_PATTERN = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$';
-const SERVER_NAME_TEXT = 'a server name containing a dot, like leaf.example.net (letters, digits, "-", "_"; at most 63 characters)';
+export const SERVER_NAME_TEXT = 'a server name containing a dot, like leaf.example.net (letters, digits, "-", "_"; at most 63 characters)';
 
 const pos: ConfSchema = {
   type: 'object',
@@ -137,6 +137,11 @@ function word(mustBe = 'a single word (no spaces)'): ConfSchema {
 
 function filePath(): ConfSchema {
   return text('a file path');
+}
+
+/** A name me::name accepts (what `tslink gencert --name` checks too). */
+export function isServerName(name: string): boolean {
+  return name.length <= 63 && new RegExp(SERVER_NAME_PATTERN).test(name);
 }
 
 function serverName(): ConfSchema {

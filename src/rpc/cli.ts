@@ -161,7 +161,8 @@ export async function rpcCli(argv: string[], io: CliIo = defaultIo): Promise<num
       return r.result ?? null;
     };
     const expectArgs = (min: number, max: number) => {
-      if (o.args.length < min || o.args.length > max) throw new CliError(`tslink ${cmd}: wrong number of arguments\n${USAGE}`, 2);
+      if (o.args.length > max) throw new CliError(`unexpected argument ${o.args[max]}`, 2);
+      if (o.args.length < min) throw new CliError(`missing argument (${cmd === 'rpc' ? 'METHOD' : 'NAME'})`, 2);
     };
     switch (cmd) {
       case 'status': {
@@ -214,7 +215,7 @@ export async function rpcCli(argv: string[], io: CliIo = defaultIo): Promise<num
         expectArgs(1, 2);
         let params: Json = {};
         if (o.args[1] !== undefined) {
-          try { params = JSON.parse(o.args[1]) as Json; } catch { throw new CliError(`tslink rpc: the params are not JSON: ${o.args[1]}`, 2); }
+          try { params = JSON.parse(o.args[1]) as Json; } catch { throw new CliError(`the params are not JSON: ${o.args[1]}`, 2); }
         }
         io.out(JSON.stringify(await call(o.args[0], params), null, 2) + '\n');
         return 0;
@@ -223,7 +224,8 @@ export async function rpcCli(argv: string[], io: CliIo = defaultIo): Promise<num
     return 2;
   } catch (err) {
     const e = err instanceof CliError ? err : new CliError((err as Error)?.message ?? String(err));
-    io.err(`tslink ${cmd}: ${e.message}\n`);
+    // A usage error (exit 2) shows the usage, as every other subcommand does.
+    io.err(`tslink ${cmd}: ${e.message}\n${e.code === 2 ? USAGE : ''}`);
     return e.code;
   }
 }

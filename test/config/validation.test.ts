@@ -374,13 +374,29 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
     assert.equal(onlyError(load('deny link { mask *; rule "connected(x)"; type sometimes; }')).text, 'link.conf:1: deny link: "type" must be all or auto');
   });
 
-  it('warns (does not fail) on unknown top-level blocks, with file:line', () => {
-    const result = load('\noper admin { password "x"; }\nloadmodule "foo";');
+  it('warns (does not fail) on UnrealIRCd blocks tslink does not use, with file:line', () => {
+    const result = load('\noper admin { password "x"; }\nloadmodule "foo";\nsecurity-group x { }');
     assert.deepEqual(result.errors, []);
     assert.ok(result.config);
     assert.deepEqual(
       result.warnings.map((w) => w.text),
-      ['link.conf:2: unknown block "oper" ignored', 'link.conf:3: unknown top-level item "loadmodule" ignored'],
+      ['link.conf:2: oper: ignored: tslink does not use it', 'link.conf:3: loadmodule: ignored: tslink does not use it', 'link.conf:4: security-group: ignored: tslink does not use it'],
     );
+  });
+
+  it('a typo of a block name is an error with file:line and the name it is closest to', () => {
+    const result = load('\nlnik hub.test { }\nsett { }\nLink x { }\nopre x { }\nrpc-usr x { }\nulnes { }\nlisten2 { }\nfrobnicate { }\nincldue "x";');
+    assert.equal(result.config, undefined);
+    assert.deepEqual(result.errors.map((e) => e.text), [
+      'link.conf:2: lnik: unknown block; did you mean "link"?',
+      'link.conf:3: sett: unknown block; did you mean "set"?',
+      'link.conf:4: Link: unknown block; did you mean "link"?',
+      'link.conf:5: opre: unknown block; did you mean "oper"?',
+      'link.conf:6: rpc-usr: unknown block; did you mean "rpc-user"?',
+      'link.conf:7: ulnes: unknown block; did you mean "ulines"?',
+      'link.conf:8: listen2: unknown block; did you mean "listen"?',
+      "link.conf:9: frobnicate: unknown block (tslink reads me, listen, link, class, ulines, set, deny, except, rpc-user, rpc-class, and ignores UnrealIRCd's other blocks)",
+      'link.conf:10: incldue: unknown top-level item; did you mean "include"?',
+    ]);
   });
 });

@@ -69,7 +69,7 @@ describe('cli', () => {
       args.push('--config', conf);
       t.diagnostic('port 6901 busy: using a config file on a free port');
     }
-    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info', TSLINK_ALLOW_ROOT: '1' } });
     const records: Record<string, unknown>[] = [];
     let out = '', err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -83,7 +83,7 @@ set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}
 
   it('npm start stops when npm gets SIGTERM: the port closes and the node process is gone', async (t) => {
     const { file, port } = await config('npm');
-    const npm = spawn('npm', ['start', '--', '--config', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info' } });
+    const npm = spawn('npm', ['start', '--', '--config', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info', TSLINK_ALLOW_ROOT: '1' } });
     let out = '';
     npm.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     npm.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -118,7 +118,7 @@ set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}
 
   it('a second SIGINT during the shutdown does not kill the node halfway: it stops cleanly, exit 0', async () => {
     const { file, port } = await config('twice');
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tslink.js'), 'start', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tslink.js'), 'start', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info', TSLINK_ALLOW_ROOT: '1' } });
     strays.push(child.pid!);
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
