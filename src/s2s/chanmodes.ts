@@ -88,7 +88,9 @@ export function convertParam(m: string, param: string, ch: ParamChannel): Conver
       const wire = floodString(param);
       return wire === null ? null : { stored: floodString(wire) ?? wire, wire };
     }
-    default: v = param === '' ? null : param; // held as given; an empty one could not be burst
+    // Held as given (a mode tslink has no module for); one that no MODE or SJOIN could carry as a
+    // middle parameter (empty, with a space, starting with ':') is refused rather than held unsent.
+    default: v = param === '' || param.includes(' ') || param.charCodeAt(0) === 58 ? null : param;
   }
   return v === null ? null : { stored: v, wire: v };
 }

@@ -8,10 +8,14 @@ import { REMOTE_IGNORED_CHANMODES, MODE_PARAM_MAX, convertParam, type ChanModeGr
 import { addBan, delBan, normalBan } from './banMask.ts';
 import { addMemberMode, delMemberMode } from '../state/membership.ts';
 import type { Ts } from '../state/ts.ts';
+import { MAXMODEPARAMS } from '../wire/limits.ts';
 
 export interface ModeChange { dir: '+' | '-'; mode: string; param?: string }
 
 export { MAX_LIST_ENTRIES } from './banMask.ts';
+
+/** What applyModeChanges() left out for UnrealIRCd's MAXMODEPARAMS (to be logged by its caller). */
+export interface ModeLimitCount { dropped: number }
 
 /** Split a mode string + params into changes, consuming params per the sender's CHANMODES groups. */
 export function parseModeChanges(groups: ChanModeGroups, modes: string, params: string[]): ModeChange[] {
@@ -42,14 +46,22 @@ export function parseModeChanges(groups: ChanModeGroups, modes: string, params: 
  *   mode refuses, one equal to the held value, or a "-" of a mode not set take no effect and do
  *   not count; a "-" of a group C mode (no parameter on unset) does not count either.
  * - Modes flagged local (+d, +Z) are never taken from a remote source.
+ * - At most MAXMODEPARAMS (12) changes with a parameter take effect, from any source: once that
+ *   many have, every later change that comes with a parameter is dropped, and one without (+n,
+ *   -l) still counts (mode.c: do_mode_char_list_mode() and do_extmode_char() return at once when
+ *   set_mode()'s pvar[] is full, and make_mode_str() only ever relays what pvar[] holds). UnrealIRCd
+ *   says nothing of them; the number left out is added to `limit.dropped` for the caller to log.
  * `groups` tells which letters carry parameters; unknown letters are stored as given.
  */
-export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[], setBy: string, setAt: Ts, groups: ChanModeGroups): ModeChange[] {
+export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[], setBy: string, setAt: Ts, groups: ChanModeGroups, limit?: ModeLimitCount): ModeChange[] {
   const applied: ModeChange[] = [];
   let counted = ''; // parameter modes changed with a parameter in this line (mode.c's pvar[])
+  let withParam = 0, seen = 0; // changes with a parameter that took effect (mode.c's pcount); applied[] looked at
   for (const c of changes) {
+    while (seen < applied.length) if (applied[seen++].param !== undefined) withParam++;
     const { dir, mode: m } = c;
     let param = c.param;
+    if (param !== undefined && withParam >= MAXMODEPARAMS) { if (limit) limit.dropped++; continue; }
     if (param !== undefined && param.length > MODE_PARAM_MAX) param = param.slice(0, MODE_PARAM_MAX);
     if (m === 'q' || m === 'a' || m === 'o' || m === 'h' || m === 'v') {
       const u = param !== undefined ? net.user(param) : undefined;
@@ -100,16 +112,4 @@ export function applyModeChanges(net: Network, ch: Channel, changes: ModeChange[
     }
   }
   return applied;
-}
-
-/** Format changes as "+ov-b a b c" with params. */
-export function formatModeChanges(changes: ModeChange[]): { modes: string; params: string[] } {
-  let modes = '', dir = '';
-  const params: string[] = [];
-  for (const c of changes) {
-    if (c.dir !== dir) { modes += c.dir; dir = c.dir; }
-    modes += c.mode;
-    if (c.param !== undefined) params.push(c.param);
-  }
-  return { modes, params };
 }

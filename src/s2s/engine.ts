@@ -2,7 +2,7 @@
 // events (link up/down, clock); output: state changes in `net`/`tkl` plus effects
 // (lines to send per link, closes, logs, TKL persistence) collected until drain().
 import { casefold } from '../wire/casemap.ts';
-import { BIGLINE_COMMANDS, BODY_MAX, LINE_MAX_IN, LINE_MAX_OUT, MAX_PARAMS_SERVER } from '../wire/limits.ts';
+import { BIGLINE_COMMANDS, BODY_MAX, LINE_MAX_IN, LINE_MAX_OUT, MAX_PARAMS_SERVER, MAX_PARAMS_USER } from '../wire/limits.ts';
 import { cutAtBreak, parseFrom, type Message, type Tags } from '../wire/message.ts';
 import { Network } from '../state/network.ts';
 import type { LinkId, Server, User } from '../state/model.ts';
@@ -587,12 +587,21 @@ function parseBody(line: string, bodyStart: number, cut: boolean): Message | nul
   let msg = parseFrom(line, bodyStart, MAX_PARAMS_SERVER);
   if (!msg) return null;
   const spec = COMMANDS.get(msg.command);
-  if (spec?.maxParams && msg.params.length > spec.maxParams) msg = parseFrom(line, bodyStart, spec.maxParams) ?? msg;
+  // parse.c: a line whose source is a user (a UID or nick, not a SID or server name) gets at most
+  // MAXPARA_USER params, the last one holding the rest of the line.
+  let most = spec?.maxParams ?? MAX_PARAMS_SERVER;
+  if (most > MAX_PARAMS_USER && msg.params.length > MAX_PARAMS_USER && msg.source !== undefined && isUserSource(msg.source)) most = MAX_PARAMS_USER;
+  if (msg.params.length > most) msg = parseFrom(line, bodyStart, most) ?? msg;
   if (cut && !BIGLINE_COMMANDS.has(msg.command)) {
     const p = msg.params;
     for (let k = 0; k < p.length; k++) if (p[k].length > BODY_MAX) { p[k] = p[k].slice(0, BODY_MAX); paramsCut++; }
   }
   return msg;
+}
+
+/** Does a line's source name a user (a UID or a nick) rather than a server (a SID, or a name with a dot)? */
+function isUserSource(src: string): boolean {
+  return !src.includes('.') && sidNumber(src) < 0;
 }
 
 /** The number of a SID ([0-9][0-9A-Z]{2}: base 36, under 12,960), -1 for anything else. */

@@ -10,14 +10,15 @@
 //    (&mask "mask 'mask) the item, and for one with SJSBY data (<setat,setby>&mask) the item and
 //    its space. An item that does not fit even a line of its own (max - 3) is dropped (sjoin.c
 //    logs BUG_OVERSIZED_SJOIN and skips it) and reported to the caller.
-//  - MODE (mode.c make_mode_str(): a new line when the next parameter would not fit): the mode
-//    changes go out in their order, as many per line as fit in `max` bytes with the source,
-//    channel and (for a server source) the trailing TS that every line repeats, and at most
-//    MAXMODEPARAMS parameters per line (what a receiving UnrealIRCd processes of one MODE).
-//    The changes are read with the mode groups tslink announces (CHANMODES=): a line those do
-//    not account for exactly is left to be cut.
-import { IDLEN, MAXMODEPARAMS } from '../wire/limits.ts';
+//  - MODE: read back into its changes with the mode groups tslink announces (CHANMODES=; a line
+//    those do not account for exactly is left to be cut), then laid out again by modeLines()
+//    (modeLines.ts, the formatter of every MODE tslink sends): in order, at most `max` bytes and
+//    MAXMODEPARAMS parameters a line, each line with the source, channel and (for a server
+//    source) the TS.
+import { IDLEN } from '../wire/limits.ts';
 import type { ChanModeGroups } from './chanmodes.ts';
+import type { ModeChange } from './channelModes.ts';
+import { modeLines } from './modeLines.ts';
 
 export interface SplitLines {
   /** The lines to send instead, each at most `max` bytes. */
@@ -83,8 +84,6 @@ function splitSjoin(body: string, at: number, max: number): SplitLines | null {
   return { lines, dropped };
 }
 
-interface Change { dir: string; letter: string; param: string | null }
-
 function splitMode(body: string, cmdAt: number, at: number, max: number, groups: ChanModeGroups): SplitLines | null {
   const src = cmdAt > 0 ? body.slice(0, cmdAt - 1) : '';
   const fields = body.slice(at).split(' ');
@@ -97,41 +96,18 @@ function splitMode(body: string, cmdAt: number, at: number, max: number, groups:
   const fromServer = src !== '' && (src.includes('.') || /^:[0-9][0-9A-Z]{2}$/.test(src));
   const ts = fromServer ? params.pop() : undefined;
   if (fromServer && ts === undefined) return null;
-  const changes: Change[] = [];
-  let dir = '+';
+  const changes: ModeChange[] = [];
+  let dir: '+' | '-' = '+';
   let pi = 0;
   for (const letter of fields[1]) {
     if (letter === '+' || letter === '-') { dir = letter; continue; }
     if (groups.takesParam(letter, dir === '+')) {
       if (pi >= params.length) return null;
-      changes.push({ dir, letter, param: params[pi++] });
-    } else changes.push({ dir, letter, param: null });
+      changes.push({ dir, mode: letter, param: params[pi++] });
+    } else changes.push({ dir, mode: letter });
   }
   if (pi !== params.length || changes.length === 0) return null;
-  const head = `${src === '' ? '' : src + ' '}MODE ${target} `;
-  const tail = ts === undefined ? '' : ' ' + ts;
-  const lines: string[] = [];
-  const dropped: string[] = [];
-  let modes = '', args = '', lastDir = '', nParams = 0, nChanges = 0;
-  const flush = (): void => {
-    if (nChanges > 0) lines.push(head + modes + args + tail);
-    modes = ''; args = ''; lastDir = ''; nParams = 0; nChanges = 0;
-  };
-  for (const c of changes) {
-    const m = (c.dir !== lastDir ? c.dir : '') + c.letter;
-    const a = c.param === null ? '' : ' ' + c.param;
-    const fits = head.length + modes.length + m.length + args.length + a.length + tail.length <= max && (c.param === null || nParams < MAXMODEPARAMS);
-    if (!fits && nChanges > 0) {
-      flush();
-      const m1 = c.dir + c.letter;
-      if (head.length + m1.length + a.length + tail.length > max) { dropped.push(m1 + a); continue; }
-      modes = m1;
-    } else if (!fits) { dropped.push(c.dir + c.letter + a); continue; } else modes += m;
-    args += a;
-    lastDir = c.dir;
-    nChanges++;
-    if (c.param !== null) nParams++;
-  }
-  flush();
-  return { lines, dropped };
+  const head = `${src === '' ? '' : src + ' '}MODE ${target}`;
+  const r = modeLines(head, changes, ts === undefined ? '' : ' ' + ts, max);
+  return { lines: r.lines, dropped: r.dropped.map((c) => c.dir + c.mode + (c.param === undefined ? '' : ' ' + c.param)) };
 }

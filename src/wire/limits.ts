@@ -12,6 +12,8 @@ export const LINE_MAX_OUT = BIGLINES_MAX - 3;
 export const READBUF_MAX = LINE_MAX_IN + 1;
 export const MAX_TAGS_OUT = 8192;       // MAXTAGSIZE: a longer tag section drops the line
 export const MAX_PARAMS_SERVER = 30;    // MAXPARA
+/** MAXPARA_USER: parse.c reads at most this many params of a line whose source is a user (the last holds the rest). */
+export const MAX_PARAMS_USER = 15;
 export const NICKLEN = 30;
 export const USERLEN = 10;
 export const HOSTLEN = 63;
@@ -23,6 +25,7 @@ export const AWAYLEN = 360;
 export const KICKLEN = 360;
 export const QUITLEN = 395;
 export const SWHOISLEN = 256;
+/** MAXMODEPARAMS (MAXPARA_USER - 3): the most changes with a parameter one MODE takes (mode.c set_mode()), and the most a MODE line may carry. */
 export const MAXMODEPARAMS = 12;
 /** IDLEN: the longest UID (sjoin.c reserves this much for a member when it splits an SJOIN). */
 export const IDLEN = 12;

@@ -2,11 +2,15 @@
 // :<uid> MODE <#chan> <modes> [<params>...]                user source: no TS
 // :<src> MODE <nick> <modes>                               user modes (same handler)
 // TS rule: conflicts.md §4. The changes themselves go through applyModeChanges() (channelModes.ts),
-// for servers and users alike: one change per parameter mode per line, parameters in their
-// module's canonical form, +b/+e/+I in normal form; only what took effect is relayed.
+// for servers and users alike: one change per parameter mode per line, at most MAXMODEPARAMS (12)
+// changes with a parameter per line (the rest dropped as UnrealIRCd drops them, and logged as
+// MODE_PARAMS_OVER_LIMIT), parameters in their module's canonical form, +b/+e/+I in normal form;
+// only what took effect is relayed, as MODE lines within UnrealIRCd's limits (modeLines.ts).
 import type { CommandSpec } from '../commandTable.ts';
 import { sourceId, sourceMask, sourceName } from '../engine.ts';
-import { applyModeChanges, formatModeChanges, parseModeChanges } from '../channelModes.ts';
+import { applyModeChanges, parseModeChanges, type ModeLimitCount } from '../channelModes.ts';
+import { logModeNotSent, modeLines } from '../modeLines.ts';
+import { LINE_MAX_OUT, MAXMODEPARAMS } from '../../wire/limits.ts';
 import { applyUmodes } from './umode2.ts';
 import { parseTs } from '../validate.ts';
 import { tsGreaterUnsigned, type Ts } from '../../state/ts.ts';
@@ -66,18 +70,22 @@ export const MODE: CommandSpec = {
       ts = ch.ts; // a server MODE without TS is relayed with our TS (mode.c: sendts -1 → creationtime)
     }
     const groups = e.modeGroups(link);
-    const applied = applyModeChanges(e.net, ch, parseModeChanges(groups, modeStr, params), sourceMask(ctx.src), e.now(), groups);
+    const limit: ModeLimitCount = { dropped: 0 };
+    const applied = applyModeChanges(e.net, ch, parseModeChanges(groups, modeStr, params), sourceMask(ctx.src), e.now(), groups, limit);
+    if (limit.dropped > 0) {
+      e.logLimited('warn', 'MODE_PARAMS_OVER_LIMIT', `MODE for ${ch.name} from ${sourceName(ctx.src)}: ${limit.dropped} change(s) with a parameter after the first ${MAXMODEPARAMS} that took effect dropped, as UnrealIRCd drops them (MAXMODEPARAMS)`, link);
+    }
     if (!applied.length) {
       // Nothing changed. A TS lowering still has to reach the other servers.
       if (tsLowered) e.broadcast(link, `:${e.me.sid} MODE ${ch.name} + ${ch.ts}`);
       e.net.destroyIfEmpty(ch);
       return;
     }
-    // Only what took effect is relayed (mode.c builds the relayed line from set_mode()'s result).
-    const f = formatModeChanges(applied);
-    const rest = f.params.length ? ' ' + f.params.join(' ') : '';
-    const tsPart = server ? ` ${ts ?? 0}` : '';
-    e.relay(ctx, `:${sourceId(ctx.src)} MODE ${ch.name} ${f.modes}${rest}${tsPart}`);
+    // Only what took effect is relayed (mode.c builds the relayed lines from set_mode()'s result),
+    // at most 12 parameters a line; Engine.send() splits them further for a peer without BIGLINES.
+    const out = modeLines(`:${sourceId(ctx.src)} MODE ${ch.name}`, applied, server ? ` ${ts ?? 0}` : '', LINE_MAX_OUT);
+    for (const l of out.lines) e.relay(ctx, l);
+    if (out.dropped.length) logModeNotSent(e, ch.name, out.dropped, link);
     e.net.destroyIfEmpty(ch);
   },
 };

@@ -11,7 +11,8 @@ import type { Engine } from '../engine.ts';
 import type { Link } from '../link.ts';
 import type { Channel, ListMode, Server, User } from '../../state/model.ts';
 import { mergeParam, sjoinListMode, type ChanModeGroups } from '../chanmodes.ts';
-import { applyModeChanges, parseModeChanges, type ModeChange } from '../channelModes.ts';
+import { applyModeChanges, parseModeChanges, type ModeChange, type ModeLimitCount } from '../channelModes.ts';
+import { MAXMODEPARAMS } from '../../wire/limits.ts';
 import { addBan, normalBan } from '../banMask.ts';
 import { validChannelName, parseTs } from '../validate.ts';
 import type { Ts } from '../../state/ts.ts';
@@ -177,8 +178,11 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
   if (mode !== 'ours-win' && modeStr) {
     const groups = e.modeGroups(link);
     const changes = channelModeChanges(parseModeChanges(groups, modeStr, modeParams));
-    if (mode === 'theirs-win') applyModeChanges(e.net, ch, changes, server.name, now, groups);
-    else mergeModes(e, ch, changes, server, now, groups);
+    const limit: ModeLimitCount = { dropped: 0 };
+    if (mode === 'theirs-win') applyModeChanges(e.net, ch, changes, server.name, now, groups, limit);
+    else mergeModes(e, ch, changes, server, now, groups, limit);
+    // set_mode() takes at most MAXMODEPARAMS of them here too; UnrealIRCd drops the rest silently, tslink says so.
+    if (limit.dropped > 0) e.logLimited('warn', 'MODE_PARAMS_OVER_LIMIT', `SJOIN for ${ch.name} from ${server.name}: ${limit.dropped} mode(s) with a parameter after the first ${MAXMODEPARAMS} dropped, as UnrealIRCd drops them (MAXMODEPARAMS)`, link);
   }
 
   // Relayed with the TS sjoin.c used (an invalid TS was replaced by ours).
@@ -198,11 +202,11 @@ function channelModeChanges(all: ModeChange[]): ModeChange[] {
  * +s stays +s (a +p they brought is undone), and each parameter mode both sides held is decided
  * by its module's sjoin_check() (chanmodes.ts mergeParam(): ours restored, theirs kept, or merged).
  */
-function mergeModes(e: Engine, ch: Channel, changes: ModeChange[], server: Server, now: Ts, groups: ChanModeGroups): void {
+function mergeModes(e: Engine, ch: Channel, changes: ModeChange[], server: Server, now: Ts, groups: ChanModeGroups, limit: ModeLimitCount): void {
   const hadS = ch.modes.has('s');
   let ours: [string, string][] | null = null;
   for (const [m, v] of ch.modes) if (v !== '') (ours ??= []).push([m, v]);
-  applyModeChanges(e.net, ch, changes, server.name, now, groups);
+  applyModeChanges(e.net, ch, changes, server.name, now, groups, limit);
   if (hadS && ch.modes.has('p')) { ch.modes.delete('p'); ch.modes.set('s', ''); }
   if (ours === null) return;
   for (const [m, v] of ours) {

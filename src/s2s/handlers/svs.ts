@@ -10,7 +10,9 @@ import type { Ctx, Engine } from '../engine.ts';
 import { sourceId, sourceName } from '../engine.ts';
 import { displayedHost, virtualHost } from '../../state/user.ts';
 import type { User } from '../../state/model.ts';
-import { MAXMODEPARAMS, NICKLEN } from '../../wire/limits.ts';
+import { LINE_MAX_OUT, NICKLEN } from '../../wire/limits.ts';
+import type { ModeChange } from '../channelModes.ts';
+import { logModeNotSent, modeLines } from '../modeLines.ts';
 import { validNick, parseTs } from '../validate.ts';
 // Iterative glob matcher: a regex built from a ban mask backtracks exponentially on masks like *a*a*a*...
 import { matchMask } from '../mask.ts';
@@ -47,7 +49,7 @@ function svsmodeChannel(e: Engine, ctx: Ctx): void {
   const [name, modes, ...args] = ctx.msg.params;
   const ch = e.net.channel(name);
   if (!ch) return;
-  const removed: { mode: string; param: string }[] = [];
+  const removed: ModeChange[] = [];
   let dir = '+';
   let ai = 0;
   outer: for (const m of modes) {
@@ -63,24 +65,22 @@ function svsmodeChannel(e: Engine, ctx: Ctx): void {
         if (who.umodes.has('x') && !(who.cloak && vhost.toLowerCase() === who.cloak.toLowerCase())) needles.push(`${who.nick}!${who.ident}@${vhost}`);
         if (who.cloak) needles.push(`${who.nick}!${who.ident}@${who.cloak}`);
         for (const mask of [...list.keys()]) {
-          if (needles.some((n) => matchMask(mask, n))) { list.delete(mask); removed.push({ mode: m, param: mask }); }
+          if (needles.some((n) => matchMask(mask, n))) { list.delete(mask); removed.push({ dir: '-', mode: m, param: mask }); }
         }
       } else {
-        for (const mask of [...list.keys()]) { list.delete(mask); removed.push({ mode: m, param: mask }); }
+        for (const mask of [...list.keys()]) { list.delete(mask); removed.push({ dir: '-', mode: m, param: mask }); }
       }
     } else if ('qaohv'.includes(m)) {
       if (dir !== '-') continue;
       for (const mem of ch.members.values()) {
-        if (delMemberMode(mem, m)) removed.push({ mode: m, param: mem.user.nick });
+        if (delMemberMode(mem, m)) removed.push({ dir: '-', mode: m, param: mem.user.nick });
       }
     }
   }
-  const src = sourceId(ctx.src);
-  const ts = ctx.src.kind === 'server' ? ' 0' : '';
-  for (let k = 0; k < removed.length; k += MAXMODEPARAMS) {
-    const part = removed.slice(k, k + MAXMODEPARAMS);
-    e.broadcast(null, `:${src} MODE ${ch.name} -${part.map((x) => x.mode).join('')} ${part.map((x) => x.param).join(' ')}${ts}`);
-  }
+  // svsmode.c add_send_mode_param() sends a MODE every 12 parameters; modeLines() keeps to that and to the line length.
+  const out = modeLines(`:${sourceId(ctx.src)} MODE ${ch.name}`, removed, ctx.src.kind === 'server' ? ' 0' : '', LINE_MAX_OUT);
+  for (const l of out.lines) e.broadcast(null, l);
+  if (out.dropped.length) logModeNotSent(e, ch.name, out.dropped, ctx.link);
 }
 
 /**
