@@ -49,7 +49,7 @@ export interface LinkStatus {
   sid: string | null;
   direction: 'in' | 'out';
   address: string;
-  phase: 'handshake' | 'linked' | 'closed';
+  phase: 'handshake' | 'held' | 'linked' | 'closed';
   /** ms since the epoch, when known. */
   connectedAt?: number;
   /** When the peer finished its burst (EOS), when known. */

@@ -533,12 +533,6 @@ export class TslinkNode {
     this.conns.set(id, st);
     conn.onLine = (line) => {
       this.engine.receive(id, line);
-      if (!conn.registered && this.engine.links.get(id)?.phase === 'linked') {
-        // SERVER accepted: the handshake limits (timeout, flood, half-open slot) end here.
-        conn.markRegistered();
-        st.release?.();
-        st.passCheck = undefined;
-      }
       this.pump();
     };
     conn.gate = (line) => this.passwordGate(id, st, line);
@@ -626,7 +620,7 @@ export class TslinkNode {
       case 'log': {
         const closing = ef.link ? this.closing.get(ef.link) : undefined;
         const who: { peer?: string; address?: string; linkBlock?: string } = closing ?? (ef.link ? this.describe(ef.link) : {});
-        const fields = { event: ef.event, link: ef.link, peer: who.peer, linkBlock: who.linkBlock, address: who.address, reason: closing?.reason };
+        const fields = { ...ef.fields, event: ef.event, link: ef.link, peer: who.peer, linkBlock: who.linkBlock, address: who.address, reason: closing?.reason };
         let suppressed = 0;
         let fps: { certfp?: string; spkifp?: string } = {};
         if (ef.event === 'LINK_DENIED') {
@@ -643,6 +637,19 @@ export class TslinkNode {
         this.log[ef.level]({ ...fields, ...fps, ...(suppressed > 0 ? { suppressed } : {}) }, suppressed > 0 ? `${msg} (${suppressed} more from this address not logged)` : msg);
         return;
       }
+      case 'linked': {
+        // SERVER accepted (on its own line, or later, for a link held by a takeover check): the
+        // handshake limits (timeout, flood, half-open slot) end here.
+        const st = this.conns.get(ef.link);
+        if (!st) return;
+        st.conn.markRegistered();
+        st.release?.();
+        st.passCheck = undefined;
+        return;
+      }
+      case 'wake':
+        this.wakeAt(ef.at);
+        return;
       case 'synced': {
         const st = this.conns.get(ef.link);
         const times = this.connTimes.get(ef.link);
@@ -672,6 +679,25 @@ export class TslinkNode {
         return; // the LMDB store is a separate component; the in-memory table is authoritative here
     }
   }
+
+  /** The engine's tick() at engine time `at` (a deadline of its own falls due then); one timer per time. */
+  private wakeAt(at: number): void {
+    if (this.stopping || this.wakeTimers.has(at)) return;
+    // On the real clock, aimed at the start of that second (the engine's clock is whole seconds).
+    // At least a quarter second: a deadline that is not due yet when its tick comes asks again.
+    const until = this.opts.now ? (at - this.engine.now()) * 1000 : at * 1000 - Date.now() + 5;
+    const delayMs = Math.max(250, until);
+    const t = setTimeout(() => {
+      this.wakeTimers.delete(at);
+      this.timers.delete(t);
+      this.engine.tick();
+      this.pump();
+    }, delayMs);
+    t.unref();
+    this.timers.add(t);
+    this.wakeTimers.set(at, t);
+  }
+  private wakeTimers = new Map<number, NodeJS.Timeout>();
 
   // ------------------------------------------------------------ outgoing
   private get sequential(): boolean { return this.config.set.serverLinking.autoconnectStrategy !== 'parallel'; }

@@ -8,7 +8,8 @@ export type Effect =
   | { kind: 'send'; link: LinkId; line: string }
   /** Close the link (an ERROR line has already been queued when the engine decided it). */
   | { kind: 'close'; link: LinkId; reason: string }
-  | { kind: 'log'; level: LogLevel; event: string; msg: string; link?: LinkId }
+  /** `fields`: more facts for the structured log line (e.g. the address of another link involved). */
+  | { kind: 'log'; level: LogLevel; event: string; msg: string; link?: LinkId; fields?: Record<string, string> }
   /** A network ban changed: the store persists it. */
   | { kind: 'tkl'; op: 'add' | 'del'; entry: TklEntry }
   /** The peer finished its burst (EOS from the direct peer). */
@@ -18,4 +19,8 @@ export type Effect =
    * rest waits for Engine.burstMore(link, budget), to be called whenever the link's socket has
    * drained below its low-water mark, until it returns false.
    */
-  | { kind: 'burst'; link: LinkId };
+  | { kind: 'burst'; link: LinkId }
+  /** The peer's SERVER was accepted: the link is registered (the edge ends its handshake limits). */
+  | { kind: 'linked'; link: LinkId }
+  /** Call tick() at (or soon after) this engine time, in unix seconds: a deadline falls due then. */
+  | { kind: 'wake'; at: number };

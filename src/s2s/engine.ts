@@ -14,6 +14,7 @@ import { startHandshake } from './handshake.ts';
 import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
 import { splitLine } from './lineSplit.ts';
 import { displayedHost } from '../state/user.ts';
+import { takeoverLine, takeoverLinkGone, takeoverTick, type Takeover } from './takeover.ts';
 
 export interface AuthRequest {
   link: LinkId;
@@ -86,6 +87,8 @@ export class Engine {
   readonly net: Network;
   readonly tkl = new TklTable();
   readonly links = new Map<LinkId, Link>();
+  /** Links held while the link they would replace is checked (takeover.ts). */
+  readonly takeovers = new Set<Takeover>();
   /** Server sources resolveSource() found by SID, by SID number (sidNumber()); valid while sidEpochs[n] is net.serverEpoch. */
   private readonly sidSources: (Source | undefined)[] = new Array<Source | undefined>(10 * 36 * 36).fill(undefined);
   private readonly sidEpochs = new Float64Array(10 * 36 * 36).fill(-1);
@@ -121,8 +124,8 @@ export class Engine {
     this.out = [];
     return o;
   }
-  log(level: LogLevel, event: string, msg: string, link?: Link | null): void {
-    this.out.push({ kind: 'log', level, event, msg, link: link?.id });
+  log(level: LogLevel, event: string, msg: string, link?: Link | null, fields?: Record<string, string>): void {
+    this.out.push(fields ? { kind: 'log', level, event, msg, link: link?.id, fields } : { kind: 'log', level, event, msg, link: link?.id });
   }
   emit(e: Effect): void { this.out.push(e); }
 
@@ -278,6 +281,7 @@ export class Engine {
       this.removeServerTree(link.server, reason, opts.origin ?? link);
     }
     this.links.delete(link.id);
+    if (link.takeover !== null) takeoverLinkGone(this, link, reason);
   }
 
   /**
@@ -328,6 +332,7 @@ export class Engine {
       this.log('error', 'ENGINE_EXCEPTION', `exception while closing ${link.name}: ${(err as Error).stack ?? err}`, link);
       if (link.phase !== 'closed') { link.phase = 'closed'; link.burst = null; this.out.push({ kind: 'close', link: link.id, reason }); }
       this.links.delete(link.id);
+      if (link.takeover !== null) takeoverLinkGone(this, link, reason);
     }
   }
 
@@ -336,6 +341,8 @@ export class Engine {
     const link = this.links.get(id);
     if (!link || link.phase === 'closed') return;
     try {
+      // A link in a takeover check: the held one's lines wait, the old one's line is its answer.
+      if (link.takeover !== null && takeoverLine(this, link, raw)) return;
       // Our streamed burst toward this link looks at the peer's line first (burst.ts fromPeer()).
       const burst = link.burst;
       if (burst !== null) burst.fromPeer(raw);
@@ -357,9 +364,10 @@ export class Engine {
     }
   }
 
-  /** Periodic housekeeping: expire TKLs; log the logLimited() summaries that are due. */
+  /** Periodic housekeeping: expire TKLs; log the logLimited() summaries that are due; settle takeover checks that are due. */
   tick(): void {
     for (const e of this.tkl.expire(this.now())) this.out.push({ kind: 'tkl', op: 'del', entry: e });
+    if (this.takeovers.size > 0) takeoverTick(this);
     for (const l of this.links.values()) this.flushLimitedAll(l.limited, l, false);
     this.flushLimitedAll(this.localLimited, null, false);
   }

@@ -3,8 +3,13 @@ import type { LinkId, Server } from '../state/model.ts';
 import { ChanModeGroups, DEFAULT_CHANMODES } from './chanmodes.ts';
 import type { LogLevel } from './effects.ts';
 import type { BurstCursor } from './burst.ts';
+import type { Takeover } from './takeover.ts';
 
-export type LinkPhase = 'handshake' | 'linked' | 'closed';
+/**
+ * handshake → linked → closed; `held`: authenticated, its SERVER names a server we are linked to
+ * directly through another link, and it waits while that link is checked (takeover.ts).
+ */
+export type LinkPhase = 'handshake' | 'held' | 'linked' | 'closed';
 
 /** One event's count for Engine.logLimited() (lines cut or refused, refused UIDs, ...). */
 export interface LimitedLog {
@@ -60,6 +65,8 @@ export class Link {
   readonly limited = new Map<string, LimitedLog>();
   /** Our streamed burst toward this link while it is not all queued (see burst.ts); null otherwise. */
   burst: BurstCursor | null = null;
+  /** The takeover check this link is part of (as the held new link or as the existing one), if any. */
+  takeover: Takeover | null = null;
 
   constructor(readonly id: LinkId, readonly direction: 'in' | 'out', readonly address = '') {}
 

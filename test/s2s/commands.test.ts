@@ -672,7 +672,7 @@ describe('these test files fail fast', { timeout: TEST_TIMEOUT }, () => {
     // Removing the hub check in the SID handler made the leaf-only test above fail on a bare
     // assert.ok(); node:assert then spent > 150 s (synchronously: no timeout can stop it)
     // re-parsing this file with acorn from the transpiled position to word the message.
-    const files = ['s2s/commands.test.ts', 's2s/conflicts.test.ts', 's2s/harness.ts', 'props/convergence.test.ts', 'props/conflictModel.test.ts', 'harness/captureWriter.test.ts'];
+    const files = ['s2s/commands.test.ts', 's2s/conflicts.test.ts', 's2s/harness.ts', 's2s/takeover.test.ts', 'props/convergence.test.ts', 'props/conflictModel.test.ts', 'harness/captureWriter.test.ts'];
     for (const f of files) {
       const lines = await bareAssertOkLines(new URL(`../${f}`, import.meta.url).pathname);
       assert.deepEqual(lines, [], `test/${f}: assert.ok() without a message at lines ${lines.join(', ')}`);

@@ -1,5 +1,8 @@
 // SERVER <name> <hopcount=1> :[U<proto>-<flags>-<sid> ]<description>   (direct link only; handshake.md §4)
 import type { CommandSpec } from '../commandTable.ts';
+import type { Engine } from '../engine.ts';
+import type { Link } from '../link.ts';
+import { contestLink } from '../takeover.ts';
 import { validServerName } from '../validate.ts';
 import { authorize } from './protoctl.ts';
 import { answerServer } from '../handshake.ts';
@@ -28,33 +31,50 @@ export const SERVER: CommandSpec = {
     if (hop !== '1') { e.exitLink(link, 'Invalid SERVER message, hop count must be 1'); return; }
     if (casefold(name) === casefold(e.me.name)) { e.exitLink(link, 'Server Exists (server trying to link with same name as myself)'); return; }
     const info = serverDescription(desc, link.has('VL'));
-    // Same name already linked: drop the old link (handshake.md §5.8).
+    // Same name linked directly through another link: that link is checked before anything
+    // changes (takeover.ts), instead of being dropped at once as UnrealIRCd does.
     const old = e.net.serversByName.get(casefold(name));
-    if (old) {
-      const oldLink = e.linkOf(old);
-      if (oldLink && oldLink.server === old) e.exitLink(oldLink, 'Old link dropped, resyncing');
-      else e.removeServerTree(old, 'Old link dropped, resyncing', null);
-    }
-    const holder = e.net.serversBySid.get(link.peerSid);
-    if (holder) { e.exitLink(link, 'SID collision'); return; }
-    const server = e.net.addServer(link.peerSid, name, info, 1, e.me, link.id);
-    server.ulined = !!link.policy.ulined || e.isUlined(server);
-    if (link.peerProtocol || link.peerSoftware) {
-      server.sinfo = { boot: link.caps.get('BOOTED') || '0', protocol: String(link.peerProtocol || 0), umodes: link.caps.get('USERMODES') || '*', chanmodes: link.caps.get('CHANMODES') || '*', nickchars: link.caps.get('NICKCHARS') || '*', software: link.peerSoftware || '*' };
-    }
-    link.server = server;
-    link.phase = 'linked';
-    e.log('info', 'LINK_CONNECTED', `Server ${name} (${server.sid}) linked (${link.direction === 'in' ? 'incoming' : 'outgoing'})`, link);
-    // Introduce the new server to our other links.
-    e.broadcast(link, `:${e.me.sid} SID ${name} 2 ${server.sid} :${info}`);
-    if (server.sinfo) {
-      const i = server.sinfo;
-      e.broadcast(link, `:${server.sid} SINFO ${i.boot} ${i.protocol} ${i.umodes} ${i.chanmodes} ${i.nickchars} :${i.software}`);
-    }
-    if (link.direction === 'in') answerServer(e, link);
-    else sendBurst(e, link);
+    const oldLink = old ? e.linkOf(old) : null;
+    if (old && oldLink && oldLink.server === old && oldLink.phase === 'linked') { contestLink(e, link, oldLink, name, () => linkServer(e, link, name, info)); return; }
+    linkServer(e, link, name, info);
   },
 };
+
+/**
+ * Accept a peer's SERVER (all checks passed): register the server, tell the other links, answer
+ * (incoming) and send our burst. Also how a held link goes ahead once its takeover check is over.
+ */
+export function linkServer(e: Engine, link: Link, name: string, info: string): void {
+  // A server of that name known behind another server: dropped, as UnrealIRCd does
+  // (handshake.md §5.8). A direct link of that name does not get here (SERVER checks it first,
+  // and a held link goes ahead only once that link is gone); if one did, the same applies.
+  const old = e.net.serversByName.get(casefold(name));
+  if (old) {
+    const oldLink = e.linkOf(old);
+    if (oldLink && oldLink.server === old) e.exitLink(oldLink, 'Old link dropped, resyncing');
+    else e.removeServerTree(old, 'Old link dropped, resyncing', null);
+  }
+  if (!link.peerSid || link.phase === 'closed') return;
+  const holder = e.net.serversBySid.get(link.peerSid);
+  if (holder) { e.exitLink(link, 'SID collision'); return; }
+  const server = e.net.addServer(link.peerSid, name, info, 1, e.me, link.id);
+  server.ulined = !!link.policy.ulined || e.isUlined(server);
+  if (link.peerProtocol || link.peerSoftware) {
+    server.sinfo = { boot: link.caps.get('BOOTED') || '0', protocol: String(link.peerProtocol || 0), umodes: link.caps.get('USERMODES') || '*', chanmodes: link.caps.get('CHANMODES') || '*', nickchars: link.caps.get('NICKCHARS') || '*', software: link.peerSoftware || '*' };
+  }
+  link.server = server;
+  link.phase = 'linked';
+  e.emit({ kind: 'linked', link: link.id });
+  e.log('info', 'LINK_CONNECTED', `Server ${name} (${server.sid}) linked (${link.direction === 'in' ? 'incoming' : 'outgoing'})`, link);
+  // Introduce the new server to our other links.
+  e.broadcast(link, `:${e.me.sid} SID ${name} 2 ${server.sid} :${info}`);
+  if (server.sinfo) {
+    const i = server.sinfo;
+    e.broadcast(link, `:${server.sid} SINFO ${i.boot} ${i.protocol} ${i.umodes} ${i.chanmodes} ${i.nickchars} :${i.software}`);
+  }
+  if (link.direction === 'in') answerServer(e, link);
+  else sendBurst(e, link);
+}
 
 /**
  * The description a SERVER line's last param gives the server (server.c cmd_server()): from a
