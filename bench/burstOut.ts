@@ -74,7 +74,7 @@ link hub.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerpr
 link peer.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(peerKc.certPem)}"; } class peers; }
 set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
 `);
-  const child = spawn(process.execPath, [...nodeFlags(), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...nodeFlags(), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn', TSLINK_ALLOW_ROOT: '1' } });
   // BENCH_NODE_LOG=FILE keeps the node's stdout (its log; --trace-gc in BENCH_NODE_FLAGS prints there too).
   const logFile = process.env.BENCH_NODE_LOG;
   child.stdout!.on('data', (d: Buffer) => { if (logFile) appendFileSync(logFile, d); });

@@ -6,6 +6,7 @@ import { TslinkNode } from '../runtime/node.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { CliError, UsageError } from './args.ts';
 import { USAGE } from './usage.ts';
+import { LogOutput, logFileOf } from '../runtime/logOutput.ts';
 
 export const START_USAGE = USAGE.start;
 
@@ -66,7 +67,9 @@ export async function startCommand(args: string[], environment: StartEnvironment
   const rootOnDefault = uid === 0 && rootRefusal(uid, parsed.flags.has('--allow-root'), env, true) !== null;
   const level = env.TSLINK_LOG_LEVEL;
   if (level !== undefined && !LOG_LEVELS.includes(level)) throw new CliError(`TSLINK_LOG_LEVEL=${level} is not a log level (${LOG_LEVELS.join(', ')})`, 2);
-  const log = createLogger();
+  // Stdout until the configuration names a log file (config errors always reach stdout/journald).
+  const output = new LogOutput();
+  const log = createLogger({ destination: output.stream });
   if (rootOnDefault) log.warn({ event: 'ROOT_WARNING' }, 'running as root on the embedded default configuration (loopback only); with --config the node refuses root unless --allow-root or TSLINK_ALLOW_ROOT=1');
   const file = parsed.values.get('--config');
   const dataDir = parsed.values.get('--data-dir') ?? '.tslink-data';
@@ -82,8 +85,17 @@ export async function startCommand(args: string[], environment: StartEnvironment
   };
   const config = load();
   if (!config) return 1;
+  // Said on stdout (journald) before the lines start going to the file.
+  const logFile = logFileOf(config);
+  if (logFile) log.info({ event: 'LOG_OUTPUT', file: logFile.file, maxSize: logFile.maxSize }, `logging to ${logFile.file} from now on (rotated at ${logFile.maxSize} bytes)`);
+  try {
+    await output.apply(config);
+  } catch (err) {
+    log.error({ event: 'START_FAILED', reason: (err as Error).message }, `could not open the log file: ${(err as Error).message}`);
+    return 1;
+  }
   // server.rehash over JSON-RPC (`tslink rehash`) re-reads the same file as SIGHUP does.
-  const node = new TslinkNode(config, { logger: log, captureDir, loadConfig: file ? () => loadConfigFile(file) : undefined });
+  const node = new TslinkNode(config, { logger: log, captureDir, logOutput: output, loadConfig: file ? () => loadConfigFile(file) : undefined });
   if (captureDir) log.info({ event: 'CAPTURE_DIR', path: captureDir }, `recording every link to ${captureDir}`);
   // The signal handlers come before the listeners: a SIGTERM or SIGINT that arrives while the node
   // is starting stops it once it has started, instead of killing it (the default action) with
@@ -115,9 +127,12 @@ export async function startCommand(args: string[], environment: StartEnvironment
   } catch (err) {
     log.error({ event: 'START_FAILED', reason: (err as Error).message }, `could not start: ${(err as Error).message}`);
     await node.stop('Startup failed');
+    await output.close();
     return 1;
   }
   started = true;
   if (stopping) shutDown();
-  return await finished;
+  const code = await finished;
+  await output.close();
+  return code;
 }

@@ -18,6 +18,7 @@ import {
   exceptBanSchema,
   linkSchema,
   listenSchema,
+  logFileSchema,
   meSchema,
   rpcUserSchema,
   setSchema,
@@ -56,6 +57,9 @@ const PASSWORD_TYPE_TO_VERIFY = new Map<string, string>([
 ]);
 
 type JsonObject = Record<string, unknown>;
+
+/** UnrealIRCd's other log destinations: accepted in a shared configuration, not used by tslink. */
+const LOG_DESTINATIONS_IGNORED = new Set(['syslog', 'channel', 'snomask', 'remote', 'memory']);
 
 export function convertTree(nodes: ConfigNode[], root: SourcePos, sink: MessageSink): Conversion {
   return new Converter(sink, root).run(nodes);
@@ -107,6 +111,9 @@ class Converter {
         return;
       case 'set':
         if (this.isBlock(node, 'set', false)) this.set(node);
+        return;
+      case 'log':
+        if (this.isBlock(node, 'log', false)) this.log(node);
         return;
       case 'deny':
         this.deny(node);
@@ -190,6 +197,49 @@ class Converter {
       this.positions.set('/set', { pos: node.pos, key: 'set', label: 'set' });
     }
     this.blockContents(this.document.set as unknown as JsonObject, node.children ?? [], setSchema, '/set', 'set');
+  }
+
+  /**
+   * UnrealIRCd's `log { source { ... } destination { file "ircd.log" { maxsize 100M; } } }`. tslink
+   * reads the file destination (its only one besides stdout); the sources are not used (every event
+   * at the node's log level is logged) and the other destinations UnrealIRCd has are warnings.
+   */
+  private log(node: ConfigNode): void {
+    const label = 'log';
+    for (const item of node.children ?? []) {
+      if (item.name === 'source') {
+        if (!item.children) this.error(item, '"source" must be a block: source { all; }', label);
+        continue;
+      }
+      if (item.name !== 'destination') {
+        this.error(item, `unknown item "${item.name}" (a log block has source { ... } and destination { file "tslink.log" { maxsize 100M; } })`, label);
+        continue;
+      }
+      if (!item.children || item.value !== undefined) {
+        this.error(item, '"destination" must be a block: destination { file "tslink.log" { maxsize 100M; } }', label);
+        continue;
+      }
+      const destLabel = `${label}${BLOCK_SEPARATOR}destination`;
+      for (const dest of item.children) {
+        if (dest.name === 'file') this.logFile(dest, `${destLabel}${BLOCK_SEPARATOR}file`);
+        else if (LOG_DESTINATIONS_IGNORED.has(dest.name)) this.sink.warn(dest.pos, `destination ${dest.name} is not supported by tslink (it logs to stdout or to a file); ignored`, destLabel);
+        else this.error(dest, `unknown destination "${dest.name}" (tslink logs to a file: file "tslink.log" { maxsize 100M; })`, destLabel);
+      }
+    }
+  }
+
+  private logFile(dest: ConfigNode, label: string): void {
+    if (dest.value === undefined || dest.value === '') {
+      this.error(dest, 'file needs a path: file "tslink.log" { maxsize 100M; }', label);
+      return;
+    }
+    const list = (this.document.log ??= []) as unknown[];
+    const pointer = childPointer('/log', list.length);
+    const object: JsonObject = { pos: dest.pos, file: dest.value };
+    this.positions.set(pointer, { pos: dest.pos, key: 'file', label });
+    this.positions.set(childPointer(pointer, 'file'), { pos: dest.pos, key: 'file', block: label });
+    this.blockContents(object, dest.children ?? [], logFileSchema, pointer, label);
+    list.push(object);
   }
 
   private deny(node: ConfigNode): void {

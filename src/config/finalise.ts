@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import type { PositionTable } from './positions.ts';
 import { DEFAULT_CLASS_NAME } from './rules.ts';
-import type { RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawRpcUser, RawSet } from './schema.ts';
-import type { ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import type { RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawLogFile, RawRpcUser, RawSet } from './schema.ts';
+import type { ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
 
 /** Values used when a class block (or the whole `servers` class) leaves them out. */
 export const CLASS_DEFAULTS = { pingFreq: 90, connFreq: 15, maxClients: 10, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 };
@@ -41,7 +41,9 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
     classes[DEFAULT_CLASS_NAME] = { name: DEFAULT_CLASS_NAME, ...CLASS_DEFAULTS, pos: { file: '<built-in>', line: 0 } };
   }
   const set = finaliseSet(doc.set, positions, resolvePath);
+  const log = doc.log?.[0];
   return {
+    ...(log ? { log: finaliseLogFile(log, set.dataDirectory) } : {}),
     me: { name: doc.me.name, info: doc.me.info, sid: doc.me.sid, pos: doc.me.pos },
     listen: doc.listen.map((raw) => finaliseListen(raw, resolvePath, set.dataDirectory)),
     links: doc.link.map((raw) => finaliseLink(raw, resolvePath)),
@@ -52,6 +54,15 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
     exceptBan: doc['except-ban'].map(finaliseExceptBan),
     rpcUsers: (doc['rpc-user'] ?? []).map(finaliseRpcUser),
   };
+}
+
+/** The rotation size when a log file sets none (UnrealIRCd's default log has maxsize 100M too). */
+export const LOG_FILE_DEFAULT_MAXSIZE = 100 * 1024 * 1024;
+
+function finaliseLogFile(raw: RawLogFile, dataDirectory: string | undefined): LogFileConfig {
+  // Relative to the data directory, as UnrealIRCd's are to its log directory.
+  const file = path.isAbsolute(raw.file) || dataDirectory === undefined ? raw.file : path.resolve(dataDirectory, raw.file);
+  return { file, maxSize: raw.maxsize ?? raw['max-size'] ?? LOG_FILE_DEFAULT_MAXSIZE, pos: raw.pos };
 }
 
 /** An rpc-user mask as an address mask (`*@10.0.0.1` → `10.0.0.1`, as except ban masks). */
@@ -79,6 +90,7 @@ function finaliseListen(raw: RawListen, resolvePath: PathResolver, dataDirectory
     pos: raw.pos,
   };
   if (rpc) listen.rpc = true;
+  if (raw.options?.metrics === true) { listen.metrics = true; listen.tls = false; }
   if (raw.ip !== undefined) listen.ip = raw.ip;
   if (raw.port !== undefined) listen.port = raw.port;
   if (raw.file !== undefined) {

@@ -18,6 +18,7 @@ export type {
   LinkOutgoing,
   LinkVerify,
   ListenConfig,
+  LogFileConfig,
   MeConfig,
   RpcUserConfig,
   SetConfig,

@@ -27,6 +27,7 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   doc['except-ban'].forEach((d, i) => ctx.checkExceptBan(d.mask, i, d.pos));
   (doc['rpc-user'] ?? []).forEach((u, i) => ctx.checkRpcUser(u, i));
   ctx.checkRpcListeners();
+  ctx.checkLogFiles();
 }
 
 /** Is the optional `argon2` package installed (the only way this node can check an `$argon2id$` hash)? */
@@ -228,6 +229,11 @@ class RuleContext {
     const base = childPointer('/listen', index);
     const at = (...path: (string | number)[]): SourcePos => this.posOf(base, path, listen.pos);
     const label = 'listen';
+    if (listen.options?.metrics === true) {
+      this.checkMetricsListen(listen, at, label);
+      return;
+    }
+    if (listen.options?.['metrics-remote'] === true) this.sink.error(at('options'), 'metrics-remote applies to a metrics listener only: add metrics; or remove metrics-remote', `${label} → options`);
     if (listen.options?.rpc === true) {
       this.checkRpcListen(listen, at, label);
       return;
@@ -274,6 +280,37 @@ class RuleContext {
     const tlsOptions = listen['tls-options'];
     if (tlsOptions && (tlsOptions.certificate === undefined) !== (tlsOptions.key === undefined)) {
       this.sink.error(at('tls-options'), 'certificate and key must be given together', `${label} → tls-options`);
+    }
+  }
+
+  /**
+   * `listen { ip 127.0.0.1; port 9100; options { metrics; } }`: Prometheus metrics over plain HTTP.
+   * The figures are not secret but not public either (peer names, addresses of nothing, counts):
+   * loopback only unless `metrics-remote` says the operator means it.
+   */
+  private checkMetricsListen(listen: RawListen, at: (...path: (string | number)[]) => SourcePos, label: string): void {
+    const options = listen.options ?? {};
+    if (listen.ip === undefined || listen.port === undefined || listen.file !== undefined) {
+      this.sink.error(listen.pos, 'a metrics listener needs ip and port (HTTP for Prometheus), like: listen { ip 127.0.0.1; port 9100; options { metrics; } }', label);
+    }
+    const others = (['rpc', 'serversonly', 'clientsonly', 'tls'] as const).filter((o) => options[o] === true);
+    if (others.length > 0) {
+      this.sink.error(at('options'), `a metrics listener serves only GET /metrics over plain HTTP: remove ${others.join(', ')}`, `${label} → options`);
+    }
+    if (listen['tls-options'] !== undefined) this.sink.error(at('tls-options'), 'a metrics listener has no TLS: remove tls-options', label);
+    if (typeof listen.ip === 'string' && !isLoopbackAddress(listen.ip) && options['metrics-remote'] !== true) {
+      this.sink.error(at('ip'), `metrics on ${listen.ip} would be reachable from other hosts: use ip 127.0.0.1 (or ::1), or add metrics-remote; to options if you mean it`, label);
+    }
+  }
+
+  /** At most one log file: tslink writes one stream of JSON lines. */
+  checkLogFiles(): void {
+    const files = this.doc.log ?? [];
+    for (const f of files.slice(1)) {
+      this.sink.error(f.pos, `tslink writes one log file (the first is at ${where(files[0].pos)}): remove this destination`, 'log → destination → file');
+    }
+    for (const f of files) {
+      if (f.type === 'text') this.sink.warn(f.pos, 'type text: tslink writes JSON lines (as type json); ignored', 'log → destination → file');
     }
   }
 

@@ -49,7 +49,7 @@ export interface RawListen {
   ip?: string;
   port?: number;
   file?: string;
-  options?: { serversonly?: boolean; clientsonly?: boolean; tls?: boolean; rpc?: boolean };
+  options?: { serversonly?: boolean; clientsonly?: boolean; tls?: boolean; rpc?: boolean; metrics?: boolean; 'metrics-remote'?: boolean };
   'tls-options'?: { certificate?: string; key?: string };
   pos: SourcePos;
 }
@@ -101,7 +101,12 @@ export interface RawDocument {
   'deny-link': RawDenyLink[];
   'except-ban': RawExceptBan[];
   'rpc-user': RawRpcUser[];
+  /** The `file "path" { ... }` destinations of `log { destination { } }` blocks, in file order. */
+  log?: RawLogFile[];
 }
+
+/** UnrealIRCd's `log { destination { file "ircd.log" { maxsize 100M; type json; } } }` (the file destination). */
+export interface RawLogFile { file: string; maxsize?: number; 'max-size'?: number; type?: 'json' | 'text'; pos: SourcePos }
 
 /** `rpc-user <name> { match { ip ...; } password "..."; rpc-class ...; }` (UnrealIRCd's block; `mask` is its older form of match). */
 export interface RawRpcUser {
@@ -199,7 +204,7 @@ export const listenSchema = topBlock({
   ip: text('an IPv4 or IPv6 address, or *', { format: 'bind-address' }),
   port: integer(1, 65535),
   file: filePath(),
-  options: block({ serversonly: flag(), clientsonly: flag(), tls: flag(), rpc: flag() }),
+  options: block({ serversonly: flag(), clientsonly: flag(), tls: flag(), rpc: flag(), metrics: flag(), 'metrics-remote': flag() }),
   'tls-options': block({ certificate: filePath(), key: filePath() }),
 });
 
@@ -337,6 +342,17 @@ export const rpcUserSchema = topBlock(
   ['name', 'password'],
 );
 
+/** One `file "path" { maxsize ...; type ...; }` of a log block's destination (UnrealIRCd accepts maxsize and max-size). */
+export const logFileSchema = topBlock(
+  {
+    file: filePath(),
+    maxsize: size(64 * 1024, 1024 ** 4, 'between 64k and 1024G'),
+    'max-size': size(64 * 1024, 1024 ** 4, 'between 64k and 1024G'),
+    type: text('json or text (tslink writes JSON lines either way)', { enum: ['json', 'text'] }),
+  },
+  ['file'],
+);
+
 /** The whole raw document. */
 export const documentSchema: ConfSchema = {
   type: 'object',
@@ -350,6 +366,7 @@ export const documentSchema: ConfSchema = {
     'deny-link': { type: 'array', items: denyLinkSchema },
     'except-ban': { type: 'array', items: exceptBanSchema },
     'rpc-user': { type: 'array', items: rpcUserSchema },
+    log: { type: 'array', items: logFileSchema },
   },
   required: ['me', 'listen', 'link', 'class', 'ulines', 'deny-link', 'except-ban'],
   additionalProperties: false,

@@ -71,6 +71,12 @@ export interface ListenConfig {
    * Present (true) only on such a listener.
    */
   rpc?: true;
+  /**
+   * `options { metrics; }`: Prometheus metrics (src/metrics/) over plain HTTP, `GET /metrics`, instead of
+   * server links. On loopback only, unless `options { metrics-remote; }` says otherwise. Present
+   * (true) only on such a listener.
+   */
+  metrics?: true;
   /** `tls-options { certificate ...; key ...; }`: overrides the node's default certificate. */
   tlsOptions?: { certificate?: string; key?: string };
   pos: SourcePos;
@@ -245,4 +251,19 @@ export interface TslinkConfig {
   exceptBan: ExceptBanConfig[];
   /** `rpc-user` blocks: the logins of the HTTPS JSON-RPC listeners (`listen { options { rpc; } }`). */
   rpcUsers: RpcUserConfig[];
+  /** `log { destination { file ... } }`: the log file; undefined = JSON lines on stdout (journald). */
+  log?: LogFileConfig;
+}
+
+/** `log { destination { file "path" { maxsize 100M; } } }` (UnrealIRCd's block). */
+export interface LogFileConfig {
+  /**
+   * The file. A relative path is relative to the data directory (UnrealIRCd: to its log
+   * directory): resolved against `set::data-directory` when the configuration sets one, else kept
+   * relative for the node to resolve against its data directory (`--data-dir`).
+   */
+  file: string;
+  /** Bytes after which the file is rotated (`maxsize`; default 100M). */
+  maxSize: number;
+  pos: SourcePos;
 }

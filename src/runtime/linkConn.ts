@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { LineReader } from '../wire/lineReader.ts';
 import { isOneLine } from '../wire/message.ts';
 import type { Logger } from './logger.ts';
+import type { LineCounts } from '../metrics/lineCounts.ts';
 
 export interface LinkConnLimits {
   sendQ: number;
@@ -77,6 +78,11 @@ export class LinkConn {
   onFault: (reason: string) => void = () => {};
   onClosed: (reason: string) => void = () => {};
   capture: ((dir: '<' | '>', line: string) => void) | null = null;
+  /** The node's per-command line counters (src/metrics), or null. */
+  lineCounts: LineCounts | null = null;
+  /** Lines and bytes (CR LF included) processed from the peer so far. */
+  linesIn = 0;
+  bytesIn = 0;
 
   constructor(readonly id: string, readonly socket: Socket | TLSSocket, readonly address: string, readonly tls: boolean, private limits: LinkConnLimits, private log: Logger) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -179,6 +185,9 @@ export class LinkConn {
       const line = this.pending[this.pendingHead++];
       this.pendingBytes -= line.length;
       n++;
+      this.linesIn++;
+      this.bytesIn += line.length + 2;
+      this.lineCounts?.countReceived(line);
       this.capture?.('<', line);
       if (!this.registered) {
         // Only what is processed before the peer's SERVER is accepted counts (handshake-data-flood).
@@ -208,6 +217,7 @@ export class LinkConn {
       return true;
     }
     this.capture?.('>', line);
+    this.lineCounts?.countSent(line);
     // Kept as the string: the batch becomes one buffer when it is flushed (a byte per character,
     // as encodeLine() writes it), not one buffer per line.
     this.batch.push(line);

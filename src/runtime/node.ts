@@ -29,6 +29,10 @@ import { casefold } from '../wire/casemap.ts';
 import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
 import { CAPTURE_BYTES_PER_FILE, CAPTURE_BYTES_PER_LINK, LinkCapture, captureDirPath, captureFilesOf, pruneCaptureDir, type CaptureTarget } from './linkCapture.ts';
 import { PasswordChecker } from '../link/passwords.ts';
+import { LineCounts } from '../metrics/lineCounts.ts';
+import { RefusalCounts } from '../metrics/refusalCounts.ts';
+import { MetricsService } from '../metrics/service.ts';
+import type { BurstFigures } from '../metrics/source.ts';
 
 interface ConnState {
   conn: LinkConn;
@@ -122,6 +126,8 @@ export interface NodeOptions {
   now?: () => number;
   /** Reads the configuration again (the --config file), for a reload asked over JSON-RPC (server.rehash). */
   loadConfig?: () => ConfigResult;
+  /** Where the log goes (stdout or a log file): a reload applies a changed log block through it. */
+  logOutput?: { reload(config: TslinkConfig): Promise<string[]> };
 }
 
 export class TslinkNode {
@@ -167,12 +173,18 @@ export class TslinkNode {
   /** The JSON-RPC service (null before start()). */
   get rpcService(): RpcService | null { return this.rpc; }
   /** When each connection was made and when its peer finished its burst (ms since the epoch), for status views. */
-  private connTimes = new Map<string, { connectedAt: number; syncedAt?: number }>();
+  private connTimes = new Map<string, { connectedAt: number; syncedAt?: number; burst?: BurstFigures }>();
+  /** Metrics (src/metrics): counters kept here, read on scrape; the listeners once started. */
+  readonly lineCounts = new LineCounts();
+  readonly refusalCounts = new RefusalCounts();
+  private metrics: MetricsService | null = null;
+  /** The metrics service (null before start()). */
+  get metricsService(): MetricsService | null { return this.metrics; }
   /** Listening addresses after start (port 0 resolves to the real port). */
   readonly ports: { host: string; port: number }[] = [];
 
   constructor(public config: TslinkConfig, private opts: NodeOptions) {
-    this.log = opts.logger;
+    this.log = this.refusalCounts.wrap(opts.logger);
     this.engine = this.makeEngine();
     this.throttle = connectThrottleFor(config);
     this.slots = new HandshakeSlots(config.set.handshakeLimits);
@@ -259,11 +271,13 @@ export class TslinkNode {
     for (const l of this.config.listen) {
       // tslink has no client side (yet): a port for clients only is not opened at all, rather
       // than opened as a server port the operator did not ask for.
-      if (l.rpc) continue; // the JSON-RPC service opens these
+      if (l.rpc || l.metrics) continue; // the JSON-RPC and metrics services open these
       if (l.clientsOnly) { this.log.warn({ event: 'LISTEN_SKIPPED', ip: l.ip, port: l.port, file: l.file }, `listen ${l.file ?? `${l.ip}:${l.port}`} is clientsonly: not opened (tslink accepts only server links)`); continue; }
       await this.listen(l);
     }
     await this.startRpc();
+    this.metrics = new MetricsService(this, this.log);
+    await this.metrics.start();
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
     this.timers.add(setInterval(() => this.flushRefusals(), 60_000));
     this.scheduleAutoconnect();
@@ -525,6 +539,7 @@ export class TslinkNode {
     // Small lines (PING/PONG, replies, the handshake) must not wait for the peer's delayed ACK.
     socket.setNoDelay(true);
     const conn = new LinkConn(id, socket, addr, isTls, this.limitsFor(block), this.log);
+    conn.lineCounts = this.lineCounts;
     this.openSockets.add(socket);
     socket.once('close', () => this.openSockets.delete(socket));
     const st: ConnState = { conn, tls: isTls, listenerLoopback, block };
@@ -654,6 +669,7 @@ export class TslinkNode {
         const st = this.conns.get(ef.link);
         const times = this.connTimes.get(ef.link);
         if (times) times.syncedAt = Date.now();
+        if (times && st) times.burst = { lines: st.conn.linesIn, bytes: st.conn.bytesIn };
         st?.conn.markRegistered();
         if (st?.block) this.backoffs.get(casefold(st.block.name))?.reset();
         if (this.syncingOut.delete(ef.link)) {
@@ -843,6 +859,8 @@ export class TslinkNode {
     for (const b of old.links) if (!findLink(next, b.name)) changes.push(`link ${b.name} removed`);
     changes.push(...await this.reconcileListeners(next));
     changes.push(...(this.rpc ? await this.rpc.reload() : await this.startRpc()));
+    changes.push(...(await this.metrics?.reload() ?? []));
+    changes.push(...(await this.opts.logOutput?.reload(next) ?? []));
     this.recheckLinks();
     this.pump();
     if (this.sequential) this.scheduleAutoconnect();
@@ -854,7 +872,7 @@ export class TslinkNode {
   /** Open the listen blocks a reload added, close the ones it removed; returns what it did. */
   private async reconcileListeners(next: TslinkConfig): Promise<string[]> {
     const out: string[] = [];
-    const wanted = new Map(next.listen.filter((l) => !l.clientsOnly && !l.rpc).map((l) => [listenKey(l), l]));
+    const wanted = new Map(next.listen.filter((l) => !l.clientsOnly && !l.rpc && !l.metrics).map((l) => [listenKey(l), l]));
     for (const [key, entry] of [...this.listeners]) {
       if (wanted.has(key)) continue;
       this.listeners.delete(key);
@@ -913,6 +931,7 @@ export class TslinkNode {
   async stop(reason = 'Server shutting down'): Promise<void> {
     this.stopping = true;
     await this.rpc?.stop().catch(() => {});
+    await this.metrics?.stop().catch(() => {});
     for (const t of this.timers) clearTimeout(t);
     if (this.autoTimer) { clearInterval(this.autoTimer); this.autoTimer = null; }
     for (const l of [...this.engine.links.values()]) {
@@ -998,6 +1017,9 @@ export class TslinkNode {
     }
     return out;
   }
+
+  /** What a link received until its peer's end of burst, once it has finished it (for src/metrics). */
+  burstOf(id: string): BurstFigures | undefined { return this.connTimes.get(id)?.burst; }
 
   digest(): string { return stateDigest(this.engine.net, this.engine.tkl, this.engine.now()); }
 }
