@@ -8,7 +8,7 @@ import { escapeTagValue } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import { displayedHost } from '../state/user.ts';
 import { cloakHost, ipField } from './cloak.ts';
-import { clientConfig, type ClientConfig } from './config.ts';
+import { clientConfig, type ClientConfig, type ClientLimits } from './config.ts';
 import { engineHost, type ClientHost } from './host.ts';
 import { isupportLines, myinfoChanModes } from './isupport.ts';
 import { N } from './numerics.ts';
@@ -23,6 +23,12 @@ export type ClientEffect =
   /** Close the connection once the lines queued before are written. */
   | { kind: 'close'; client: ClientId; reason: string };
 
+/**
+ * What the node's allow { } blocks say of a client about to register: its class and limits, or
+ * why it is refused (UnrealIRCd's words: "Too many connections from your IP", ...).
+ */
+export type Admission = { className: string; limits: ClientLimits } | { refuse: string };
+
 const UID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export class LocalClients {
@@ -32,6 +38,8 @@ export class LocalClients {
   readonly byUid = new Map<string, ClientSession>();
   readonly router: ClientRouter;
   readonly cfg: ClientConfig;
+  /** The allow-block check at registration (set by the runtime); unset: everyone, with cfg.limits. */
+  admit?: (s: ClientSession) => Admission;
   /** Highest number of local users seen (265). */
   maxLocal = 0;
   private uidNext = 0;

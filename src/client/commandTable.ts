@@ -22,6 +22,7 @@ import { AWAY } from './commands/away.ts';
 import { MOTD } from './commands/motd.ts';
 import { LUSERS } from './commands/lusers.ts';
 import { KICK } from './commands/kick.ts';
+import { SERVER } from './commands/server.ts';
 
 export interface ClientCommandSpec {
   /** Parameters needed (fewer: 461). */
@@ -34,6 +35,6 @@ export interface ClientCommandSpec {
 }
 
 export const CLIENT_COMMANDS: Map<string, ClientCommandSpec> = new Map(Object.entries({
-  CAP, PASS, NICK, USER, PING, PONG, QUIT,
+  CAP, PASS, NICK, USER, PING, PONG, QUIT, SERVER,
   JOIN, PART, PRIVMSG, NOTICE, TAGMSG, MODE, TOPIC, NAMES, WHO, WHOIS, AWAY, MOTD, LUSERS, KICK,
 }));

@@ -1,15 +1,17 @@
-// Network events to local clients, in client form. The router wraps every line the engine
-// processes (its one hook: around(link, raw, run), where run() is the engine's own processing):
-// before run() it notes what the line is about (the source's nick!user@host, who shares its
-// channels, a channel's modes); after, it compares with the new state and writes the client
+// Network events to local clients, in client form. The router is the engine's observer
+// (EngineOptions.observer, Engine.setObserver()): the engine hands it every line it is about to
+// process (parsed) and every server it is about to split off; the router notes what the line is
+// about (the source's nick!user@host, who shares its channels, a channel's modes) and returns what
+// to do once the engine has changed the state: compare with the new state and write the client
 // lines UnrealIRCd's local users would see (JOIN, PART, KICK, QUIT, NICK, MODE, TOPIC, PRIVMSG,
 // NOTICE, TAGMSG, AWAY for away-notify, INVITE, KILL, the QUITs of a netsplit, numerics routed to
-// a local user). Lines of local origin (our users' own, through ClientHost.local()) pass through
-// the same hook, so local users see each other exactly as they see remote ones.
+// a local user). Lines of local origin (our users' own, through ClientHost.local()) reach it the
+// same way, so local users see each other exactly as they see remote ones.
 //
-// With no registered local user the hook only calls run(): a burst costs nothing more.
-import type { Engine } from '../s2s/engine.ts';
-import { parseReceived } from '../s2s/engine.ts';
+// With no registered local user the router is not `active`: the engine calls nothing of it and
+// takes its fast paths, so a burst costs nothing more.
+import type { AfterObserved, Engine, EngineObserver } from '../s2s/engine.ts';
+import type { Link } from '../s2s/link.ts';
 import { parseModeChanges } from '../s2s/channelModes.ts';
 import { matchMask } from '../s2s/mask.ts';
 import type { Channel, LinkId, Server, User } from '../state/model.ts';
@@ -45,53 +47,41 @@ const MODE_OF_PREFIX: Record<string, string> = { '~': 'q', '&': 'a', '@': 'o', '
 export function userMask(u: User): string { return `${u.nick}!${u.ident}@${displayedHost(u)}`; }
 function srcMask(s: Src | null, fallback: string): string { return s === null ? fallback : s.user ? userMask(s.user) : s.server.name; }
 
-export class ClientRouter {
-  private engine: Engine | null = null;
+export class ClientRouter implements EngineObserver {
+  /** The fast-path commands whose lines the router must see parsed (joins; a UID's nick collision). */
+  readonly commands: ReadonlySet<string> = new Set(['SJOIN', 'UID']);
   constructor(readonly clients: LocalClients) {}
 
-  /**
-   * Hook the router into an engine: its receive(), local() and linkDown() run inside around().
-   * (The engine change this stands for: an EngineOptions observer called the same way.)
-   */
+  /** Only while some local user is registered is there anyone to tell. */
+  get active(): boolean { return this.clients.byUid.size > 0; }
+
+  /** Become the engine's observer. */
   attach(engine: Engine): void {
-    this.engine = engine;
-    const receive = engine.receive.bind(engine), local = engine.local.bind(engine), linkDown = engine.linkDown.bind(engine);
-    engine.receive = (id, raw) => this.around(id, raw, () => receive(id, raw));
-    engine.local = (raw) => this.around(null, raw, () => local(raw));
-    engine.linkDown = (id, reason) => this.aroundLinkDown(id, () => linkDown(id, reason));
+    engine.setObserver(this);
   }
 
-  // ---------------------------------------------------------------- the hook
-  around(link: LinkId | null, raw: string, run: () => void): void {
-    if (this.clients.byUid.size === 0) { run(); return; }
-    const msg = parseReceived(raw);
-    if (msg === null) { run(); return; }
+  // ---------------------------------------------------------------- the observer
+  line(link: Link | null, msg: Message, rawTags: string | null): AfterObserved {
     const cmd = msg.command.toUpperCase();
-    const route = ROUTES[cmd] ?? (/^\d{3}$/.test(cmd) ? routeNumeric : undefined);
-    if (route === undefined) { run(); return; }
-    let after: After | null = null;
-    try {
-      after = route({ r: this, msg, tags: tagsOf(raw), src: this.source(link, msg.source), link });
-    } catch { after = null; }
-    run();
-    after?.();
+    const route = ROUTES[cmd] ?? (isNumeric(cmd) ? routeNumeric : undefined);
+    if (route === undefined) return null;
+    const tags = rawTags === null ? {} : tagsFromS2s(rawTags);
+    return route({ r: this, msg, tags, src: this.source(link, msg.source), link: link?.id ?? null });
   }
 
-  aroundLinkDown(link: LinkId, run: () => void): void {
-    const server = this.engine?.links.get(link)?.server ?? null;
-    if (this.clients.byUid.size === 0 || server === null || this.clients.host.net.serversBySid.get(server.sid) !== server) { run(); return; }
-    const after = this.splitNotes(server);
-    run();
-    after();
+  /** A netsplit: the QUITs local users get for everyone behind `server` they shared a channel with. */
+  split(server: Server, _reason: string): AfterObserved {
+    if (this.clients.host.net.serversBySid.get(server.sid) !== server || server === this.clients.host.me) return null;
+    return this.splitNotes(server);
   }
 
   // ---------------------------------------------------------------- helpers
   /** The line's source as the engine resolves it (a SID, UID, server name or nick); null when unknown. */
-  source(link: LinkId | null, source: string | undefined): Src | null {
+  source(link: Link | null, source: string | undefined): Src | null {
     const net = this.clients.host.net;
     if (source === undefined || source === '') {
       if (link === null) return { server: this.clients.host.me };
-      const s = this.engine?.links.get(link)?.server;
+      const s = link.server;
       return s ? { server: s } : null;
     }
     const key = source.includes('@') ? source.slice(0, source.indexOf('@')) : source;
@@ -152,11 +142,9 @@ export class ClientRouter {
   }
 }
 
-/** The tags of a raw S2S line. */
-function tagsOf(raw: string): LineTags {
-  if (raw.charCodeAt(0) !== 64) return {};
-  const sp = raw.indexOf(' ');
-  return tagsFromS2s(sp < 0 ? raw.slice(1) : raw.slice(1, sp));
+/** A three-digit numeric command. */
+function isNumeric(cmd: string): boolean {
+  return cmd.length === 3 && cmd >= '000' && cmd <= '999' && /^\d{3}$/.test(cmd);
 }
 
 /** `t` with a msgid and a time when the line had none. */
@@ -537,15 +525,6 @@ function routeInvite(c: RouteCtx): After | null {
   };
 }
 
-function routeSquit(c: RouteCtx): After | null {
-  const { r, msg } = c;
-  const net = r.clients.host.net;
-  let target = net.server(msg.params[0] ?? '');
-  if (target === r.clients.host.me && c.link !== null) target = r['engine']?.links.get(c.link)?.server ?? undefined;
-  if (!target || target === r.clients.host.me) return null;
-  return r.splitNotes(target);
-}
-
 /** A numeric routed to one of our users (e.g. services' 396): delivered as it came, the target by nick. */
 function routeNumeric(c: RouteCtx): After | null {
   const { r, msg, src } = c;
@@ -562,5 +541,6 @@ const ROUTES: Record<string, Route> = {
   SJOIN: routeJoin, JOIN: routeJoin, PART: routePart, KICK: routeKick,
   QUIT: routeQuit, KILL: routeKill, SVSKILL: routeKill, NICK: routeNick, UID: routeUid,
   MODE: routeMode, SVS2MODE: (c) => routeUserMode(c, c.msg.params[0] ?? ''),
-  TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite, SQUIT: routeSquit,
+  TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite,
+  // SQUIT and a link's loss: split() (the engine tells of every server it removes).
 };

@@ -11,7 +11,7 @@ import { N } from './numerics.ts';
 import { CLIENT_COMMANDS } from './commandTable.ts';
 import { clientTagString, newMsgid, serverTime, type LineTags } from './tags.ts';
 import type { LocalClients } from './clients.ts';
-import type { FloodClass } from './config.ts';
+import type { ClientLimits, FloodClass } from './config.ts';
 
 export type ClientId = string;
 
@@ -71,12 +71,20 @@ export class ClientSession {
   queuedBytes = 0;
   /** Bytes handed to the runtime and not yet reported written (written()). */
   sendqBytes = 0;
+  /**
+   * This connection's limits: the configuration's until registration, then those of the class its
+   * allow block gives it (LocalClients.admit).
+   */
+  limits: ClientLimits;
+  /** The class the allow block put this user in (null before registration, or without allow blocks). */
+  className: string | null = null;
 
   constructor(readonly mgr: LocalClients, readonly id: ClientId, readonly info: ClientInfo) {
     const now = mgr.host.now();
     this.connectedAt = now;
     this.lastReceived = now;
     this.fakeLag = now;
+    this.limits = mgr.cfg.limits;
     this.realHost = isLocalhost(info.ip) ? 'localhost' : info.hostname ?? info.ip;
   }
 
@@ -86,7 +94,7 @@ export class ClientSession {
   get mask(): string { return this.user ? `${this.user.nick}!${this.user.ident}@${displayedHost(this.user)}` : `${this.target}!${this.ident}@${this.realHost}`; }
   /** The security group for anti-flood: known-users (logged in) or unknown-users. */
   get floodClass(): FloodClass {
-    return this.user && this.user.account ? this.mgr.cfg.limits.knownUsers : this.mgr.cfg.limits.unknownUsers;
+    return this.user && this.user.account ? this.limits.knownUsers : this.limits.unknownUsers;
   }
   hasCap(c: string): boolean { return this.caps.has(c); }
 
@@ -96,7 +104,7 @@ export class ClientSession {
     if (this.closed) return;
     this.sendqBytes += line.length + 2;
     this.mgr.out.push({ kind: 'line', client: this.id, line });
-    if (this.sendqBytes > this.mgr.cfg.limits.sendq) this.close('Max SendQ exceeded');
+    if (this.sendqBytes > this.limits.sendq) this.close('Max SendQ exceeded');
   }
   /** A line with the tags this client's caps let through. */
   sendTagged(line: string, tags: LineTags | null): void {
@@ -153,13 +161,13 @@ export class ClientSession {
 
   private checkFlood(): void {
     if (this.closed) return;
-    const lim = this.mgr.cfg.limits;
+    const lim = this.limits;
     if (!this.registered && this.queuedBytes > lim.handshakeDataFlood) { this.close('Handshake data flood detected'); return; }
     if (this.registered && this.queuedBytes > lim.recvq) this.close('Excess Flood');
   }
 
   /** client_lagged_up(): fake lag 10 s or more ahead of the clock stops the parsing. */
-  lagged(): boolean { return this.fakeLag - this.mgr.host.now() >= this.mgr.cfg.limits.fakeLagMax; }
+  lagged(): boolean { return this.fakeLag - this.mgr.host.now() >= this.limits.fakeLagMax; }
 
   private processQueued(): void {
     while (this.queueHead < this.queue.length && !this.closed && !this.lagged()) {
@@ -218,7 +226,7 @@ export class ClientSession {
     this.processQueued();
     if (this.closed) return;
     const now = this.mgr.host.now();
-    const lim = this.mgr.cfg.limits;
+    const lim = this.limits;
     if (!this.registered) {
       if (now - this.connectedAt > lim.handshakeTimeout) this.close('Registration Timeout');
       return;
@@ -255,6 +263,13 @@ export class ClientSession {
       this.numeric(N.ERR_NICKNAMEINUSE(this.nick));
       this.nick = '';
       return;
+    }
+    // allow { } blocks, maxperip, class limits (nick.c AllowClient()): a refusal ends the connection.
+    const admitted = this.mgr.admit?.(this);
+    if (admitted !== undefined) {
+      if ('refuse' in admitted) { this.close(admitted.refuse); return; }
+      this.className = admitted.className;
+      this.limits = admitted.limits;
     }
     this.mgr.register(this);
   }

@@ -21,6 +21,7 @@ import {
   logFileSchema,
   meSchema,
   rpcUserSchema,
+  allowSchema,
   setSchema,
   type ConfSchema,
   type Normalisation,
@@ -114,6 +115,11 @@ class Converter {
         return;
       case 'log':
         if (this.isBlock(node, 'log', false)) this.log(node);
+        return;
+      case 'allow':
+        // allow channel { } and the like are other blocks of UnrealIRCd's, not client admission.
+        if (node.value !== undefined) { this.sink.warn(node.pos, `allow ${node.value} { } is not used by tslink; ignored`); return; }
+        if (this.isBlock(node, 'allow', false)) this.pushTopBlock(node, allowSchema, (doc.allow ??= []), '/allow', 'allow');
         return;
       case 'deny':
         this.deny(node);

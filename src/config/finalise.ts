@@ -5,14 +5,16 @@
 import * as path from 'node:path';
 import type { PositionTable } from './positions.ts';
 import { DEFAULT_CLASS_NAME } from './rules.ts';
-import type { RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawLogFile, RawRpcUser, RawSet } from './schema.ts';
-import type { ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import type { RawAllow, RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawLogFile, RawRpcUser, RawSet } from './schema.ts';
+import type { AllowConfig, ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
 
 /** Values used when a class block (or the whole `servers` class) leaves them out. */
 export const CLASS_DEFAULTS = { pingFreq: 90, connFreq: 15, maxClients: 10, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 };
 
 export const SET_DEFAULTS = {
   networkName: 'TestNet',
+  /** set::handshake-timeout (clients), UnrealIRCd's default. */
+  clientHandshakeTimeout: 30,
   connectTimeout: 10,
   handshakeTimeout: 20,
   autoconnectStrategy: 'sequential',
@@ -53,6 +55,7 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
     denyLink: doc['deny-link'].map(finaliseDenyLink),
     exceptBan: doc['except-ban'].map(finaliseExceptBan),
     rpcUsers: (doc['rpc-user'] ?? []).map(finaliseRpcUser),
+    allow: (doc.allow ?? []).map(finaliseAllow),
   };
 }
 
@@ -134,8 +137,31 @@ function finaliseLink(raw: RawLink, resolvePath: PathResolver): LinkConfig {
   return link;
 }
 
+function finaliseAllow(raw: RawAllow): AllowConfig {
+  const maxPerIp = raw.maxperip ?? 1;
+  const opts = raw.options ?? {};
+  const allow: AllowConfig = {
+    masks: [...(raw.mask ?? []), ...(raw.match ?? []), ...(raw.ip ?? []), ...(raw.hostname ?? [])],
+    className: raw.class ?? DEFAULT_CLASS_NAME,
+    maxPerIp,
+    // UnrealIRCd: global-maxperip defaults to maxperip + 1, and is never below maxperip.
+    globalMaxPerIp: Math.max(raw['global-maxperip'] ?? maxPerIp + 1, maxPerIp),
+    tlsOnly: opts.tls === true || opts.ssl === true,
+    rejectOnAuthFailure: opts['reject-on-auth-failure'] === true,
+    pos: raw.pos,
+  };
+  if (raw.password !== undefined) allow.password = raw.password;
+  return allow;
+}
+
 function finaliseClass(raw: RawClass): ClassConfig {
+  const written: NonNullable<ClassConfig['written']> = {};
+  if (raw.pingfreq !== undefined) written.pingFreq = raw.pingfreq;
+  if (raw.sendq !== undefined) written.sendQ = raw.sendq;
+  if (raw.recvq !== undefined) written.recvQ = raw.recvq;
+  if (raw.maxclients !== undefined) written.maxClients = raw.maxclients;
   return {
+    written,
     name: raw.name,
     pingFreq: raw.pingfreq ?? CLASS_DEFAULTS.pingFreq,
     connFreq: raw.connfreq ?? CLASS_DEFAULTS.connFreq,
@@ -151,6 +177,7 @@ function finaliseSet(raw: RawSet | undefined, positions: PositionTable, resolveP
   const limits = raw?.['handshake-limits'];
   const set: SetConfig = {
     networkName: raw?.['network-name'] ?? SET_DEFAULTS.networkName,
+    handshakeTimeout: raw?.['handshake-timeout'] ?? SET_DEFAULTS.clientHandshakeTimeout,
     serverLinking: {
       connectTimeout: linking?.['connect-timeout'] ?? SET_DEFAULTS.connectTimeout,
       handshakeTimeout: linking?.['handshake-timeout'] ?? SET_DEFAULTS.handshakeTimeout,

@@ -8,6 +8,7 @@ export { loadConfigFile, parseConfigText } from './load.ts';
 export { defaultConfig, defaultConfigText } from './defaults.ts';
 export { parseConfigSyntax } from './parser.ts';
 export type {
+  AllowConfig,
   ClassConfig,
   ConfigMessage,
   ConfigNode,

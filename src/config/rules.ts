@@ -7,7 +7,7 @@ import { isLoopbackAddress } from './addresses.ts';
 import { isLoopbackOnlyMask, parseAddressMask, type AddressMask } from '../link/addressMask.ts';
 import type { MessageSink } from './messages.ts';
 import { childPointer, type PositionTable } from './positions.ts';
-import type { RawDocument, RawLink, RawListen } from './schema.ts';
+import type { RawAllow, RawDocument, RawLink, RawListen } from './schema.ts';
 import type { SourcePos } from './types.ts';
 import { parseRule } from './connectionRule.ts';
 import { exceptBanAddressMask, parseConnectFlood, rpcUserMasks } from './finalise.ts';
@@ -28,6 +28,8 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   (doc['rpc-user'] ?? []).forEach((u, i) => ctx.checkRpcUser(u, i));
   ctx.checkRpcListeners();
   ctx.checkLogFiles();
+  (doc.allow ?? []).forEach((a, i) => ctx.checkAllow(a, i));
+  ctx.checkClientListeners();
 }
 
 /** Is the optional `argon2` package installed (the only way this node can check an `$argon2id$` hash)? */
@@ -49,6 +51,25 @@ class RuleContext {
     private readonly sink: MessageSink,
   ) {
     this.hasPlaintextLoopbackLink = doc.link.some((link) => link.options?.['plaintext-loopback'] === true);
+  }
+
+  /** An allow block: its class exists, it matches someone. */
+  checkAllow(allow: RawAllow, index: number): void {
+    const at = (...path: (string | number)[]): SourcePos => this.posOf(childPointer('/allow', index), path, allow.pos);
+    const cls = allow.class;
+    if (typeof cls === 'string' && cls !== DEFAULT_CLASS_NAME && !this.doc.class.some((c) => c.name === cls)) {
+      this.sink.error(at('class'), `class "${cls}" is not defined (add class ${cls} { pingfreq 90; maxclients 1000; sendq 200k; recvq 8000; })`, 'allow');
+    }
+    const masks = [...(allow.mask ?? []), ...(allow.match ?? []), ...(allow.ip ?? []), ...(allow.hostname ?? [])];
+    if (masks.length === 0) this.sink.error(allow.pos, 'allow block needs a mask (mask *; for everyone)', 'allow');
+  }
+
+  /** A client port without any allow block lets nobody in (as in UnrealIRCd): said so. */
+  checkClientListeners(): void {
+    if ((this.doc.allow ?? []).length > 0) return;
+    for (const l of this.doc.listen) {
+      if (l.options?.clientsonly === true) this.sink.warn(l.pos, 'a clientsonly port, but no allow { } block: every client will be refused (add allow { mask *; class clients; maxperip 3; })', 'listen');
+    }
   }
 
   checkDenyLink(rule: unknown, index: number, pos: SourcePos): void {

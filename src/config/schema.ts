@@ -79,8 +79,22 @@ export interface RawClass {
   recvq?: number;
   pos: SourcePos;
 }
+/** `allow { mask ...; class ...; maxperip ...; }`: who may connect as a client (UnrealIRCd's block). */
+export interface RawAllow {
+  mask?: string[];
+  match?: string[];
+  ip?: string[];
+  hostname?: string[];
+  class?: string;
+  maxperip?: number;
+  'global-maxperip'?: number;
+  password?: string;
+  options?: { tls?: boolean; ssl?: boolean; noident?: boolean; useip?: boolean; 'reject-on-auth-failure'?: boolean };
+  pos: SourcePos;
+}
 export interface RawSet {
   'network-name'?: string;
+  'handshake-timeout'?: number;
   'data-directory'?: string;
   'server-linking'?: { 'connect-timeout'?: number; 'handshake-timeout'?: number; 'autoconnect-strategy'?: 'sequential' | 'parallel' | 'sequential-fallback' };
   'handshake-limits'?: { 'per-ip'?: number; 'per-prefix'?: number; total?: number };
@@ -103,6 +117,7 @@ export interface RawDocument {
   'rpc-user': RawRpcUser[];
   /** The `file "path" { ... }` destinations of `log { destination { } }` blocks, in file order. */
   log?: RawLogFile[];
+  allow?: RawAllow[];
 }
 
 /** UnrealIRCd's `log { destination { file "ircd.log" { maxsize 100M; type json; } } }` (the file destination). */
@@ -274,6 +289,8 @@ export const setSchema: ConfSchema = {
       maxLength: 100,
     }),
     'data-directory': filePath(),
+    // UnrealIRCd's set::handshake-timeout: a client must register within it.
+    'handshake-timeout': duration(5, 300, 'between 5s and 5m'),
     'server-linking': block({
       'connect-timeout': duration(1, 3600, 'between 1s and 1h'),
       'handshake-timeout': duration(1, 3600, 'between 1s and 1h'),
@@ -353,6 +370,23 @@ export const logFileSchema = topBlock(
   ['file'],
 );
 
+const ALLOW_MASK_TEXT = 'a mask like *, *@192.0.2.*, 10.0.0.0/8 or *.example.org';
+
+export const allowSchema = topBlock(
+  {
+    mask: list(word(ALLOW_MASK_TEXT)),
+    match: list(word(ALLOW_MASK_TEXT)),
+    ip: list(word(ALLOW_MASK_TEXT)),
+    hostname: list(word(ALLOW_MASK_TEXT)),
+    class: word('a class name'),
+    maxperip: integer(1, 1000000),
+    'global-maxperip': integer(1, 1000000),
+    password: text('the password clients give with PASS'),
+    options: block({ tls: flag(), ssl: flag(), noident: flag(), useip: flag(), 'reject-on-auth-failure': flag() }),
+  },
+  ['class', 'maxperip'],
+);
+
 /** The whole raw document. */
 export const documentSchema: ConfSchema = {
   type: 'object',
@@ -367,6 +401,7 @@ export const documentSchema: ConfSchema = {
     'except-ban': { type: 'array', items: exceptBanSchema },
     'rpc-user': { type: 'array', items: rpcUserSchema },
     log: { type: 'array', items: logFileSchema },
+    allow: { type: 'array', items: allowSchema },
   },
   required: ['me', 'listen', 'link', 'class', 'ulines', 'deny-link', 'except-ban'],
   additionalProperties: false,

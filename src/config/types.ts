@@ -143,9 +143,36 @@ export interface LinkConfig {
   pos: SourcePos;
 }
 
+/**
+ * `allow { mask ...; class ...; maxperip ...; }`: who may connect as a client, with which class
+ * (UnrealIRCd's block; the first block that matches a client, in file order, is its block).
+ */
+export interface AllowConfig {
+  /** allow::mask / match / ip / hostname: `*`, an IP mask (`192.0.2.*`, `10.0.0.0/8`) or a host name mask, a `user@` part ignored. */
+  masks: string[];
+  /** allow::class; always a key of `TslinkConfig.classes`. */
+  className: string;
+  /** allow::maxperip: registered local users from one IP. */
+  maxPerIp: number;
+  /** allow::global-maxperip: users from one IP on the whole network (default maxperip + 1). */
+  globalMaxPerIp: number;
+  /** allow::password: what the client must give with PASS for this block to match. */
+  password?: string;
+  /** allow::options::tls: only TLS connections match. */
+  tlsOnly: boolean;
+  /** allow::options::reject-on-auth-failure: a wrong password refuses instead of trying the next block. */
+  rejectOnAuthFailure: boolean;
+  pos: SourcePos;
+}
+
 /** `class <name> { ... }`: connection class. */
 export interface ClassConfig {
   name: string;
+  /**
+   * The items the block wrote (the fields above have server defaults filled in; a client class
+   * takes UnrealIRCd's client defaults for the ones left out: recvq 8000, sendq 3000000).
+   */
+  written?: { pingFreq?: number; sendQ?: number; recvQ?: number; maxClients?: number };
   /** Seconds of silence before we PING (default 90). */
   pingFreq: number;
   /** Seconds between autoconnect attempts (default 15). */
@@ -192,6 +219,8 @@ export interface ConfigNode {
 export interface SetConfig {
   /** `network-name` (NETINFO); default `TestNet` with a warning. */
   networkName: string;
+  /** `handshake-timeout`: seconds a client has to register (UnrealIRCd's default 30). */
+  handshakeTimeout: number;
   /** `data-directory`; undefined when not configured (the caller chooses). */
   dataDirectory?: string;
   /** `server-linking { ... }`. */
@@ -251,6 +280,8 @@ export interface TslinkConfig {
   exceptBan: ExceptBanConfig[];
   /** `rpc-user` blocks: the logins of the HTTPS JSON-RPC listeners (`listen { options { rpc; } }`). */
   rpcUsers: RpcUserConfig[];
+  /** `allow` blocks, in file order (clients on `listen { options { clientsonly; } }` ports). */
+  allow: AllowConfig[];
   /** `log { destination { file ... } }`: the log file; undefined = JSON lines on stdout (journald). */
   log?: LogFileConfig;
 }

@@ -33,6 +33,7 @@ import { LineCounts } from '../metrics/lineCounts.ts';
 import { RefusalCounts } from '../metrics/refusalCounts.ts';
 import { MetricsService } from '../metrics/service.ts';
 import type { BurstFigures } from '../metrics/source.ts';
+import { ClientSide } from './clientListener.ts';
 
 interface ConnState {
   conn: LinkConn;
@@ -269,10 +270,9 @@ export class TslinkNode {
     this.captureSecrets = await captureSecretsFromConfig(this.config);
     if (this.opts.captureDir) mkdirSync(this.opts.captureDir, { recursive: true, mode: 0o700 });
     for (const l of this.config.listen) {
-      // tslink has no client side (yet): a port for clients only is not opened at all, rather
-      // than opened as a server port the operator did not ask for.
       if (l.rpc || l.metrics) continue; // the JSON-RPC and metrics services open these
-      if (l.clientsOnly) { this.log.warn({ event: 'LISTEN_SKIPPED', ip: l.ip, port: l.port, file: l.file }, `listen ${l.file ?? `${l.ip}:${l.port}`} is clientsonly: not opened (tslink accepts only server links)`); continue; }
+      // Ports for clients only are the client side's (clientListener.ts).
+      if (l.clientsOnly) { await this.clientPorts().listen(l); continue; }
       await this.listen(l);
     }
     await this.startRpc();
@@ -575,6 +575,19 @@ export class TslinkNode {
     } finally {
       if (--this.pumpDepth === 0 && this.closing.size > 0) this.closing.clear();
     }
+    // What the engine did for local users: their lines, written now.
+    if (this.pumpDepth === 0) this.clientSide?.flush();
+  }
+
+  /** The local clients and their ports, made when the first clientsonly block is opened. */
+  clientSide: ClientSide | null = null;
+  private clientPorts(): ClientSide {
+    this.clientSide ??= new ClientSide({
+      engine: this.engine, config: () => this.config, log: this.log,
+      tls: () => ({ keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion }),
+      admit: (raw) => this.admit(raw), pump: () => this.pump(),
+    });
+    return this.clientSide;
   }
 
   /**
@@ -939,6 +952,7 @@ export class TslinkNode {
       this.engine.exitLink(l as Link, reason);
     }
     this.pump();
+    await this.clientSide?.stop(reason);
     // Stop listening; give the ERROR/SQUIT lines a moment to flush (bounded), then cut whatever is left,
     // including connections still in their TLS handshake (server.close() would wait for them).
     const closed = Promise.all([...this.listeners.values()].map((x) => new Promise<void>((r) => x.server.close(() => r()))));

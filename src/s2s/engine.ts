@@ -55,6 +55,35 @@ export interface EngineOptions {
    * socket drains). Unset (tests, replay): the whole burst is queued at once.
    */
   streamBurst?: boolean;
+  /**
+   * Who else wants to know what the network does (the local clients' router, src/client/router.ts).
+   * Unset: the engine runs exactly as without it. It can also be set later (setObserver()).
+   */
+  observer?: EngineObserver;
+}
+
+/** What an observer does once the engine has applied a line or a split: null when nothing. */
+export type AfterObserved = (() => void) | null;
+
+/**
+ * The engine's seam for the local clients: told of every line the engine processes from a linked
+ * peer or of local origin (user introductions and changes, quits, joins, parts, kicks, modes,
+ * topics, messages, numerics, ...) and of every server split off, each time before the state
+ * changes, so that it can note what it needs (who shares a channel with a quitting user); what it
+ * returns is called once the change is made. While `active` is false (no local users) nothing else
+ * of it is called and the engine takes its fast paths as usual.
+ */
+export interface EngineObserver {
+  readonly active: boolean;
+  /**
+   * Commands whose fast path (CommandSpec.fast) the observer must see parsed: while it is active,
+   * a line of these is parsed and handed to line() instead.
+   */
+  readonly commands: ReadonlySet<string>;
+  /** A parsed line about to be handled; `link` null for local origin. */
+  line(link: Link | null, msg: Message, rawTags: string | null): AfterObserved;
+  /** `server` and all behind it are about to be removed (a netsplit), with this reason. */
+  split(server: Server, reason: string): AfterObserved;
 }
 
 export type Source = { kind: 'server'; server: Server } | { kind: 'user'; user: User };
@@ -104,6 +133,8 @@ export class Engine {
   readonly bootTime: number;
   /** Highest global user count seen (NETINFO). */
   maxGlobal = 0;
+  /** EngineOptions.observer (a field, read once per line). */
+  private observer: EngineObserver | null;
 
   constructor(opts: EngineOptions) {
     this.opts = opts;
@@ -111,6 +142,27 @@ export class Engine {
     this.ulines = new Set((opts.ulines ?? []).map(casefold));
     this.localCaps = new Set(opts.localCaps ?? ['MTAGS', 'SJSBY', 'NEXTBANS', 'VHP', 'EXTSWHOIS', 'BIGLINES', 'MLOCK', 'VL']);
     this.bootTime = opts.bootTime ?? this.now();
+    this.observer = opts.observer ?? null;
+  }
+
+  /** Set (or, with null, remove) the observer after construction (EngineOptions.observer). */
+  setObserver(o: EngineObserver | null): void {
+    this.observer = o;
+    if (o) this.opts.observer = o; else delete this.opts.observer;
+  }
+
+  /** An observer's call, kept from taking the line's link down with it when it throws. */
+  private observed(f: () => AfterObserved): AfterObserved {
+    try { return f(); } catch (err) {
+      this.log('error', 'OBSERVER_EXCEPTION', `exception in the engine observer: ${(err as Error).stack ?? err}`);
+      return null;
+    }
+  }
+  private runAfter(after: AfterObserved): void {
+    if (after === null) return;
+    try { after(); } catch (err) {
+      this.log('error', 'OBSERVER_EXCEPTION', `exception in the engine observer: ${(err as Error).stack ?? err}`);
+    }
   }
 
   now(): number { return this.opts.now ? this.opts.now() : Math.floor(Date.now() / 1000); }
@@ -295,6 +347,8 @@ export class Engine {
 
   /** Remove a server and all behind it; tell the other links with SQUIT (NOQUIT semantics). */
   removeServerTree(s: Server, reason: string, fromLink: Link | null): void {
+    const obs = this.observer;
+    const after = obs !== null && obs.active ? this.observed(() => obs.split(s, reason)) : null;
     const { servers } = this.net.removeServer(s);
     this.log('info', 'SERVER_QUIT', `${s.name} split (${servers.length} servers): ${reason}`);
     this.broadcast(fromLink, `SQUIT ${s.name} :${reason}`);
@@ -304,6 +358,7 @@ export class Engine {
         if (l.server === x && l !== fromLink && l.phase !== 'closed') this.exitLink(l, reason);
       }
     }
+    this.runAfter(after);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -389,7 +444,11 @@ export class Engine {
     if (end < 0) return false;
     for (let k = 0; k < FAST_COMMANDS.length; k++) {
       const [name, spec] = FAST_COMMANDS[k];
-      if (end - c === name.length && line.startsWith(name, c)) return spec.fast!(this, link, src.server, line, end + 1, rawTags);
+      if (end - c === name.length && line.startsWith(name, c)) {
+        const obs = this.observer;
+        if (obs !== null && obs.active && obs.commands.has(name)) return false;
+        return spec.fast!(this, link, src.server, line, end + 1, rawTags);
+      }
     }
     return false;
   }
@@ -424,6 +483,18 @@ export class Engine {
     if (paramsCut > 0) {
       this.logLimited('warn', 'LINE_PARAMS_CUT', `${msg.command} of ${line.length - bodyStart} bytes from ${link ? link.name + ' (no BIGLINES)' : 'local origin'}: ${paramsCut} param(s) cut to ${BODY_MAX} bytes, as UnrealIRCd does`, link);
     }
+    const obs = this.observer;
+    if (obs !== null && obs.active && (link === null || link.phase === 'linked')) {
+      const after = this.observed(() => obs.line(link, msg, rawTags));
+      this.handle(link, msg, rawTags);
+      this.runAfter(after);
+      return;
+    }
+    this.handle(link, msg, rawTags);
+  }
+
+  /** A parsed line, by its command table entry (dispatch()). */
+  private handle(link: Link | null, msg: Message, rawTags: string | null): void {
     const spec = COMMANDS.get(msg.command);
     if (link && link.phase === 'handshake') {
       if (spec?.handshake) {
@@ -525,7 +596,7 @@ export class Engine {
     if (!target) return;
     const u = this.net.user(target);
     const dest = u ? u.server : this.net.server(target);
-    if (!dest || dest === this.me) return; // a reply to us or our users: nothing to route (no local clients here)
+    if (!dest || dest === this.me) return; // a reply to us or our users: nothing to route (the observer, src/client/router.ts, hands those to local users)
     const l = this.linkOf(dest);
     if (l && l !== link) this.send(l, serializeBody(msg), rawTags);
   }

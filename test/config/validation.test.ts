@@ -316,9 +316,12 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
       maxClients: 5,
       sendQ: 20 * 1024 * 1024,
       recvQ: 64 * 1024,
+      // What the block wrote (a client class takes UnrealIRCd's client defaults for the rest).
+      written: { pingFreq: 120, maxClients: 5, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 },
       pos: { file: 'link.conf', line: 1 },
     });
     assert.equal(config.classes.servers.sendQ, 1024 ** 3);
+    assert.deepEqual(config.classes.servers.written, { sendQ: 1024 ** 3 });
     assert.equal(config.classes.servers.pingFreq, 90);
     assert.equal(onlyError(load('class c {\n\tsendq 20X;\n}')).text, 'link.conf:2: class "c": "sendq" must be a size like 8192, 64k, 20M or 1G, between 1k and 1G');
     assert.equal(onlyError(load('class c { pingfreq 1d2h; }')).text, 'link.conf:1: class "c": "pingfreq" must be a time like 90, 30s, 5m or 1d2h, between 10s and 1h');

@@ -1,12 +1,12 @@
 /**
  * Config items that shape where links come from and where they are accepted:
  * link::outgoing::bind-ip (the dialling side's source address) and listen { options { clientsonly; } }
- * (tslink has no client side, so such a port is not opened).
+ * (a port for clients: a server trying to link there is told it is for clients only).
  */
 import { strict as assert } from 'node:assert';
 import { describe, it, after } from 'node:test';
 import * as net from 'node:net';
-import { Harness, LOOP, freePort, knowsServer, waitFor } from './helpers.ts';
+import { Harness, freePort, handshakeLines, knowsServer, rawTcp, serverLine, waitFor } from './helpers.ts';
 
 const WAIT = 10_000;
 
@@ -32,16 +32,17 @@ describe('runtime: bind-ip and clientsonly listeners', () => {
     await h.stopNode(nb);
   });
 
-  it('a clientsonly listen block is not opened, with a warning naming it', async () => {
+  it('a clientsonly listen block takes clients; a server linking there is refused with "This port is for clients only"', async () => {
     const A = h.identity('a.test');
     const clientPort = await freePort();
-    const n = await h.startNode({ id: A, sid: '0AA', port: await freePort(), links: [], extra: `listen { ip 127.0.0.1; port ${clientPort}; options { clientsonly; } }` });
-    assert.ok(n.log.records.some((r) => r.event === 'LISTEN_SKIPPED' && r.port === clientPort), n.log.dump());
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = net.connect(clientPort, LOOP, () => { s.destroy(); resolve(false); });
-      s.on('error', () => resolve(true));
-    });
-    assert.equal(refused, true, 'nothing listens on the clientsonly port');
+    const n = await h.startNode({ id: A, sid: '0AA', port: await freePort(), links: [], extra: `listen { ip 127.0.0.1; port ${clientPort}; options { clientsonly; } }\nallow { mask *; class servers; maxperip 3; }` });
+    assert.ok(n.log.records.some((r) => r.event === 'CLIENT_LISTEN' && r.port === clientPort), n.log.dump());
+    const raw = await rawTcp(clientPort);
+    h.track(raw.socket);
+    raw.send(...handshakeLines('b.test', '0BB'), serverLine('b.test', '0BB'));
+    assert.match(await raw.waitLine(/^ERROR /, WAIT), /This port is for clients only/);
+    await raw.waitClosed(WAIT);
+    assert.equal(knowsServer(n.node, 'b.test'), false);
     await h.stopNode(n);
   });
 });

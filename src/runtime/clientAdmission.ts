@@ -1,0 +1,89 @@
+// What the node's configuration says of its local clients: the client side's settings (network
+// name, cloak keys, registration timeout) and the allow { } / class { } check each client meets as
+// it registers (UnrealIRCd's nick.c AllowClient(): the first allow block in file order that
+// matches decides; maxperip, global-maxperip and the class's maxclients are checked there).
+import type { AllowConfig, ClassConfig, TslinkConfig } from '../config/index.ts';
+import type { Admission, LocalClients } from '../client/clients.ts';
+import { clientConfig, DEFAULT_LIMITS, type ClientConfig, type ClientLimits } from '../client/config.ts';
+import type { ClientSession } from '../client/session.ts';
+import { ipField } from '../client/cloak.ts';
+import { addressMatches, parseIpAddress } from '../link/addressMask.ts';
+import { matchMask } from '../s2s/mask.ts';
+
+/** UnrealIRCd's refusal texts (conf.c set::reject-message defaults). */
+export const REJECT = {
+  tooManyConnections: 'Too many connections from your IP',
+  serverFull: 'This server is full',
+  unauthorized: 'You are not authorized to connect to this server',
+} as const;
+
+/** A class's client limits: what the block wrote, UnrealIRCd's client defaults for the rest. */
+export const CLIENT_CLASS_DEFAULTS = { recvq: 8000, sendq: 3000000, pingFreq: 90 };
+
+/** The client side's settings from a node's configuration. */
+export function clientConfigFrom(cfg: TslinkConfig): ClientConfig {
+  const keys = cloakKeysOf(cfg);
+  return clientConfig({
+    networkName: cfg.set.networkName,
+    cloak: keys ? { keys } : null,
+    limits: { ...DEFAULT_LIMITS, handshakeTimeout: cfg.set.handshakeTimeout },
+  });
+}
+
+/** set::cloak-keys { "k1"; "k2"; "k3"; } (kept unvalidated in set.extra); null unless there are three. */
+export function cloakKeysOf(cfg: TslinkConfig): [string, string, string] | null {
+  const node = cfg.set.extra.find((n) => n.name === 'cloak-keys');
+  const keys = (node?.children ?? []).map((c) => c.name);
+  return keys.length === 3 ? [keys[0], keys[1], keys[2]] : null;
+}
+
+/** The limits of a client in `cls`. */
+export function classLimits(base: ClientLimits, cls: ClassConfig | undefined): ClientLimits {
+  const w = cls?.written ?? {};
+  return { ...base, recvq: w.recvQ ?? CLIENT_CLASS_DEFAULTS.recvq, sendq: w.sendQ ?? CLIENT_CLASS_DEFAULTS.sendq, pingFreq: w.pingFreq ?? CLIENT_CLASS_DEFAULTS.pingFreq };
+}
+
+/** Does an allow mask (`*`, `[user@]ip-mask`, `[user@]host-mask`) match this client? */
+export function allowMaskMatches(mask: string, s: ClientSession): boolean {
+  const at = mask.lastIndexOf('@');
+  const userPart = at >= 0 ? mask.slice(0, at) : '*';
+  const hostPart = at >= 0 ? mask.slice(at + 1) : mask;
+  if (userPart !== '*' && !matchMask(userPart, s.ident)) return false;
+  if (hostPart === '*') return true;
+  if (parseIpAddress(s.info.ip) && addressMatches(hostPart, s.info.ip)) return true;
+  return matchMask(hostPart, s.realHost) || matchMask(hostPart, s.info.ip);
+}
+
+/** The allow check for one client about to register (LocalClients.admit). */
+export function admitByAllow(cfg: TslinkConfig, clients: LocalClients, s: ClientSession): Admission {
+  for (const a of cfg.allow) {
+    if (a.tlsOnly && !s.info.tls) continue;
+    if (!a.masks.some((m) => allowMaskMatches(m, s))) continue;
+    if (a.password !== undefined && s.password !== a.password) {
+      // A wrong password tries the next block, unless this one says to refuse.
+      if (a.rejectOnAuthFailure) return { refuse: REJECT.unauthorized };
+      continue;
+    }
+    return admitIn(cfg, clients, s, a);
+  }
+  return { refuse: REJECT.unauthorized };
+}
+
+function admitIn(cfg: TslinkConfig, clients: LocalClients, s: ClientSession, a: AllowConfig): Admission {
+  let local = 1, inClass = 0;
+  for (const x of clients.byUid.values()) {
+    if (x === s || x.closed) continue;
+    if (x.info.ip === s.info.ip) local++;
+    if (x.className === a.className) inClass++;
+  }
+  if (local > a.maxPerIp) return { refuse: REJECT.tooManyConnections };
+  const ip = ipField(s.info.ip);
+  if (ip !== '*') {
+    let global = 1;
+    for (const u of clients.host.net.usersByUid.values()) if (u.ip === ip) global++;
+    if (global > a.globalMaxPerIp) return { refuse: REJECT.tooManyConnections };
+  }
+  const cls = cfg.classes[a.className];
+  if (cls && inClass + 1 > cls.maxClients) return { refuse: REJECT.serverFull };
+  return { className: a.className, limits: classLimits(clients.cfg.limits, cls) };
+}

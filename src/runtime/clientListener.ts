@@ -1,0 +1,226 @@
+// The node's client ports: `listen { ip ...; port ...; options { clientsonly; [tls;] } }`. Each
+// accepted connection drives one ClientSession of the sans-I/O client side (src/client): bytes
+// in through a LineReader, the client effects (lines, closes) out to the socket, with the sendq
+// accounted as the socket takes the bytes. Admission reuses the node's connect-flood throttle
+// (set::anti-flood::everyone::connect-flood) and handshake slots; allow { } / class { } are
+// checked as the client registers (clientAdmission.ts).
+//
+// The node wires it in a few lines (node.ts): it opens the clientsonly blocks here, calls
+// flush() at the end of its pump() (the engine's lines for local users become client effects
+// there), and stop() when it stops.
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { createHash } from 'node:crypto';
+import type { ListenConfig, TslinkConfig } from '../config/index.ts';
+import type { Engine } from '../s2s/engine.ts';
+import { LocalClients } from '../client/clients.ts';
+import type { ClientId, ClientInfo } from '../client/session.ts';
+import { ipString } from '../client/cloak.ts';
+import { LineReader } from '../wire/lineReader.ts';
+import { encodeLine } from '../wire/message.ts';
+import { buildServerTlsOptions, hardenLinkSocket, type TlsMinVersion } from '../link/tlsOptions.ts';
+import { admitByAllow, clientConfigFrom } from './clientAdmission.ts';
+import type { Logger } from './logger.ts';
+
+export interface ClientSideDeps {
+  engine: Engine;
+  /** The node's configuration (read at each use: a rehash replaces it). */
+  config: () => TslinkConfig;
+  log: Logger;
+  /** The node's key and certificate, and the lowest TLS version, for the TLS client ports. */
+  tls: () => { keyPem: string; certPem: string; minVersion: TlsMinVersion };
+  /**
+   * The node's admission of a new socket (connect-flood throttle, handshake slot); null when it
+   * refused (and destroyed) it. The slot is released once the client registers or goes.
+   */
+  admit: (raw: net.Socket) => { release: () => void } | null;
+  /** Carry out the engine's effects (the node's pump(), which ends with flush()). */
+  pump: () => void;
+}
+
+/** How often sessions are looked at (fake lag, ping, registration timeout). */
+const TICK_MS = 1000;
+/** How long a closing connection may take to write its last lines. */
+const CLOSE_GRACE_MS = 1000;
+
+interface ClientConn {
+  socket: net.Socket;
+  reader: LineReader;
+  release: (() => void) | null;
+  /** Set once the session closed it: the socket ends after what is queued. */
+  ending: boolean;
+  /** Why the socket failed, when it did (the session's quit reason). */
+  error?: string;
+}
+
+/** UnrealIRCd's form of a read error (the reasons users see in the QUIT). */
+function readError(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ECONNRESET') return 'Read error: Connection reset by peer';
+  if (err.code === 'ETIMEDOUT') return 'Read error: Connection timed out';
+  return `Read error: ${err.message}`;
+}
+
+export class ClientSide {
+  readonly clients: LocalClients;
+  /** The addresses the client ports listen on (port 0 resolved). */
+  readonly ports: { host: string; port: number; tls: boolean }[] = [];
+  private readonly servers: net.Server[] = [];
+  private readonly conns = new Map<ClientId, ClientConn>();
+  private readonly timer: NodeJS.Timeout;
+  private seq = 0;
+  private stopping = false;
+  private ctx: { key: string; context: tls.SecureContext } | null = null;
+
+  constructor(private readonly deps: ClientSideDeps) {
+    this.clients = LocalClients.onEngine(deps.engine, clientConfigFrom(deps.config()), () => Date.now());
+    this.clients.admit = (s) => admitByAllow(this.deps.config(), this.clients, s);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  /** Connected client sockets (registered or not). */
+  get connections(): number { return this.conns.size; }
+
+  /** Open one clientsonly listen block. */
+  listen(l: ListenConfig): Promise<void> {
+    const server = net.createServer((raw) => this.accepted(raw, l.tls));
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      const done = (): void => {
+        server.off('error', reject);
+        server.on('error', (err) => this.deps.log.error({ event: 'CLIENT_LISTEN_ERROR', err: err.message }, `client port: ${err.message}`));
+        const a = server.address();
+        if (a && typeof a === 'object') this.ports.push({ host: a.address, port: a.port, tls: l.tls });
+        this.deps.log.info({ event: 'CLIENT_LISTEN', ip: l.ip, port: a && typeof a === 'object' ? a.port : l.port, tls: l.tls }, `client port ${l.ip}:${l.port}${l.tls ? ' (tls)' : ' (plaintext)'} open`);
+        resolve();
+      };
+      if (l.file) server.listen({ path: l.file, backlog: 1024 }, done);
+      else server.listen({ port: l.port ?? 0, host: l.ip === '*' ? undefined : l.ip, backlog: 1024 }, done);
+    });
+  }
+
+  /** A new socket on a client port: admitted by the node, then (TLS ports) its handshake. */
+  private accepted(raw: net.Socket, isTls: boolean): void {
+    raw.on('error', () => {});
+    if (this.stopping) { raw.destroy(); return; }
+    const slot = this.deps.admit(raw);
+    if (!slot) return;
+    if (!isTls) { this.start(raw, slot.release, { ip: ipOf(raw) }); return; }
+    const timer = setTimeout(() => raw.destroy(), this.deps.config().set.handshakeTimeout * 1000);
+    timer.unref();
+    const s = new tls.TLSSocket(raw, { isServer: true, secureContext: this.tlsContext(), requestCert: true, rejectUnauthorized: false });
+    hardenLinkSocket(s);
+    s.on('error', () => s.destroy());
+    s.once('close', () => { clearTimeout(timer); raw.destroy(); });
+    s.once('secure', () => {
+      clearTimeout(timer);
+      const info: ClientInfo = { ip: ipOf(raw), tls: true };
+      const cert = s.getPeerCertificate();
+      if (cert && cert.raw) info.certfp = createHash('sha256').update(cert.raw).digest('hex');
+      const cipher = s.getCipher();
+      const proto = s.getProtocol();
+      if (cipher && proto) info.tlsCipher = `${proto}-${cipher.standardName ?? cipher.name}`;
+      this.start(s, slot.release, info);
+    });
+  }
+
+  /** The TLS context of the client ports (the node's certificate; clients may show one for certfp). */
+  private tlsContext(): tls.SecureContext {
+    const t = this.deps.tls();
+    const key = `${t.minVersion}|${t.certPem.length}|${t.certPem.slice(-64)}`;
+    if (this.ctx === null || this.ctx.key !== key) {
+      this.ctx = { key, context: tls.createSecureContext(buildServerTlsOptions({ keyPem: t.keyPem, certPem: t.certPem, minVersion: t.minVersion })) };
+    }
+    return this.ctx.context;
+  }
+
+  /** A connection ready for IRC: its session, and the socket's events into it. */
+  private start(socket: net.Socket, release: () => void, info: ClientInfo): void {
+    if (this.stopping || socket.destroyed) { socket.destroy(); release(); return; }
+    socket.setNoDelay(true);
+    const id = `c#${++this.seq}`;
+    const conn: ClientConn = { socket, reader: new LineReader(), release, ending: false };
+    this.conns.set(id, conn);
+    this.clients.connect(id, info);
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.ending) return;
+      const lines = conn.reader.push(chunk);
+      if (lines.length) this.clients.receiveChunk(id, lines);
+      const s = this.clients.sessions.get(id);
+      if (s?.registered && conn.release) { conn.release(); conn.release = null; }
+      this.deps.pump();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => { conn.error ??= readError(err); });
+    socket.once('close', () => {
+      this.conns.delete(id);
+      conn.release?.();
+      conn.release = null;
+      if (this.clients.sessions.has(id)) {
+        this.clients.disconnected(id, conn.error ?? 'Connection closed');
+        this.deps.pump();
+      }
+    });
+    this.deps.pump();
+  }
+
+  /** Write what the client side queued: each client's lines in one write, then any close. */
+  flush(): void {
+    const effects = this.clients.drain();
+    if (effects.length === 0) return;
+    const batches = new Map<ClientId, Buffer[]>();
+    const closes: ClientId[] = [];
+    for (const ef of effects) {
+      if (ef.kind === 'close') { closes.push(ef.client); continue; }
+      const buf = encodeLine(ef.line);
+      if (buf === null) { this.deps.log.warn({ event: 'CLIENT_LINE_REFUSED', client: ef.client }, 'a line for a client held a line break: not written'); continue; }
+      let b = batches.get(ef.client);
+      if (!b) batches.set(ef.client, (b = []));
+      b.push(buf);
+    }
+    for (const [id, bufs] of batches) {
+      const conn = this.conns.get(id);
+      if (!conn || conn.socket.destroyed) continue;
+      const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+      // The session counted these bytes into its sendq as it queued them; they leave it as the
+      // socket takes them.
+      conn.socket.write(data, () => this.clients.sessions.get(id)?.written(data.length));
+    }
+    for (const id of closes) this.end(id);
+  }
+
+  /** The session closed this client: end the socket once its lines are out (bounded). */
+  private end(id: ClientId): void {
+    const conn = this.conns.get(id);
+    if (!conn || conn.ending) return;
+    conn.ending = true;
+    conn.socket.end();
+    setTimeout(() => conn.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private tick(): void {
+    if (this.clients.sessions.size === 0) return;
+    this.clients.tick();
+    this.deps.pump();
+  }
+
+  /** Close the ports and every client (with `reason`); resolves once the sockets are gone (bounded). */
+  async stop(reason = 'Server shutting down'): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of [...this.clients.sessions.values()]) s.close(reason);
+    this.deps.pump();
+    this.flush();
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of [...this.conns.values()]) c.socket.destroy();
+    await closed;
+  }
+}
+
+/** A socket's peer address as UnrealIRCd writes it (IPv4, or IPv6 in full groups). */
+function ipOf(s: net.Socket): string {
+  const a = s.remoteAddress ?? '';
+  return ipString(a) ?? a;
+}
