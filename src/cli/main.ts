@@ -36,6 +36,7 @@ async function run(cmd: string, rest: string[], io: MainIo): Promise<number> {
     case 'gencert': return (await import('./certCommands.ts')).gencertCommand(rest);
     case 'fingerprint': return (await import('./certCommands.ts')).fingerprintCommand(rest);
     case 'mkpasswd': return (await import('./certCommands.ts')).mkpasswdCommand(rest);
+    case 'tkl': return (await import('./tklCommand.ts')).tklCommand(rest, io);
     case 'version': {
       parseCommandLine(rest, {});
       io.out(`tslink ${packageVersion()}\n`);

@@ -34,6 +34,10 @@ export const USAGE: Readonly<Record<string, string>> = {
   print the scrypt hash of a link password; on a terminal it asks twice (not echoed), from a pipe
   it reads the first line (prefer both over PASSWORD: arguments end up in shell history and ps)
 `,
+  tkl: `usage: tslink tkl list|add|del|export|import [--data-dir DIR | --config FILE] ...   (the node must be stopped)
+  the network bans in a stopped node's store: list [--json], add TYPE NAME --reason TEXT [--duration D],
+  del TYPE NAME, export [--out FILE], import FILE|-   (TYPE: gline, gzline, shun, except, qline, spamfilter)
+`,
   version: `usage: tslink version   (or tslink --version)
   print the version of tslink
 `,
@@ -59,6 +63,7 @@ commands:
                                write a key (0600) and self-signed certificate; print certfp/spkifp
   fingerprint FILE             print the certfp and spkifp of a PEM certificate
   mkpasswd                     hash a link password (scrypt) for a link block
+  tkl list|add|del|export|import [--data-dir DIR]   network bans in a stopped node's store
 
   on a running node, over its rpc socket (listen { file "rpc.socket"; options { rpc; } }):
   status                       name, SID, uptime, users, channels, links (burst time, sendq)

@@ -16,6 +16,7 @@
 //  - state UnrealIRCd's JSON does not show (nick TS, away, swhois, moddata, mlock, member moddata)
 //    is kept under a "tslink" key on users, channels and servers.
 // Pure: a function of (net, tkl, now) only.
+import { decodeSpace } from '../tkl/spamfilter.ts';
 import type { Network } from '../state/network.ts';
 import type { Channel, Server, User } from '../state/model.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
@@ -248,7 +249,7 @@ function tklObject(e: TklEntry): JsonObject {
     const d = Number(sf.duration);
     o.ban_duration = Number.isFinite(d) ? d : 0;
     o.spamfilter_targets = e.user;
-    o.reason = t(sf.tklReason.replace(/_/g, ' '));
+    o.reason = t(decodeSpace(sf.tklReason)); // unreal_decodespace(): '__' is a '_'
   } else if (e.type === 'Q') {
     o.name = t(e.host);
     if (e.user === 'H') o.tslink = { hold: true };

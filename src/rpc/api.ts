@@ -86,6 +86,8 @@ export interface RpcNode {
   meFacts(): MeFacts;
   /** A line of the node's own (a TKL, SQUIT or KILL from our server), carried out at once. */
   local(line: string): void;
+  /** Resolves once what local() changed is committed to the store (a call is answered only then). */
+  persisted?(): Promise<void>;
   /** A link block by name (case-insensitive). */
   linkBlock(name: string): { name: string; outgoing: boolean } | undefined;
   /** The reason a deny link { } rule refuses linking to `name` now, or null. */

@@ -126,6 +126,8 @@ export class Dispatcher {
     }
     try {
       const result = await spec.call({ node: this.node, caller, session, view: new StateView(this.node) }, asParams(params));
+      // A ban set or removed through the API is committed before the call is answered.
+      if (spec.write) await this.node.persisted?.();
       audit('ok');
       return responseEnvelope(req, { result });
     } catch (err) {

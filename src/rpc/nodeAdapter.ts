@@ -85,6 +85,8 @@ export class TslinkRpcNode implements RpcNode {
     this.node.pump();
   }
 
+  persisted(): Promise<void> { return this.node.persisted(); }
+
   linkBlock(name: string): { name: string; outgoing: boolean } | undefined {
     const b = findLink(this.node.config, name);
     return b ? { name: b.name, outgoing: !!b.outgoing } : undefined;

@@ -34,6 +34,8 @@ import { RefusalCounts } from '../metrics/refusalCounts.ts';
 import { MetricsService } from '../metrics/service.ts';
 import type { BurstFigures } from '../metrics/source.ts';
 import { ClientSide } from './clientListener.ts';
+import type { Store, StoreStatus } from '../store/types.ts';
+import { applyTklEffect, closeNodeStore, loadStoreInto, openNodeStore } from './nodeStore.ts';
 
 interface ConnState {
   conn: LinkConn;
@@ -129,6 +131,8 @@ export interface NodeOptions {
   loadConfig?: () => ConfigResult;
   /** Where the log goes (stdout or a log file): a reload applies a changed log block through it. */
   logOutput?: { reload(config: TslinkConfig): Promise<string[]> };
+  /** The store to use instead of the LMDB store in the data directory (tests: a MemoryStore). */
+  store?: Store;
 }
 
 export class TslinkNode {
@@ -183,6 +187,12 @@ export class TslinkNode {
   get metricsService(): MetricsService | null { return this.metrics; }
   /** Listening addresses after start (port 0 resolves to the real port). */
   readonly ports: { host: string; port: number }[] = [];
+  /** Every TKL and its tombstones (src/store), opened and loaded first thing in start(). */
+  private store: Store | null = null;
+  /** The store's state (null before start()). */
+  storeStatus(): StoreStatus | null { return this.store?.status() ?? null; }
+  /** Resolves once every store write queued so far is committed (or failed: the store says so in its status). */
+  persisted(): Promise<void> { return this.store?.flush() ?? Promise.resolve(); }
 
   constructor(public config: TslinkConfig, private opts: NodeOptions) {
     this.log = this.refusalCounts.wrap(opts.logger);
@@ -201,6 +211,7 @@ export class TslinkNode {
       networkName: c.set.networkName,
       ulines: c.ulines,
       now: this.opts.now,
+      tklRemoved: (entry, now) => this.store?.refuseReAdd(entry, now) ?? null,
       authorize: (req) => {
         const st = this.conns.get(req.link);
         if (st) st.peerName = req.name;
@@ -265,6 +276,7 @@ export class TslinkNode {
 
   // ------------------------------------------------------------ lifecycle
   async start(): Promise<void> {
+    this.openStore();
     await this.loadTls();
     this.files = await this.readLinkFiles(this.config);
     this.captureSecrets = await captureSecretsFromConfig(this.config);
@@ -278,7 +290,7 @@ export class TslinkNode {
     await this.startRpc();
     this.metrics = new MetricsService(this, this.log);
     await this.metrics.start();
-    this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); }, 10_000));
+    this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); this.store?.expireTombstones(this.engine.now()); }, 10_000));
     this.timers.add(setInterval(() => this.flushRefusals(), 60_000));
     this.scheduleAutoconnect();
     this.log.info({ event: 'NODE_STARTED', name: this.config.me.name, sid: this.config.me.sid, listen: this.ports, certfp: certFingerprint(this.certPem), spkifp: spkiFingerprint(this.certPem) }, `tslink ${this.config.me.name} (${this.config.me.sid}) started`);
@@ -294,6 +306,15 @@ export class TslinkNode {
     this.rpc = new RpcService(this, { loadConfig: this.opts.loadConfig, tls: { keyPem: this.keyPem, certPem: this.certPem } });
     await this.rpc.start();
     return this.config.listen.filter((l) => l.rpc).map((l) => `rpc listener ${l.file ?? `${l.ip}:${l.port}`} opened`);
+  }
+
+  /** Open the store and load it into the engine's TKL table, before any listener or link (a StoreOpenError stops start-up). */
+  private openStore(): void {
+    const store = openNodeStore(this.config.set.dataDirectory, this.log, this.opts.store);
+    this.store = store; // closed by stop() also when loading fails
+    const r = loadStoreInto(store, this.engine.tkl, this.engine.now());
+    const st = store.status();
+    this.log.info({ event: 'STORE_LOADED', path: st.path, kind: st.kind, ...r }, `store ${st.path ?? st.kind}: ${r.tkl} TKLs and ${r.tombstones} tombstones loaded in ${r.loadMs.toFixed(0)} ms (${r.expiredTkl} TKLs expired while down, dropped)`);
   }
 
   private async loadTls(): Promise<void> {
@@ -705,7 +726,8 @@ export class TslinkNode {
         return;
       }
       case 'tkl':
-        return; // the LMDB store is a separate component; the in-memory table is authoritative here
+        if (this.store) applyTklEffect(this.store, ef, this.engine.now());
+        return;
     }
   }
 
@@ -962,6 +984,7 @@ export class TslinkNode {
     for (const s of [...this.openSockets, ...this.rawSockets]) s.destroy();
     await closed;
     await Promise.all([...this.captureClosing]);
+    if (this.store) await closeNodeStore(this.store);
     this.log.info({ event: 'NODE_STOPPED', reason }, 'tslink stopped');
   }
 

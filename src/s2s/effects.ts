@@ -10,8 +10,9 @@ export type Effect =
   | { kind: 'close'; link: LinkId; reason: string }
   /** `fields`: more facts for the structured log line (e.g. the address of another link involved). */
   | { kind: 'log'; level: LogLevel; event: string; msg: string; link?: LinkId; fields?: Record<string, string> }
-  /** A network ban changed: the store persists it. */
-  | { kind: 'tkl'; op: 'add' | 'del'; entry: TklEntry }
+  /** A network ban changed: the store persists it. `removedBy` on a removal (not an expiry):
+   *  the store keeps a tombstone of it (issue 15 item 5). */
+  | { kind: 'tkl'; op: 'add' | 'del'; entry: TklEntry; removedBy?: string }
   /** The peer finished its burst (EOS from the direct peer). */
   | { kind: 'synced'; link: LinkId; server: string }
   /**

@@ -7,6 +7,7 @@ import { cutAtBreak, parseFrom, type Message, type Tags } from '../wire/message.
 import { Network } from '../state/network.ts';
 import type { LinkId, Server, User } from '../state/model.ts';
 import { TklTable } from '../tkl/tklTable.ts';
+import type { TklEntry } from '../tkl/types.ts';
 import type { Effect, LogLevel } from './effects.ts';
 import { Link, type LinkPolicy, type LimitedLog } from './link.ts';
 import { COMMANDS, FAST_COMMANDS } from './commandTable.ts';
@@ -47,6 +48,12 @@ export interface EngineOptions {
   onPeerToken?: (link: Link, key: string, value: string) => { send?: string[]; error?: string };
   /** Last check before a peer's SERVER is accepted (e.g. both HMAC proofs verified); a string refuses. */
   beforeServer?: (link: Link) => string | null;
+  /**
+   * The tombstones of network bans removed here (the node's store; issue 15 item 5): a TKL + from
+   * a peer re-adding such a ban, not set again since its removal, gets the removal (who, when)
+   * back; the engine then refuses it and answers the peer with TKL -. Absent: nothing is refused.
+   */
+  tklRemoved?: (entry: TklEntry, now: number) => { removedAt: number; removedBy: string } | null;
   /** Use the commands' fast paths (CommandSpec.fast; default true). Tests turn them off to compare. */
   fastPaths?: boolean;
   /**

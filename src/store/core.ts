@@ -73,13 +73,16 @@ export class BatchingStore implements Store {
     };
     const dropped = { expiredTkl: 0, expiredTombstones: 0 };
     const tkl: TklEntry[] = [];
+    // The deletes of what expired are queued only once everything has decoded: a store that
+    // turns out to be corrupt is not written to at all.
+    const deletes: Op[] = [];
     read('tkl', (k, v) => {
       const e = decodeTkl(v);
-      if (e.expireAt !== 0 && e.expireAt <= now) { this.enqueue({ db: 'tkl', key: k, value: undefined }); dropped.expiredTkl++; } else tkl.push(e);
+      if (e.expireAt !== 0 && e.expireAt <= now) { deletes.push({ db: 'tkl', key: k, value: undefined }); dropped.expiredTkl++; } else tkl.push(e);
     });
     for (const [k, t] of read('tomb', (k, v) => [k, decodeTombstone(v)] as const)) {
-      if (!tombstoneLive(t, now)) { this.enqueue({ db: 'tomb', key: k, value: undefined }); dropped.expiredTombstones++; continue; }
-      for (const ev of this.tombs.add(t)) this.enqueue({ db: 'tomb', key: keyOf(ev.key), value: undefined });
+      if (!tombstoneLive(t, now)) { deletes.push({ db: 'tomb', key: k, value: undefined }); dropped.expiredTombstones++; continue; }
+      for (const ev of this.tombs.add(t)) deletes.push({ db: 'tomb', key: keyOf(ev.key), value: undefined });
     }
     const channelMd: StoreSnapshot['channelMd'] = new Map();
     for (const r of read('chanmd', (_k, v) => decodeChanMd(v))) {
@@ -90,26 +93,39 @@ export class BatchingStore implements Store {
     }
     const networkMd = new Map(read('netmd', (k, v) => decodeNetMd(k, v)).map((r) => [r.key, r.value] as const));
     const channels = read('chan', (_k, v) => decodeChannel(v));
+    for (const op of deletes) void this.enqueue(op);
     return { tkl, tombstones: [...this.tombs.values()], channelMd, networkMd, channels, dropped, loadMs: performance.now() - t0 };
   }
 
   putTkl(e: TklEntry): Promise<CommitResult> {
-    const key = tklStoreKey(e);
-    const t = this.tombs.size > 0 ? this.tombs.get(tklKey(e)) : undefined;
-    if (t) { this.tombs.delete(t.key); this.enqueue({ db: 'tomb', key, value: undefined }); }
-    return this.enqueue({ db: 'tkl', key, value: encodeTkl(e) });
+    this.queueTkl(e);
+    return this.enqueue({ db: 'tkl', key: tklStoreKey(e), value: encodeTkl(e) }); // again: the same write, now with a promise
   }
 
   removeTkl(e: TklEntry, tombstone?: { removedAt: number; removedBy: string }): Promise<CommitResult> {
+    this.queueTklRemoval(e, tombstone);
+    return this.enqueue({ db: 'tkl', key: tklStoreKey(e), value: undefined });
+  }
+
+  /** putTkl() for a change nobody waits for (Store.queueTkl()): no promise is made. */
+  queueTkl(e: TklEntry): void {
+    const key = tklStoreKey(e);
+    const t = this.tombs.size > 0 ? this.tombs.get(tklKey(e)) : undefined;
+    if (t) { this.tombs.delete(t.key); this.queueOp({ db: 'tomb', key, value: undefined }); }
+    this.queueOp({ db: 'tkl', key, value: encodeTkl(e) });
+  }
+
+  /** removeTkl() for a change nobody waits for. */
+  queueTklRemoval(e: TklEntry, tombstone?: { removedAt: number; removedBy: string }): void {
     const key = tklStoreKey(e);
     if (tombstone) {
       const t = tombstoneFor(e, tombstone.removedAt, tombstone.removedBy);
       if (tombstoneLive(t, tombstone.removedAt)) {
-        for (const ev of this.tombs.add(t)) this.enqueue({ db: 'tomb', key: keyOf(ev.key), value: undefined });
-        this.enqueue({ db: 'tomb', key, value: encodeTombstone(t) });
+        for (const ev of this.tombs.add(t)) this.queueOp({ db: 'tomb', key: keyOf(ev.key), value: undefined });
+        this.queueOp({ db: 'tomb', key, value: encodeTombstone(t) });
       }
     }
-    return this.enqueue({ db: 'tkl', key, value: undefined });
+    this.queueOp({ db: 'tkl', key, value: undefined });
   }
 
   refuseReAdd(e: TklEntry, now: number): Tombstone | null {
@@ -144,11 +160,17 @@ export class BatchingStore implements Store {
   private enqueue(op: Op): Promise<CommitResult> {
     if (this.state === 'closed') return Promise.resolve({ persisted: false, error: 'store closed' });
     if (this.state === 'degraded') return Promise.resolve({ persisted: false, error: this.error!.message });
+    this.queueOp(op);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Queue a write for this turn's commit, with nothing to tell anyone when it is done. */
+  private queueOp(op: Op): void {
+    if (this.state !== 'ok') return;
     const id = `${op.db}\0${op.key}`;
     this.queue.delete(id); // the last write of a key in a turn wins, in its new place
     this.queue.set(id, op);
     if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.commitTurn()); }
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private commitTurn(): void {

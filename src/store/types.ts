@@ -96,6 +96,13 @@ export interface Store {
   /** Remove a TKL; with `tombstone`, record that removal (network bans). */
   removeTkl(e: TklEntry, tombstone?: { removedAt: number; removedBy: string }): Promise<CommitResult>;
   /**
+   * putTkl() and removeTkl() for a change nobody waits for (a ban from a peer: relayed at once,
+   * persisted with this turn's batch): no promise is made, as a burst of 50,000 bans would make
+   * as many. A write that fails puts the store in 'degraded' as any other (status() says so).
+   */
+  queueTkl(e: TklEntry): void;
+  queueTklRemoval(e: TklEntry, tombstone?: { removedAt: number; removedBy: string }): void;
+  /**
    * Item 5: should this re-added ban be refused? A tombstone for its key that is still live at
    * `now`, and the entry's set-at is not newer than the removal. Returns the tombstone, or null.
    */

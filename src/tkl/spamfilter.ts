@@ -83,15 +83,38 @@ export function encodeSpace(s: string): string {
   return s.replace(/[_ ]/g, (m) => (m === '_' ? '__' : '_'));
 }
 
-/** config_checkval(CFG_TIME): "86400", "1d2h", "30m", "1w" ... in seconds (0 when nothing parses). */
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** atoi() of a run of digits: strtol's clamp to a long, then the cast to a 32-bit int. */
+function atoiDigits(s: string): number {
+  if (s === '') return 0;
+  const v = BigInt(s);
+  return Number(BigInt.asIntN(32, v > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : v));
+}
+
+/**
+ * config_checkval(CFG_TIME), as UnrealIRCd reads a spamfilter's ban duration from the wire:
+ * every run of letters multiplies the digits just before it (w 604800, d 86400, h 3600, m 60,
+ * any other letter 1: there is no 'y'), digits at the end count as seconds, and whatever else
+ * separates the numbers is skipped. "86400" 86400, "1d2h" 93600, "1y" 1, "abc" 0. The products
+ * are 32-bit ints as in C (a huge number wraps).
+ */
 export function parseDuration(s: string): number {
-  if (/^\d+$/.test(s)) return Number(s);
-  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
   let total = 0;
-  const re = /(\d+)([smhdwy]?)/gi;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s))) total += Number(m[1]) * (units[(m[2] || 's').toLowerCase()] ?? 1);
-  return total;
+  const digitsBefore = (end: number): string => {
+    let i = end;
+    while (i > 0 && s.charCodeAt(i - 1) >= 48 && s.charCodeAt(i - 1) <= 57) i--;
+    return s.slice(i, end);
+  };
+  let i = 0;
+  while (i < s.length) {
+    if (!isAlpha(s.charCodeAt(i))) { i++; continue; }
+    const unit = s[i].toLowerCase();
+    const factor = unit === 'w' ? 604800 : unit === 'd' ? 86400 : unit === 'h' ? 3600 : unit === 'm' ? 60 : 1;
+    total += Math.imul(atoiDigits(digitsBefore(i)), factor);
+    while (i < s.length && isAlpha(s.charCodeAt(i))) i++;
+  }
+  return total + atoiDigits(digitsBefore(s.length));
 }
 
 /**

@@ -1,6 +1,7 @@
-// Every TKL type UnrealIRCd 6 knows (src/modules/tkl.c tkl_types[]), and the rules around the
-// wire entries that src/tkl/types.ts / tklWire.ts do not (yet) apply: UnrealIRCd's identity of
-// an entry, and a spamfilter entry's canonical fields. New file, for the lead to wire in.
+// Every TKL type UnrealIRCd 6 knows (src/modules/tkl.c tkl_types[]), and UnrealIRCd's rules for
+// the wire entries written out on their own: an entry's identity and a spamfilter's canonical
+// fields. The engine applies the same rules through src/tkl/types.ts tklKey() and tklWire.ts
+// parseTkl() (test/tkl/tklRules.test.ts checks they agree).
 import type { TklEntry } from './types.ts';
 import { casefold } from '../wire/casemap.ts';
 import { parseDuration, parseTargets, targetsToString } from './spamfilter.ts';
@@ -64,8 +65,7 @@ export function exceptionLettersForName(name: string): string | null {
  * server bans and exceptions: type, user mask and host mask compared case-insensitively (ASCII),
  * and the soft flag; name bans: type and name, case-insensitively, whatever the hold flag;
  * spamfilters: the match string exactly, the action letter and the target set (order and
- * unknown letters do not matter; the match type does not count). src/tkl/types.ts's tklKey()
- * compares user and host case-sensitively, keeps the hold flag, and the targets as written.
+ * unknown letters do not matter; the match type does not count). tklKey() is the same identity.
  */
 export function unrealTklKey(e: Pick<TklEntry, 'type' | 'user' | 'host' | 'spamfilter'>): string {
   const t = BY_LETTER.get(e.type);

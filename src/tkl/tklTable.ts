@@ -24,7 +24,7 @@
 // setter, one reason) is kept once, in a table of strings with a count of the records that use
 // it; a value seen once stays in its record.
 // Iteration is in insertion order (a merge that changes set_by rewrites the record at the end).
-import type { TklEntry } from './types.ts';
+import { canonicalTargets, type TklEntry } from './types.ts';
 import { own } from '../wire/message.ts';
 import { tsMax, tsMin, tsOf, type Ts } from '../state/ts.ts';
 
@@ -53,14 +53,34 @@ function hashStr(h: number, s: string): number {
   return Math.imul(h ^ 0xffff, 16777619);
 }
 
-/** The hash of an entry's identity (tklKey()). */
+/** FNV-1a over a string's UTF-16 units with A-Z folded to a-z (the masks compare case-insensitively). */
+function hashFold(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 16777619);
+  }
+  return Math.imul(h ^ 0xffff, 16777619);
+}
+
+/**
+ * The hash of an entry's identity (tklKey(): masks without case, a Q-line's name without its hold
+ * flag, a spamfilter's match, action letter and target set).
+ */
 function identityHash(k: Identity): number {
   let h = hashStr(2166136261, k.type);
-  h = hashStr(h, k.user);
-  h = hashStr(h, k.host);
-  if (k.type === 'F') h = hashStr(h, k.spamfilter?.match ?? '');
+  if (k.type === 'F') {
+    h = hashStr(h, canonicalTargets(k.user));
+    h = hashStr(h, k.host.slice(0, 1));
+    h = hashStr(h, k.spamfilter?.match ?? '');
+  } else {
+    if (k.type !== 'Q') h = hashFold(h, k.user);
+    h = hashFold(h, k.host);
+  }
   return h >>> 0;
 }
+
+/** A-Z folded to a-z. */
+const fold = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /** Buffer's latin1 / utf16 string methods (what toString(enc, a, b) and write(s, at, enc) end up calling, without their argument checks). */
 interface RawBuffer extends Buffer {
@@ -158,6 +178,26 @@ export class TklTable {
     return true;
   }
 
+  /** Does string i of the record at o equal s, A-Z and a-z being the same? */
+  private fieldIsFolded(o: number, i: number, s: string): boolean {
+    this.field(o, i);
+    const p = this.fp, len = this.flen;
+    const d = this.blockOf(o);
+    if (len === SHARED) {
+      const v = this.shared[TklTable.u32(d, p)];
+      if (v.length !== s.length) return false;
+      for (let k = 0; k < v.length; k++) if (fold(v.charCodeAt(k)) !== fold(s.charCodeAt(k))) return false;
+      return true;
+    }
+    if (len !== s.length) return false;
+    if ((d[(o & PLACE) + 4] & WIDE) !== 0) {
+      for (let k = 0; k < len; k++) if (fold(d[p + 2 * k] + (d[p + 2 * k + 1] << 8)) !== fold(s.charCodeAt(k))) return false;
+      return true;
+    }
+    for (let k = 0; k < len; k++) if (fold(d[p + k]) !== fold(s.charCodeAt(k))) return false;
+    return true;
+  }
+
   private double(o: number, at: number): number { return this.blockOf(o).readDoubleLE((o & PLACE) + at); }
 
   private expireAtOf(o: number): Ts {
@@ -190,10 +230,13 @@ export class TklTable {
   /** The string index of a spamfilter record's match. */
   private matchField(o: number): number { return (this.flagsOf(o) & BANTYPES) !== 0 ? 9 : 8; }
 
-  /** Is the record at o the entry with identity k? */
+  /** Is the record at o the entry with identity k (tklKey())? */
   private isIdentity(o: number, k: Identity): boolean {
-    if (!this.fieldIs(o, 0, k.type) || !this.fieldIs(o, 1, k.user) || !this.fieldIs(o, 2, k.host)) return false;
-    if (k.type !== 'F') return true;
+    if (!this.fieldIs(o, 0, k.type)) return false;
+    if (k.type === 'Q') return this.fieldIsFolded(o, 2, k.host);
+    if (k.type !== 'F') return this.fieldIsFolded(o, 1, k.user) && this.fieldIsFolded(o, 2, k.host);
+    // Spamfilters are few: their identity is worked out on strings.
+    if (canonicalTargets(this.str(o, 1)) !== canonicalTargets(k.user) || this.str(o, 2).slice(0, 1) !== k.host.slice(0, 1)) return false;
     if ((this.flagsOf(o) & SPAMFILTER) === 0) return (k.spamfilter?.match ?? '') === '';
     return this.fieldIs(o, this.matchField(o), k.spamfilter?.match ?? '');
   }

@@ -5,7 +5,8 @@
 //   TKL - <type> <user> <host> <removed_by> [...]
 import { parseTs } from '../s2s/validate.ts';
 import type { Ts } from '../state/ts.ts';
-import { GLOBAL_TKL_TYPES, SPAMFILTER_ACTIONS, SPAMFILTER_MATCH_TYPES, type TklEntry } from './types.ts';
+import { GLOBAL_TKL_TYPES, SPAMFILTER_ACTIONS, type TklEntry } from './types.ts';
+import { actionOf, decodeSpace, matchTypeOf, parseDuration, parseTargets, targetsToString } from './spamfilter.ts';
 
 export type TklParse =
   | { op: '+'; entry: TklEntry }
@@ -26,7 +27,15 @@ function parseTime(s: string): Ts | null {
   return v < 0 || v > GMTIME_MAX ? null : v;
 }
 
-/** params = message params (params[0] is '+' or '-'). */
+/** unreal_match_method_valtostr(): the name UnrealIRCd sends back for a match type ('glob' is 'simple', 'pcre' is 'regex'). */
+const MATCH_TYPE_NAME = { simple: 'simple', regex: 'regex', none: 'none' } as const;
+
+/**
+ * params = message params (params[0] is '+' or '-'). An entry is kept in the form UnrealIRCd keeps
+ * and re-sends it (tkl.c cmd_tkl_add, tkl_sync_send_entry): a spamfilter's targets as the set of
+ * known letters in canonical order, its action as the first letter, its ban duration in seconds
+ * (config_checkval), its match type by its main name; a Q-line's flag as H or *.
+ */
 export function parseTkl(params: string[]): TklParse {
   const op = params[0];
   const type = params[1];
@@ -38,10 +47,15 @@ export function parseTkl(params: string[]): TklParse {
       const [, , targets, action, setBy, exp, set, duration, tklReason, matchType, match] = params;
       const expireAt = parseTime(exp), setAt = parseTime(set);
       if (expireAt === null || setAt === null) return { op: 'ignore', why: 'bad TKL time' };
-      if (!SPAMFILTER_ACTIONS.has(action) || action.length !== 1) return { op: 'ignore', why: `bad spamfilter action ${action}` };
-      if (!SPAMFILTER_MATCH_TYPES.has(matchType)) return { op: 'ignore', why: `bad spamfilter match type ${matchType}` };
+      const method = matchTypeOf(matchType);
+      if (!method) return { op: 'ignore', why: `bad spamfilter match type ${matchType}` };
+      const bits = parseTargets(targets);
+      if (!bits) return { op: 'ignore', why: `bad spamfilter targets ${targets}` };
+      // banact_chartoval(*parv[4]): the first letter is the action; config-only actions are refused.
+      if (!SPAMFILTER_ACTIONS.has(action[0])) return { op: 'ignore', why: `bad spamfilter action ${action}` };
       if (!match) return { op: 'ignore', why: 'empty spamfilter' };
-      return { op: '+', entry: { type, user: targets, host: action, setBy, expireAt, setAt, reason: tklReason.replace(/_/g, ' '), spamfilter: { duration, tklReason, matchType, match } } };
+      const sf = { duration: String(parseDuration(duration)), tklReason, matchType: MATCH_TYPE_NAME[method], match };
+      return { op: '+', entry: { type, user: targetsToString(bits), host: action[0], setBy, expireAt, setAt, reason: decodeSpace(tklReason), spamfilter: sf } };
     }
     const need = type === 'E' ? 9 : 8;
     if (params.length < need) return { op: 'ignore', why: 'not enough TKL parameters' };
@@ -50,17 +64,22 @@ export function parseTkl(params: string[]): TklParse {
     if (expireAt === null || setAt === null) return { op: 'ignore', why: 'bad TKL time' };
     if (type !== 'Q' && (user.includes('@') || host.includes('@'))) return { op: 'ignore', why: 'TKL mask contains @' };
     if (!user || !host) return { op: 'ignore', why: 'empty TKL mask' };
-    const entry: TklEntry = { type, user, host, setBy, expireAt, setAt, reason: type === 'E' ? params[8] : params[7] };
+    // A Q-line's first field is its hold flag: H (services hold) or anything else, sent back as *.
+    const entry: TklEntry = { type, user: type === 'Q' ? (user[0] === 'H' ? 'H' : '*') : user, host, setBy, expireAt, setAt, reason: type === 'E' ? params[8] : params[7] };
     if (type === 'E') entry.bantypes = params[7];
     return { op: '+', entry };
   }
   if (params.length < 5) return { op: 'ignore', why: 'not enough TKL parameters' };
   const [, , user, host, removedBy] = params;
   if (type === 'F') {
-    // Match string: parv[11] in the full form, else the last param of older forms.
-    const match = params.length >= 11 ? params[10] : params.length >= 10 ? params[9] : params[params.length - 1];
+    // Match string: parv[11] in the full form, parv[10] or parv[8] in older ones (cmd_tkl_del).
     if (params.length < 8) return { op: 'ignore', why: 'not enough TKL parameters' };
-    return { op: '-', key: { type, user, host, spamfilter: { duration: '', tklReason: '', matchType: '', match } }, removedBy, entry: null };
+    const match = params.length >= 11 ? params[10] : params.length >= 10 ? params[9] : params[7];
+    const bits = parseTargets(user);
+    if (!bits) return { op: 'ignore', why: `bad spamfilter targets ${user}` };
+    // Any action letter names the entry to remove (config-only ones included, as in cmd_tkl_del).
+    if (!actionOf(host)) return { op: 'ignore', why: `bad spamfilter action ${host}` };
+    return { op: '-', key: { type, user: targetsToString(bits), host: host[0], spamfilter: { duration: '', tklReason: '', matchType: '', match } }, removedBy, entry: null };
   }
   return { op: '-', key: { type, user, host }, removedBy, entry: null };
 }

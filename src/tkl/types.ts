@@ -26,10 +26,32 @@ export interface TklEntry {
   spamfilter?: { duration: string; tklReason: string; matchType: string; match: string };
 }
 
-/** The identity of an entry (conflicts.md §6). */
+/** ASCII case folding (UnrealIRCd compares masks with strcasecmp: only A-Z fold). */
+function foldAscii(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+/**
+ * Spamfilter target letters as a set, in UnrealIRCd's order (spamfilter_gettargets() then
+ * spamfilter_target_inttostring()): unknown letters are skipped, repeats collapse, "-" for none.
+ */
+export function canonicalTargets(letters: string): string {
+  let out = '';
+  for (const c of 'cpnNPqduatTR') if (letters.includes(c)) out += c;
+  return out || '-';
+}
+
+/**
+ * The identity of an entry, as UnrealIRCd finds an existing one (tkl.c find_tkl_serverban,
+ * _banexception, _nameban, _spamfilter): server bans and exceptions by type, user mask (with its
+ * soft '%') and host mask, case-insensitively; name bans by type and name, case-insensitively,
+ * whatever the hold flag; spamfilters by match string (exactly), action letter and target set
+ * (not the match type). Two entries with the same key are one entry (conflicts.md §6 merges them).
+ */
 export function tklKey(e: Pick<TklEntry, 'type' | 'user' | 'host' | 'spamfilter'>): string {
-  if (e.type === 'F') return `F\0${e.spamfilter?.match ?? ''}\0${e.host}\0${e.user}`;
-  return `${e.type}\0${e.user}\0${e.host}`;
+  if (e.type === 'F') return `F\0${e.spamfilter?.match ?? ''}\0${e.host.slice(0, 1)}\0${canonicalTargets(e.user)}`;
+  if (e.type === 'Q') return `Q\0*\0${foldAscii(e.host)}`;
+  return `${e.type}\0${foldAscii(e.user)}\0${foldAscii(e.host)}`;
 }
 
 export function isLive(e: TklEntry, now: Ts): boolean {

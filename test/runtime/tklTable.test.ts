@@ -112,18 +112,37 @@ describe('TKL table', () => {
     assert.deepEqual([...t.values()].map((e) => e.host), Array.from({ length: 50 }, (_, i) => `192.0.2.${i}`));
   });
 
+  it("finds an entry whatever the case of its masks, among many (UnrealIRCd's strcasecmp identity)", () => {
+    const t = new TklTable();
+    const N = 3000;
+    for (let i = 0; i < N; i++) t.add(G(`Host${i}.Example`, { user: i % 2 ? 'Ident' : '*' }));
+    for (let i = 0; i < N; i++) {
+      const user = i % 2 ? 'iDENT' : '*';
+      assert.equal(t.get(tklKey({ type: 'G', user, host: `hOST${i}.eXAMPLE` }))?.host, `Host${i}.Example`, `entry ${i}`);
+      assert.equal(t.add(G(`HOST${i}.EXAMPLE`, { user, setBy: 'zzz' })).kind, 'merged');
+    }
+    assert.equal(t.size, N);
+    for (let i = 0; i < N; i += 2) assert.ok(t.remove(tklKey(G(`host${i}.example`))), `removed ${i}`);
+    assert.equal(t.size, N / 2);
+  });
+
   it('gives the same results as a Map of entries under random operations', () => {
     const str = fc.constantFrom('*', 'a', 'b', '192.0.2.1', 'h\xe9', 'w\u20ac', '~account:x', '');
-    const mask = fc.constantFrom('*', '192.0.2.1', 'h\xe9', 'w\u20ac');
+    // Case variants: one identity (masks compare without case, tklKey()).
+    const mask = fc.constantFrom('*', '192.0.2.1', 'h\xe9', 'H\xe9', 'w\u20ac', 'W\u20ac', 'Ab', 'aB');
     const ts = fc.oneof(fc.constantFrom<Ts>(0, 1, 100, 200, 9007199254740993n, 9007199254740994n), fc.integer({ min: 0, max: 300 }));
     const entry = fc.record({
       type: fc.constantFrom('G', 'Z', 's', 'Q', 'E', 'F'),
       user: mask, host: mask, setBy: fc.constantFrom('a!a@a', 'b!b@b', 'z\xff!z@z'), expireAt: ts, setAt: ts, reason: str,
       match: fc.constantFrom('m1', 'm2'),
-    }).map(({ match, ...e }): TklEntry => {
+      // Spamfilters: the targets as a set (order and unknown letters do not count), the action letter.
+      targets: fc.constantFrom('cp', 'pc', 'cpx', 'p'), action: fc.constantFrom('b', 'K'),
+      hold: fc.constantFrom('*', 'H'),
+    }).map(({ match, targets, action, hold, ...e }): TklEntry => {
       const x: TklEntry = { ...e };
       if (e.type === 'E') x.bantypes = 'Gk';
-      if (e.type === 'F') x.spamfilter = { duration: '0', tklReason: 'r_r', matchType: 'simple', match };
+      if (e.type === 'Q') x.user = hold;
+      if (e.type === 'F') { x.user = targets; x.host = action; x.spamfilter = { duration: '0', tklReason: 'r_r', matchType: 'simple', match }; }
       return x;
     });
     const op = fc.oneof(

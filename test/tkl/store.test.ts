@@ -286,3 +286,21 @@ describe('TombstoneSet bounds', () => {
   });
 });
 
+
+describe('a store that does not decode is not written to', () => {
+  it('load() stops at a corrupt record without deleting the expired entries it read before it', async () => {
+    const backend = new MemoryBackend();
+    const s = new MemoryStore(backend, { logger: silent });
+    s.load(NOW);
+    await s.putTkl(g('expired.example', { expireAt: NOW + 10 }));
+    await s.close();
+    backend.dbs.get('tkl')!.set('bad', [1, 'G']); // a record of an unknown form, read after the expired one
+    const batches = backend.committedBatches;
+    const r = new MemoryStore(backend, { logger: silent });
+    assert.throws(() => r.load(NOW + 100), (e: unknown) => e instanceof StoreOpenError && e.code === 'corrupt');
+    await new Promise((done) => setImmediate(done));
+    await r.flush();
+    assert.equal(backend.committedBatches, batches, 'nothing committed');
+    assert.equal(backend.dbs.get('tkl')!.size, 2, 'the expired entry is still there');
+  });
+});

@@ -3,6 +3,7 @@
 import { BAN_ACTIONS } from '../../replay/stateDump.ts';
 import { SPAMFILTER_ACTIONS, SPAMFILTER_TARGETS, tklKey, isLive, type TklEntry } from '../../tkl/types.ts';
 import { parseDuration } from '../../config/units.ts';
+import { encodeSpace } from '../../tkl/spamfilter.ts';
 import { RpcCode, RpcError } from '../errors.ts';
 import { optString, type Params } from '../params.ts';
 import { toWire } from '../stateView.ts';
@@ -17,8 +18,8 @@ const TARGET_NAMES = new Map<string, string>([
   ['channel', 'c'], ['private', 'p'], ['private-notice', 'n'], ['channel-notice', 'N'], ['part', 'P'], ['quit', 'q'],
   ['dcc', 'd'], ['away', 'a'], ['topic', 't'], ['user', 'u'], ['message-tag', 'T'], ['raw', 'R'],
 ]);
-/** UnrealIRCd's target letter order (what spamfilter_targets shows). */
-const TARGET_ORDER = 'cpnNPqdatuTR';
+/** UnrealIRCd's target letter order (spamfiltertargettable[], what spamfilter_targets shows). */
+const TARGET_ORDER = 'cpnNPqduatTR';
 
 function need(p: Params, name: string): string {
   const v = optString(p, name);
@@ -88,8 +89,8 @@ export const spamfilterMethods: MethodSpec[] = [
       if (c.matchType === 'regex') {
         try { new RegExp(Buffer.from(c.match, 'latin1').toString('utf8')); } catch (err) { throw new RpcError(RpcCode.INVALID_PARAMS, `bad regex: ${(err as Error).message}`); }
       }
-      // The reason travels as one word: spaces become "_" (UnrealIRCd's encoding of it).
-      const tklReason = toWire(reason).replace(/ /g, '_');
+      // The reason travels as one word (unreal_encodespace): a space becomes "_", a "_" becomes "__".
+      const tklReason = encodeSpace(toWire(reason));
       const now = ctx.node.engine.now();
       runTkl(ctx, `TKL + F ${c.targets} ${c.action} ${setBy} 0 ${now} ${duration} ${tklReason} ${c.matchType} :${c.match}`);
       const e = find(ctx, c);
