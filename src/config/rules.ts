@@ -11,7 +11,7 @@ import type { RawAllow, RawDocument, RawLink, RawListen } from './schema.ts';
 import type { SourcePos } from './types.ts';
 import { parseRule } from './connectionRule.ts';
 import { exceptBanAddressMask, parseConnectFlood, rpcUserMasks } from './finalise.ts';
-import { createRequire } from 'node:module';
+import { parseArgon2Hash } from '../link/argon2Passwords.ts';
 import type { RawRpcUser } from './schema.ts';
 
 /** The class every link uses unless it names another; it always exists. */
@@ -30,16 +30,6 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   ctx.checkLogFiles();
   (doc.allow ?? []).forEach((a, i) => ctx.checkAllow(a, i));
   ctx.checkClientListeners();
-}
-
-/** Is the optional `argon2` package installed (the only way this node can check an `$argon2id$` hash)? */
-export function argon2Available(): boolean {
-  try {
-    createRequire(import.meta.url).resolve('argon2');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 class RuleContext {
@@ -105,7 +95,7 @@ class RuleContext {
       );
     }
     if (typeof link.password === 'string' && link.password.startsWith('$argon2')) {
-      this.sink.warn(at('password'), 'this node cannot check argon2 hashes (Node 20 has no argon2): use a $scrypt$ hash from "tslink mkpasswd"', label);
+      this.sink.warn(at('password'), 'this node cannot check argon2 hashes for links (link passwords are checked as $scrypt$ only; rpc-user blocks take $argon2id$): use a $scrypt$ hash from "tslink mkpasswd"', label);
     }
     if (plaintextLoopback) {
       this.checkPlaintextLoopbackLink(link, masks, at, label, hasPasswordHash);
@@ -225,8 +215,10 @@ class RuleContext {
     if (user['rpc-class'] === undefined) {
       this.sink.warn(user.pos, 'no rpc-class: assuming rpc-class full (every call allowed), as UnrealIRCd does; say rpc-class full; or rpc-class read-only;', label);
     }
-    if (typeof user.password === 'string' && user.password.startsWith('$argon2') && !argon2Available()) {
-      this.sink.warn(this.posOf(base, ['password'], user.pos), 'an $argon2id$ hash needs the "argon2" package, which is not installed: this login is refused until it is (or use a $scrypt$ hash from "tslink mkpasswd")', label);
+    if (typeof user.password === 'string' && user.password.startsWith('$argon2id$')) {
+      // Checked now, not at the first login: a hash with absurd costs would make every login slow.
+      const r = parseArgon2Hash(user.password);
+      if (!r.ok) this.sink.error(this.posOf(base, ['password'], user.pos), `${r.reason}: use a $scrypt$ hash from "tslink mkpasswd", or one from UnrealIRCd's mkpasswd`, label);
     }
   }
 

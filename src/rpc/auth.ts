@@ -2,14 +2,15 @@
 // address that no rpc-user block matches is refused before any HTTP is read; then the login
 // (HTTP basic auth, or ?username=&password= in the URI) must name an rpc-user whose match { ip }
 // takes the address and whose password hash the password verifies. Hashes: tslink's $scrypt$
-// (src/link/passwords.ts), and UnrealIRCd's $argon2id$ when the optional `argon2` package is
-// installed (Node 20 has no argon2 of its own); without it such a login is refused with a reason.
+// (src/link/passwords.ts), and UnrealIRCd's $argon2id$ (src/link/argon2Passwords.ts, in WebAssembly
+// off the event loop, since Node 20 has no argon2 of its own).
 // Each check runs off the event loop, a bounded number at once; a login that verified is
 // remembered for a while (by a hash of name, password and stored hash), so a client that opens a
 // connection per call does not pay a password hash per call.
 import { createHash } from 'node:crypto';
 import type { RpcUserConfig } from '../config/types.ts';
 import { addressMatches } from '../link/addressMask.ts';
+import { Argon2Verifier } from '../link/argon2Passwords.ts';
 import { PasswordChecker, type CheckResult } from '../link/passwords.ts';
 
 export type AuthResult = { ok: true; user: RpcUserConfig } | { ok: false; reason: string };
@@ -38,18 +39,6 @@ export function credentialsOf(authorization: string | undefined, url: string | u
   return null;
 }
 
-type Argon2 = { verify(hash: string, plain: string | Buffer): Promise<boolean> };
-let argon2: Promise<Argon2 | null> | null = null;
-
-/** The optional argon2 package, or null when it is not installed. */
-export function loadArgon2(): Promise<Argon2 | null> {
-  if (!argon2) {
-    const name = 'argon2';
-    argon2 = import(name).then((m: { default?: Argon2 } & Partial<Argon2>) => (m.verify ? (m as Argon2) : m.default ?? null), () => null);
-  }
-  return argon2;
-}
-
 const CACHE_MS = 10 * 60_000;
 const CACHE_MAX = 256;
 /** Longest password looked at (a longer one cannot be right, and is not hashed). */
@@ -57,6 +46,7 @@ const MAX_PASSWORD = 256;
 
 export class RpcAuthenticator {
   private readonly checker = new PasswordChecker(2);
+  private readonly argon2 = new Argon2Verifier();
   private readonly cache = new Map<string, number>();
 
   constructor(private readonly clock: () => number = Date.now) {}
@@ -77,15 +67,7 @@ export class RpcAuthenticator {
   }
 
   private async verify(password: string, hash: string): Promise<CheckResult> {
-    if (hash.startsWith('$argon2')) {
-      const a = await loadArgon2();
-      if (!a) return { ok: false, reason: 'this rpc-user has an $argon2id$ hash and the argon2 package is not installed (npm install argon2, or use a $scrypt$ hash from tslink mkpasswd)' };
-      try {
-        return (await a.verify(hash, password)) ? { ok: true } : { ok: false, reason: 'password mismatch' };
-      } catch (err) {
-        return { ok: false, reason: `argon2: ${(err as Error).message}` };
-      }
-    }
+    if (hash.startsWith('$argon2')) return this.argon2.check(password, hash);
     return this.checker.check(password, hash);
   }
 }

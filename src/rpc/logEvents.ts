@@ -86,6 +86,16 @@ export function logEventFromRecord(rec: Record<string, unknown>, logSource: stri
   return out;
 }
 
+/**
+ * An event as an entry of server.rehash's `log`: the six fields only. UnrealIRCd's rehash log holds
+ * its configuration messages, which carry no details, and clients build a fixed record from each
+ * entry (unrealircd-rpc-py fails the whole rehash result on any other key, such as our `where`).
+ * The details stay in the node's own log and in log.subscribe events.
+ */
+export function rehashLogEntry(e: LogEvent): LogEvent {
+  return { timestamp: e.timestamp, level: e.level, subsystem: e.subsystem, event_id: e.event_id, log_source: e.log_source, msg: e.msg };
+}
+
 function toJson(v: unknown, depth = 0): Json {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);

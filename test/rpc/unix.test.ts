@@ -287,6 +287,22 @@ describe('RPC over the unix socket', { timeout: 120_000 }, () => {
 });
 
 describe('server.rehash over the unix socket', { timeout: 60_000 }, () => {
+  // unrealircd-rpc-py (Server.rehash) builds a record of exactly these fields from each log entry and
+  // fails the whole result on any other key: UnrealIRCd's rehash log carries its config messages bare.
+  test('each rehash log entry has exactly UnrealIRCd\'s six fields, also for a warning with a file position', T, async () => {
+    const r = await startRpcNode({
+      loadConfig: () => ({ config: r.tn.config, errors: [], warnings: [{ file: 'x.conf', line: 2, message: 'odd', text: 'x.conf:2: set: odd' }] }),
+    });
+    try {
+      const res = (await unixCall(r.socket, 'server.rehash')).result;
+      assert.equal(res.success, true);
+      assert.ok(res.log.some((e: Obj) => e.event_id === 'CONFIG_WARNING' && e.msg === 'x.conf:2: set: odd'));
+      assert.ok(res.log.some((e: Obj) => e.event_id === 'REHASH'));
+      for (const e of res.log) assert.deepEqual(Object.keys(e).sort(), ['event_id', 'level', 'log_source', 'msg', 'subsystem', 'timestamp'], JSON.stringify(e));
+      assert.deepEqual(Object.keys(res).sort(), ['log', 'rehash_client', 'success']);
+    } finally { await r.cleanup(); }
+  });
+
   test('applied, or refused with the reasons in its log', T, async () => {
     let text: string | null = null;
     const r = await startRpcNode({

@@ -2,6 +2,7 @@
 // Calls aimed at another server (params.server) cannot be forwarded: tslink has no remote RPC.
 import type { Server } from '../../state/model.ts';
 import { RpcCode, RpcError } from '../errors.ts';
+import { rehashLogEntry } from '../logEvents.ts';
 import { serverRpc, type JsonObject } from '../objects.ts';
 import { optString, reqString, type Params } from '../params.ts';
 import { toWire } from '../stateView.ts';
@@ -58,7 +59,7 @@ export const serverMethods: MethodSpec[] = [
       ctx.session.rehashing = true;
       try {
         const outcome = await ctx.node.rehash();
-        return { rehash_client: callerObject(ctx), log: outcome.log, success: outcome.success };
+        return { rehash_client: callerObject(ctx), log: outcome.log.map(rehashLogEntry), success: outcome.success };
       } finally {
         ctx.session.rehashing = false;
       }
