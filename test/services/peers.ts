@@ -43,6 +43,7 @@ export async function startNode(): Promise<Harness> {
   const conf = `
 me { name "hub.test"; info "tslink test hub"; sid "0TS"; }
 listen { ip 127.0.0.1; port ${port}; options { serversonly; } }
+listen { file "rpc.socket"; options { rpc; } }
 class servers { pingfreq 90; connfreq 15; maxclients 10; sendq 20M; recvq 1M; }
 link services.test {
 	incoming { mask 127.0.0.1; }

@@ -6,6 +6,23 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { ANOPE_BIN, ATHEME_BIN, anope, atheme, startNode, stopChild, waitFor, type Harness } from './peers.ts';
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+
+/** The README's services check, without captures: `tslink map` and `tslink rpc user.list` over the node's rpc socket. */
+async function operatorView(h: Harness): Promise<void> {
+  const run = async (argv: string[]): Promise<string> => {
+    let out = '', err = '';
+    const code = await main([...argv, '--socket', join(h.dir, 'data', 'rpc.socket')], { out: (s) => { out += s; }, err: (s) => { err += s; } });
+    assert.equal(code, 0, `tslink ${argv.join(' ')}: exit ${code}: ${err}`);
+    return out;
+  };
+  const map = await run(['map']);
+  assert.match(map, /services\.test/, `tslink map shows services.test:\n${map}`);
+  const users = JSON.parse(await run(['rpc', 'user.list'])) as unknown;
+  const nicks = JSON.stringify(users);
+  assert.ok(nicks.includes('"NickServ"') && nicks.includes('"ChanServ"'), `tslink rpc user.list shows NickServ and ChanServ: ${nicks.slice(0, 400)}`);
+}
 
 async function registerFlow(h: Harness, services: ChildProcess, label: string): Promise<void> {
   const e = h.node.engine;
@@ -34,6 +51,7 @@ test('atheme-services links over loopback, bursts its bots and answers NickServ 
   const svc = atheme(h);
   try {
     await registerFlow(h, svc, 'Atheme');
+    await operatorView(h);
   } finally {
     await stopChild(svc);
     await h.stop();
@@ -46,6 +64,7 @@ test('anope links over loopback, bursts its bots and answers NickServ REGISTER',
   const svc = anope(h);
   try {
     await registerFlow(h, svc, 'Anope');
+    await operatorView(h);
   } finally {
     await stopChild(svc);
     await h.stop();
