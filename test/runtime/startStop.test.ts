@@ -124,11 +124,18 @@ set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     const done = exited(child);
+    let idle: net.Socket | null = null;
     try {
       await until('the node to listen', 60_000, async () => {
         if (child.exitCode !== null) throw new Error(`tslink start exited ${child.exitCode}: ${out}`);
         return listening(port);
       });
+      // A connection that never says anything keeps the shutdown busy for its flush deadline (up to
+      // 1 s, node.stop()): the second SIGINT below then lands during the shutdown, not after it (a
+      // signal that arrives while the process is already exiting is the default action's).
+      idle = net.connect(port, '127.0.0.1');
+      idle.on('error', () => {});
+      await new Promise((r) => idle!.once('connect', r));
       child.kill('SIGINT');
       // The second one once the node has started shutting down (two at once would be one pending signal).
       await until('the node to start its shutdown', 10_000, () => /"signal":"SIGINT"/.test(out));
@@ -138,6 +145,7 @@ set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}
       assert.match(out, /"event":"NODE_STOPPED"/);
       assert.equal(await listening(port), false);
     } finally {
+      idle?.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       child.stdout!.destroy();
       child.stderr!.destroy();
