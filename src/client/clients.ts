@@ -16,6 +16,9 @@ import { ClientRouter } from './router.ts';
 import { ClientSession, type ClientId, type ClientInfo } from './session.ts';
 import { sendLusers } from './commands/lusers.ts';
 import { sendMotd } from './commands/motd.ts';
+import { WhowasHistory } from './whowasHistory.ts';
+import { MonitorTable } from './monitorTable.ts';
+import type { User } from '../state/model.ts';
 
 export type ClientEffect =
   /** A line for the client (without CR LF; the runtime writes it through encodeLine()). */
@@ -40,6 +43,10 @@ export class LocalClients {
   readonly cfg: ClientConfig;
   /** The allow-block check at registration (set by the runtime); unset: everyone, with cfg.limits. */
   admit?: (s: ClientSession) => Admission;
+  /** WHOWAS: users of the whole network as they were when they quit or changed nick. */
+  readonly whowas = new WhowasHistory();
+  /** MONITOR lists of the local users. */
+  readonly monitors = new MonitorTable();
   /** Highest number of local users seen (265). */
   maxLocal = 0;
   private uidNext = 0;
@@ -139,8 +146,23 @@ export class LocalClients {
     s.fakeLagMs = 0;
   }
 
+  /** `u` left the network: WHOWAS remembers it, MONITOR tells its watchers (the router calls this). */
+  userGone(u: User): void {
+    this.whowas.add(u, this.host.now());
+    this.monitors.offline(u.nick);
+  }
+
+  /** `u` changed nick from `oldNick`: WHOWAS remembers the old one; a change of case is no MONITOR event. */
+  userRenamed(u: User, oldNick: string): void {
+    this.whowas.add(u, this.host.now(), oldNick);
+    if (casefold(oldNick) === casefold(u.nick)) return;
+    this.monitors.offline(oldNick);
+    this.monitors.online(u);
+  }
+
   /** A session is closed: forget it. */
   forget(s: ClientSession): void {
+    this.monitors.clear(s);
     this.sessions.delete(s.id);
     if (s.uid && this.byUid.get(s.uid) === s) this.byUid.delete(s.uid);
   }

@@ -23,6 +23,19 @@ import { MOTD } from './commands/motd.ts';
 import { LUSERS } from './commands/lusers.ts';
 import { KICK } from './commands/kick.ts';
 import { SERVER } from './commands/server.ts';
+import { INVITE } from './commands/invite.ts';
+import { WHOWAS } from './commands/whowas.ts';
+import { LIST } from './commands/list.ts';
+import { ISON } from './commands/ison.ts';
+import { USERHOST } from './commands/userhost.ts';
+import { MONITOR } from './commands/monitor.ts';
+import { VERSION } from './commands/version.ts';
+import { ADMIN } from './commands/admin.ts';
+import { TIME } from './commands/time.ts';
+import { INFO } from './commands/info.ts';
+import { MAP } from './commands/map.ts';
+import { LINKS } from './commands/links.ts';
+import { SETNAME } from './commands/setname.ts';
 
 export interface ClientCommandSpec {
   /** Parameters needed (fewer: 461). */
@@ -37,4 +50,5 @@ export interface ClientCommandSpec {
 export const CLIENT_COMMANDS: Map<string, ClientCommandSpec> = new Map(Object.entries({
   CAP, PASS, NICK, USER, PING, PONG, QUIT, SERVER,
   JOIN, PART, PRIVMSG, NOTICE, TAGMSG, MODE, TOPIC, NAMES, WHO, WHOIS, AWAY, MOTD, LUSERS, KICK,
+  INVITE, WHOWAS, LIST, ISON, USERHOST, MONITOR, VERSION, ADMIN, TIME, INFO, MAP, LINKS, SETNAME,
 }));

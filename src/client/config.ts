@@ -47,6 +47,8 @@ export interface ClientConfig {
   cloak: CloakKeys | null;
   /** The MOTD lines (null: 422 MOTD File is missing). */
   motd: string[] | null;
+  /** The admin { } block's lines for ADMIN (null: 423 No administrative info available). */
+  admin: string[] | null;
   /** set::ping-cookie (default yes): PING :<cookie> before 001, answered by PONG. */
   pingCookie: boolean;
   /** A server password (allow::password); null: none asked. */
@@ -78,6 +80,7 @@ export function clientConfig(o: Partial<ClientConfig> = {}): ClientConfig {
     modesOnJoin: '+nt',
     cloak: null,
     motd: null,
+    admin: null,
     pingCookie: true,
     password: null,
     prefix: DEFAULT_PREFIX,

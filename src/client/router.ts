@@ -20,7 +20,9 @@ import type { Message } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import type { LocalClients } from './clients.ts';
 import type { ClientSession } from './session.ts';
-import { newMsgid, serverTime, tagsFromS2s, type LineTags } from './tags.ts';
+import { newBatchId, newMsgid, serverTime, tagsFromS2s, type LineTags } from './tags.ts';
+import { isBanned } from './channelRules.ts';
+import { N } from './numerics.ts';
 
 type Src = { user: User; server?: undefined } | { server: Server; user?: undefined };
 
@@ -50,7 +52,36 @@ function srcMask(s: Src | null, fallback: string): string { return s === null ? 
 export class ClientRouter implements EngineObserver {
   /** The fast-path commands whose lines the router must see parsed (joins; a UID's nick collision). */
   readonly commands: ReadonlySet<string> = new Set(['SJOIN', 'UID']);
+  /** Open netjoin batches: per server still bursting (not synced), each recipient's batch id. */
+  private netjoins = new Map<Server, Map<ClientSession, string>>();
   constructor(readonly clients: LocalClients) {}
+
+  /**
+   * The netjoin batch a JOIN from `srv`'s burst goes in for `s` (IRCv3 batch: "netjoin <uplink>
+   * <server>"), opened at the first such JOIN; undefined when there is none (a synced server, a
+   * client without the batch cap).
+   */
+  netjoinBatch(srv: Server | undefined, s: ClientSession): string | undefined {
+    const me = this.clients.host.me;
+    if (!srv || srv.synced || srv === me || !s.hasCap('batch')) return undefined;
+    let m = this.netjoins.get(srv);
+    if (!m) this.netjoins.set(srv, (m = new Map()));
+    let id = m.get(s);
+    if (id === undefined) {
+      id = newBatchId();
+      m.set(s, id);
+      s.send(`:${me.name} BATCH +${id} netjoin ${srv.uplink?.name ?? me.name} ${srv.name}`);
+    }
+    return id;
+  }
+
+  /** `srv` finished its burst (EOS) or is gone: its netjoin batches end. */
+  endNetjoin(srv: Server): void {
+    const m = this.netjoins.get(srv);
+    if (!m) return;
+    this.netjoins.delete(srv);
+    for (const [s, id] of m) if (!s.closed) s.send(`:${this.clients.host.me.name} BATCH -${id}`);
+  }
 
   /** Only while some local user is registered is there anyone to tell. */
   get active(): boolean { return this.clients.byUid.size > 0; }
@@ -122,22 +153,38 @@ export class ClientRouter implements EngineObserver {
   splitNotes(top: Server): After {
     const reason = `${top.uplink?.name ?? this.clients.host.me.name} ${top.name}`;
     const notes: { u: User; mask: string; to: Set<ClientSession> }[] = [];
+    const all: User[] = [];
     const stack = [top];
     while (stack.length) {
       const s = stack.pop()!;
       for (const c of s.children) stack.push(c);
       for (const u of s.users) {
+        all.push(u);
         const to = this.sharing(u);
         if (to.size) notes.push({ u, mask: userMask(u), to });
       }
     }
+    const batchArgs = `netsplit ${top.uplink?.name ?? this.clients.host.me.name} ${top.name}`;
+    const servers: Server[] = [];
+    for (const st = [top]; st.length;) { const x = st.pop()!; servers.push(x); for (const c of x.children) st.push(c); }
     return () => {
       const net = this.clients.host.net;
+      for (const x of servers) this.endNetjoin(x);
+      // IRCv3 batch: a client with the cap gets its QUITs of this split inside one netsplit batch.
+      const batches = new Map<ClientSession, string>();
       for (const n of notes) {
         if (net.usersByUid.get(n.u.uid) === n.u) continue;
-        const t = fresh({});
-        for (const s of n.to) s.sendTagged(`:${n.mask} QUIT :${reason}`, t);
+        for (const s of n.to) {
+          let id: string | undefined;
+          if (s.hasCap('batch')) {
+            id = batches.get(s);
+            if (id === undefined) { id = newBatchId(); batches.set(s, id); s.send(`:${this.clients.host.me.name} BATCH +${id} ${batchArgs}`); }
+          }
+          s.sendTagged(`:${n.mask} QUIT :${reason}`, fresh(id ? { batch: id } : {}));
+        }
       }
+      for (const [s, id] of batches) s.send(`:${this.clients.host.me.name} BATCH -${id}`);
+      for (const u of all) if (net.usersByUid.get(u.uid) !== u) this.clients.userGone(u);
     };
   }
 }
@@ -288,11 +335,15 @@ function routeJoin(c: RouteCtx): After | null {
       const joined = new Set<User>();
       for (const m of ch.members.values()) if (!before.members.has(m.user)) joined.add(m.user);
       const local = r.localMembers(ch);
+      const burst = c.link !== null ? c.src?.server : undefined;
       for (const u of joined) {
         const t = fresh(c.tags, u);
         const plain = `:${userMask(u)} JOIN :${ch.name}`;
         const ext = `:${userMask(u)} JOIN ${ch.name} ${u.account || '*'} :${u.realname}`;
-        for (const s of local) s.sendTagged(s.hasCap('extended-join') ? ext : plain, t);
+        for (const s of local) {
+          const batch = burst ? r.netjoinBatch(burst, s) : undefined;
+          s.sendTagged(s.hasCap('extended-join') ? ext : plain, batch ? { ...t, batch } : t);
+        }
       }
       // Mode changes an SJOIN made (a lost TS: our modes removed; statuses of joining members).
       // The statuses of our own users' joins are not announced (they come with the JOIN).
@@ -359,6 +410,7 @@ function vanishNote(r: ClientRouter, u: User, reason: () => string, tags: LineTa
   const own = r.session(u);
   return () => {
     if (r.clients.host.net.usersByUid.get(u.uid) === u) return;
+    r.clients.userGone(u);
     const t = fresh(tags);
     for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason()}`, t);
     if (own && !own.closed) {
@@ -377,7 +429,11 @@ function routeQuit(c: RouteCtx): After | null {
     const mask = userMask(u);
     const to = c.r.sharing(u);
     const reason = c.msg.params[0] ?? '';
-    return () => { const t = fresh(c.tags, u); for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason}`, t); };
+    return () => {
+      c.r.clients.userGone(u);
+      const t = fresh(c.tags, u);
+      for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason}`, t);
+    };
   }
   return vanishNote(c.r, u, () => c.msg.params[0] ?? '', c.tags);
 }
@@ -407,6 +463,7 @@ function routeNick(c: RouteCtx): After | null {
   return () => {
     for (const g of gone) g();
     if (net.usersByUid.get(u.uid) !== u || u.nick === oldNick) return;
+    r.clients.userRenamed(u, oldNick);
     const t = fresh(c.tags, u);
     const line = `:${oldMask} NICK :${u.nick}`;
     for (const s of to) s.sendTagged(line, t);
@@ -416,8 +473,15 @@ function routeNick(c: RouteCtx): After | null {
 
 /** UID: a new user whose nick collides with one we know (conflicts.md §1) may remove it. */
 function routeUid(c: RouteCtx): After | null {
-  const holder = c.msg.params[0] ? c.r.clients.host.net.userByNick(c.msg.params[0]) : undefined;
-  return holder ? vanishNote(c.r, holder, () => 'Nick collision', c.tags) : null;
+  const net = c.r.clients.host.net;
+  const holder = c.msg.params[0] ? net.userByNick(c.msg.params[0]) : undefined;
+  const gone = holder ? vanishNote(c.r, holder, () => 'Nick collision', c.tags) : null;
+  const uid = c.msg.params[5];
+  return () => {
+    gone?.();
+    const u = uid ? net.usersByUid.get(uid) : undefined;
+    if (u) c.r.clients.monitors.online(u);
+  };
 }
 
 /** MODE: a channel's changes in the order of the line, as they took effect; a local user's own modes. */
@@ -513,17 +577,99 @@ function routeAway(c: RouteCtx): After | null {
   };
 }
 
+/**
+ * INVITE (invite.c invite_process()): when the inviter is a channel op (o/a/q) or a server, the
+ * local ops of the channel hear of it (the invite-notify line for clients with the cap, a NOTICE
+ * to the others) and the invite is remembered for JOIN; the invited local user gets the INVITE.
+ */
 function routeInvite(c: RouteCtx): After | null {
   const { r, msg, src } = c;
-  const u = r.clients.host.net.user(msg.params[0] ?? '');
+  const net = r.clients.host.net;
+  const u = net.user(msg.params[0] ?? '');
+  const ch = net.channel(msg.params[1] ?? '');
+  if (!u || !ch || !src) return null;
   const s = r.session(u);
-  if (!u || !s || !msg.params[1]) return null;
   const from = srcMask(src, r.clients.host.me.name);
+  const chanop = !src.user || opRank(ch.members.get(src.user)?.modes ?? '');
+  const override = msg.params[2] === '1';
   return () => {
-    s.invites.add(casefold(msg.params[1]));
-    s.sendTagged(`:${from} INVITE ${u.nick} :${msg.params[1]}`, fresh(c.tags, src?.user));
+    const t = fresh(c.tags, src.user);
+    if (chanop && src.user) {
+      for (const m of ch.members.values()) {
+        const o = r.session(m.user);
+        if (!o || !opRank(m.modes)) continue;
+        if (o.hasCap('invite-notify')) { if (o.user !== src.user) o.sendTagged(`:${from} INVITE ${u.nick} ${ch.name}`, t); continue; }
+        const me = r.clients.host.me.name;
+        o.sendTagged(override ? `:${me} NOTICE @${ch.name} :OperOverride -- ${src.user.nick} invited him/herself into the channel.`
+          : `:${me} NOTICE @${ch.name} :${src.user.nick} invited ${u.nick} into the channel.`, t);
+      }
+    }
+    if (!s) return;
+    if (chanop) s.addInvite(casefold(ch.name));
+    s.sendTagged(`:${from} INVITE ${u.nick} :${ch.name}`, t);
   };
 }
+
+/** Channel operator or higher (o, a, q): who may invite past +i, and who hears of invites. */
+function opRank(modes: string): boolean { return modes.includes('o') || modes.includes('a') || modes.includes('q'); }
+
+/** SETNAME: the new realname to the local users sharing a channel, those with the setname cap. */
+function routeSetname(c: RouteCtx): After | null {
+  const u = c.src?.user;
+  if (!u) return null;
+  const before = u.realname;
+  const to = c.r.sharing(u);
+  return () => {
+    if (u.realname === before) return;
+    const t = fresh(c.tags, u);
+    for (const s of to) if (s.hasCap('setname')) s.sendTagged(`:${userMask(u)} SETNAME :${u.realname}`, t);
+  };
+}
+
+/**
+ * A user's ident or shown host may change (SETHOST, CHGHOST, SETIDENT, CHGIDENT, +x/-x): chghost.c
+ * userhost_changed(). Clients with the chghost cap get ":<old mask> CHGHOST <ident> <host>" (the user
+ * itself too); the others in a shared channel see it PART ("Changing host") and JOIN again, with
+ * its channel status as a MODE (set::allow-userhost-change force-rejoin, the default).
+ */
+function hostChange(r: ClientRouter, u: User | undefined, fromNetwork: boolean): After | null {
+  if (!u) return null;
+  const ident = u.ident, host = displayedHost(u), oldMask = userMask(u);
+  const self = r.session(u);
+  return () => {
+    if (r.clients.host.net.usersByUid.get(u.uid) !== u) return;
+    if (u.ident === ident && displayedHost(u) === host) return;
+    const chg = `:${oldMask} CHGHOST ${u.ident} ${displayedHost(u)}`;
+    const done = new Set<ClientSession>();
+    const me = r.clients.host.me.name;
+    for (const [ch, mine] of u.channels) {
+      const banned = isBanned(ch, u);
+      for (const s of r.localMembers(ch)) {
+        if (s.user === u) continue;
+        if (s.hasCap('chghost')) { if (!done.has(s)) { done.add(s); s.send(chg); } continue; }
+        if (banned) continue;
+        s.send(`:${oldMask} PART ${ch.name} :Changing host`);
+        s.send(s.hasCap('extended-join') ? `:${userMask(u)} JOIN ${ch.name} ${u.account || '*'} :${u.realname}` : `:${userMask(u)} JOIN ${ch.name}`);
+        if (mine.modes) s.send(`:${me} MODE ${ch.name} +${mine.modes} ${Array(mine.modes.length).fill(u.nick).join(' ')}`);
+      }
+    }
+    if (self) {
+      if (self.hasCap('chghost')) self.send(chg);
+      if (fromNetwork) self.numeric(N.RPL_HOSTHIDDEN(displayedHost(u)));
+    }
+  };
+}
+
+/** Two notes for one line, in order. */
+function both(a: After | null, b: After | null): After | null {
+  if (!a) return b;
+  if (!b) return a;
+  return () => { a(); b(); };
+}
+
+/** SETHOST/SETIDENT (the source changes itself), CHGHOST/CHGIDENT (a target). */
+function routeSelfHost(c: RouteCtx): After | null { return hostChange(c.r, c.src?.user, c.link !== null); }
+function routeOtherHost(c: RouteCtx): After | null { return hostChange(c.r, c.r.clients.host.net.user(c.msg.params[0] ?? ''), c.link !== null); }
 
 /** A numeric routed to one of our users (e.g. services' 396): delivered as it came, the target by nick. */
 function routeNumeric(c: RouteCtx): After | null {
@@ -540,7 +686,12 @@ const ROUTES: Record<string, Route> = {
   PRIVMSG: routeMessage, NOTICE: routeMessage, TAGMSG: routeMessage,
   SJOIN: routeJoin, JOIN: routeJoin, PART: routePart, KICK: routeKick,
   QUIT: routeQuit, KILL: routeKill, SVSKILL: routeKill, NICK: routeNick, UID: routeUid,
-  MODE: routeMode, SVS2MODE: (c) => routeUserMode(c, c.msg.params[0] ?? ''),
+  MODE: (c) => both(routeMode(c), (c.msg.params[0] ?? '#').startsWith('#') ? null : routeOtherHost(c)),
+  SVS2MODE: (c) => both(routeUserMode(c, c.msg.params[0] ?? ''), routeOtherHost(c)),
+  SVSMODE: (c) => ((c.msg.params[0] ?? '#').startsWith('#') ? null : routeOtherHost(c)),
+  UMODE2: routeSelfHost, SETHOST: routeSelfHost, SETIDENT: routeSelfHost, CHGHOST: routeOtherHost, CHGIDENT: routeOtherHost,
+  SETNAME: routeSetname,
+  EOS: (c) => { const srv = c.src?.server; return srv ? () => c.r.endNetjoin(srv) : null; },
   TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite,
   // SQUIT and a link's loss: split() (the engine tells of every server it removes).
 };

@@ -4,6 +4,7 @@
 // src/modules/nick.c register_user()/welcome_user()); each command is a file in commands/,
 // registered in commandTable.ts.
 import { parseFrom, parseTags, type Message, type Tags } from '../wire/message.ts';
+import { labelCapture, labeledLines } from './labels.ts';
 import type { User } from '../state/model.ts';
 import { displayedHost } from '../state/user.ts';
 import type { Numeric } from './numerics.ts';
@@ -52,8 +53,10 @@ export class ClientSession {
   capVersion = 0;
   readonly caps = new Set<string>();
   cookie: string | null = null;
-  /** Channels this user was invited to (casefolded names), for +i/+k/+l/+b at JOIN. */
+  /** Channels this user was invited to (casefolded names, oldest first), for +i/+k/+l/+b at JOIN. */
   readonly invites = new Set<string>();
+  /** labeled-response: the lines of the command being handled, held to be sent with its label. */
+  private captured: string[] | null = null;
   /** The client tags of the line being handled. */
   lineTags: Tags = {};
   cookieOk = false;
@@ -103,8 +106,22 @@ export class ClientSession {
   send(line: string): void {
     if (this.closed) return;
     this.sendqBytes += line.length + 2;
-    this.mgr.out.push({ kind: 'line', client: this.id, line });
+    if (this.captured !== null) this.captured.push(line);
+    else this.mgr.out.push({ kind: 'line', client: this.id, line });
     if (this.sendqBytes > this.limits.sendq) this.close('Max SendQ exceeded');
+  }
+
+  /**
+   * Remember an invite (invite.c add_invite()): a list as long as the channel limit, the oldest
+   * invite dropped to make room.
+   */
+  addInvite(folded: string): void {
+    this.invites.delete(folded);
+    if (this.invites.size >= this.limits.maxChannelsPerUser) {
+      const oldest = this.invites.values().next().value;
+      if (oldest !== undefined) this.invites.delete(oldest);
+    }
+    this.invites.add(folded);
   }
   /** A line with the tags this client's caps let through. */
   sendTagged(line: string, tags: LineTags | null): void {
@@ -206,6 +223,21 @@ export class ClientSession {
     const cmd = msg.command.toUpperCase();
     if (!NO_LAG.has(cmd)) this.addLag(Math.min(body.length, 510), tagBytes);
     if (msg.source !== undefined) delete msg.source; // a client's prefix is ignored
+    const label = labelCapture(this);
+    if (label === null) { this.run(msg, cmd); return; }
+    this.captured = [];
+    try { this.run(msg, cmd); } finally { this.endLabel(label); }
+  }
+
+  /** The lines held for a label go out: with the label (one), in a labeled-response batch (more), or an ACK (none). */
+  private endLabel(label: string): void {
+    const held = this.captured;
+    this.captured = null;
+    if (held === null) return;
+    for (const line of labeledLines(this.mgr.host.me.name, label, held)) this.mgr.out.push({ kind: 'line', client: this.id, line });
+  }
+
+  private run(msg: Message, cmd: string): void {
     const spec = CLIENT_COMMANDS.get(cmd);
     if (!spec) {
       if (/^\d{3}$/.test(cmd)) return; // numerics from clients are dropped
@@ -280,6 +312,7 @@ export class ClientSession {
    */
   close(reason: string): void {
     if (this.closed) return;
+    if (this.captured !== null) this.endLabel(this.lineTags.label ?? '');
     if (this.registered && this.user && this.mgr.host.net.usersByUid.get(this.uid) === this.user) {
       this.toNetwork(`:${this.uid} QUIT :${reason}`, this.newTags());
     }

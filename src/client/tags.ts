@@ -15,6 +15,8 @@ export interface LineTags {
   bot?: boolean;
   /** Client-only tags ("+typing" ...), relayed to message-tags clients. */
   client?: Tags;
+  /** The id of the batch the line belongs to (netsplit/netjoin), for clients with the batch cap. */
+  batch?: string;
 }
 
 const MSGID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -50,6 +52,7 @@ export function tagsFromS2s(raw: string | null): LineTags {
 export function clientTagString(t: LineTags, caps: ReadonlySet<string>): string {
   const parts: string[] = [];
   const mt = caps.has('message-tags');
+  if (t.batch && caps.has('batch')) parts.push(`batch=${t.batch}`);
   if (t.account && caps.has('account-tag')) parts.push(`account=${escapeTagValue(t.account)}`);
   if (mt && t.bot) parts.push('bot');
   if (mt && t.client) for (const k of Object.keys(t.client)) parts.push(t.client[k] === '' ? k : `${k}=${escapeTagValue(t.client[k])}`);
@@ -57,3 +60,11 @@ export function clientTagString(t: LineTags, caps: ReadonlySet<string>): string 
   if (t.time && caps.has('server-time')) parts.push(`time=${t.time}`);
   return parts.join(';');
 }
+
+/** `line` with `tag` ("k=v") first in its tag section (one is made when it has none). */
+export function withTag(line: string, tag: string): string {
+  return line.charCodeAt(0) === 64 ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
+}
+
+/** A batch reference: the same 22-character shape as a msgid (UnrealIRCd's BATCHLEN is 22). */
+export function newBatchId(): string { return newMsgid(); }

@@ -20,6 +20,7 @@ export interface IrcClient {
   changeNick(nick: string): void;
   quit(message?: string): void;
   whois(nick: string, cb: (e: any) => void): void;
+  requestCap(cap: string | string[]): void;
   user: { nick: string };
   connection: { connected: boolean; transport?: { socket?: { destroy(): void } }; end(): void };
 }
@@ -70,7 +71,7 @@ export async function twoNodes(h: Harness): Promise<{ a: ClientNode; b: ClientNo
 const made = new Set<IrcClient>();
 
 /** Connect a user over TLS (irc-framework) and wait until it is registered (001). */
-export async function connectUser(port: number, nick: string, o: { tls?: boolean; host?: string; localAddress?: string; register?: boolean } = {}): Promise<User> {
+export async function connectUser(port: number, nick: string, o: { tls?: boolean; host?: string; localAddress?: string; register?: boolean; caps?: string[] } = {}): Promise<User> {
   const irc = new IRC.Client();
   made.add(irc);
   const lines: string[] = [];
@@ -89,10 +90,11 @@ export async function connectUser(port: number, nick: string, o: { tls?: boolean
     },
   };
   irc.on('raw', (e: { line: string; from_server: boolean }) => { if (e.from_server) lines.push(e.line.replace(/\r?\n$/, '')); });
-  for (const name of ['registered', 'join', 'part', 'kick', 'quit', 'nick', 'topic', 'privmsg', 'message', 'away', 'back', 'userlist', 'mode', 'close', 'socket close']) {
+  for (const name of ['registered', 'join', 'part', 'kick', 'quit', 'nick', 'topic', 'privmsg', 'message', 'away', 'back', 'userlist', 'mode', 'close', 'socket close', 'invite', 'user updated']) {
     irc.on(name, (e: any) => { (events.get(name) ?? events.set(name, []).get(name)!).push(e ?? {}); });
   }
   irc.on('socket close', () => { u.closed = true; });
+  if (o.caps?.length) irc.requestCap(o.caps);
   irc.connect({
     host: o.host ?? '127.0.0.1', port, tls: o.tls !== false, rejectUnauthorized: false, nick, username: nick, gecos: `Real ${nick}`,
     auto_reconnect: false, ping_interval: 0, ping_timeout: 0, outgoing_addr: o.localAddress,

@@ -95,7 +95,7 @@ test('CAP LS 302 / REQ / LIST / END hold registration and enable caps', { timeou
   n.clients.receive('c1', 'NICK capper');
   n.clients.receive('c1', 'USER capper 0 * :Cap user');
   let got = n.pump().get('c1')!;
-  assert.equal(got[0], ':tslink.test CAP * LS :account-tag away-notify cap-notify echo-message extended-join message-tags multi-prefix server-time userhost-in-names');
+  assert.equal(got[0], ':tslink.test CAP * LS :account-tag away-notify batch cap-notify chghost echo-message extended-join invite-notify labeled-response message-tags multi-prefix server-time setname standard-replies userhost-in-names');
   assert.equal(got.length, 1, 'nothing else before CAP END');
   n.clients.receive('c1', 'CAP REQ :server-time echo-message bogus');
   n.clients.receive('c1', 'CAP REQ :server-time echo-message multi-prefix');

@@ -699,3 +699,22 @@ describe('these test files fail fast', { timeout: TEST_TIMEOUT }, () => {
     assert.ok(Date.now() - t0 < 5000, 'both stopped promptly');
   });
 });
+
+describe('INVITE', { timeout: TEST_TIMEOUT }, () => {
+  it('INVITE is broadcast to every other link as UnrealIRCd sends it (":<uid> INVITE <target uid> <#chan> <override>"), not only toward the target', () => {
+    const e = net();
+    const r = feed(e, 'leaf', '@msgid=i1 :0AAAAAAA1 INVITE yuri #lobby');
+    const want = ':0AAAAAAA1 INVITE 0ACAAAAA1 #lobby 0';
+    assert.deepEqual(r.to('leaf2'), [want]);
+    assert.deepEqual(r.to('leaf3'), [want]);
+    assert.deepEqual(r.to('leaf'), [], 'not back to where it came from');
+    const r2 = feed(e, 'leaf', ':0AAAAAAA1 INVITE 0ACAAAAA1 #lobby 1');
+    assert.deepEqual(r2.to('leaf3'), [':0AAAAAAA1 INVITE 0ACAAAAA1 #lobby 1']);
+  });
+
+  it('an INVITE for a user or a channel that is gone stops there (invite.c)', () => {
+    const e = net();
+    const r = feed(e, 'leaf', ':0AAAAAAA1 INVITE nobody #lobby', ':0AAAAAAA1 INVITE yuri #nochan');
+    for (const l of ['leaf2', 'leaf3']) assert.deepEqual(r.to(l), []);
+  });
+});

@@ -7,12 +7,18 @@ import type { ClientSession } from '../session.ts';
 export const CAPABILITIES: ReadonlyMap<string, string | null> = new Map<string, string | null>([
   ['account-tag', null],
   ['away-notify', null],
+  ['batch', null],
   ['cap-notify', null],
+  ['chghost', null],
   ['echo-message', null],
   ['extended-join', null],
+  ['invite-notify', null],
+  ['labeled-response', null],
   ['message-tags', null],
   ['multi-prefix', null],
   ['server-time', null],
+  ['setname', null],
+  ['standard-replies', null],
   ['userhost-in-names', null],
 ]);
 

@@ -19,9 +19,12 @@ function flags(s: ClientSession, u: User, ch: Channel | null | undefined): strin
   return f;
 }
 
-function ipOf(u: User): string {
-  if (!u.ip || u.ip === '*') return '255.255.255.255';
-  const b = Buffer.from(u.ip, 'base64');
+function ipOf(u: User): string { return ipText(u.ip); }
+
+/** The text form of a base64 address as the network relays it (255.255.255.255 when unknown). */
+export function ipText(ip: string): string {
+  if (!ip || ip === '*') return '255.255.255.255';
+  const b = Buffer.from(ip, 'base64');
   if (b.length === 4) return [...b].join('.');
   const g: string[] = [];
   for (let i = 0; i + 1 < b.length; i += 2) g.push(((b[i] << 8) | b[i + 1]).toString(16));
