@@ -19,6 +19,7 @@ import { sendMotd } from './commands/motd.ts';
 import { WhowasHistory } from './whowasHistory.ts';
 import { MonitorTable } from './monitorTable.ts';
 import type { User } from '../state/model.ts';
+import { abortSasl } from './sasl.ts';
 
 export type ClientEffect =
   /** A line for the client (without CR LF; the runtime writes it through encodeLine()). */
@@ -39,6 +40,8 @@ export class LocalClients {
   readonly sessions = new Map<ClientId, ClientSession>();
   /** Registered sessions by UID (the router delivers through this). */
   readonly byUid = new Map<string, ClientSession>();
+  /** Sessions not registered yet that have a UID for SASL (sasl.ts): services answer them by it. */
+  readonly saslPending = new Map<string, ClientSession>();
   readonly router: ClientRouter;
   readonly cfg: ClientConfig;
   /** The allow-block check at registration (set by the runtime); unset: everyone, with cfg.limits. */
@@ -110,7 +113,8 @@ export class LocalClients {
   register(s: ClientSession): void {
     const { host, cfg } = this;
     const now = host.now();
-    s.uid = this.nextUid();
+    if (!s.uid) s.uid = this.nextUid(); // SASL may have given it one already
+    this.saslPending.delete(s.uid);
     let letters = [...new Set([...cfg.modesOnConnect.replace(/[^A-Za-z]/g, '')])].filter((m) => m !== 's' && m !== 'o' && m !== 'z');
     if (s.info.tls) letters.push('z');
     letters = letters.sort(modeSort);
@@ -120,7 +124,7 @@ export class LocalClients {
     if (s.info.tlsCipher) md.push(['tls_cipher', s.info.tlsCipher]);
     md.push(['creationtime', String(now)]);
     const tags = md.map(([k, v]) => `s2s-md/${k}=${escapeTagValue(v)}`).join(';');
-    host.local(`@${tags} :${host.me.sid} UID ${s.nick} 0 ${now} ${s.ident} ${s.realHost} ${s.uid} 0 +${letters.join('')} * ${cloak || '*'} ${ipField(s.info.ip)} :${s.realname}`);
+    host.local(`@${tags} :${host.me.sid} UID ${s.nick} 0 ${now} ${s.ident} ${s.realHost} ${s.uid} ${s.sasl?.account || '0'} +${letters.join('')} * ${cloak || '*'} ${ipField(s.info.ip)} :${s.realname}`);
     const u = host.net.usersByUid.get(s.uid);
     if (!u || u.server !== host.me) { s.close('Nickname collision'); return; }
     for (const [k, v] of md) host.local(`:${host.me.sid} MD client ${s.uid} ${k} :${v}`);
@@ -142,6 +146,7 @@ export class LocalClients {
     sendLusers(s);
     sendMotd(s);
     if (letters.length) s.send(`:${s.nick} MODE ${s.nick} :+${letters.join('')}`);
+    abortSasl(s); // sasl.c sasl_connect(): an exchange left unfinished at registration ends here
     s.fakeLag = now; // welcome_user(): a fresh start after the CAP exchange
     s.fakeLagMs = 0;
   }
@@ -165,6 +170,7 @@ export class LocalClients {
     this.monitors.clear(s);
     this.sessions.delete(s.id);
     if (s.uid && this.byUid.get(s.uid) === s) this.byUid.delete(s.uid);
+    if (s.uid && this.saslPending.get(s.uid) === s) this.saslPending.delete(s.uid);
   }
 }
 

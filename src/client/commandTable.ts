@@ -36,6 +36,7 @@ import { INFO } from './commands/info.ts';
 import { MAP } from './commands/map.ts';
 import { LINKS } from './commands/links.ts';
 import { SETNAME } from './commands/setname.ts';
+import { AUTHENTICATE } from './commands/authenticate.ts';
 
 export interface ClientCommandSpec {
   /** Parameters needed (fewer: 461). */
@@ -48,7 +49,7 @@ export interface ClientCommandSpec {
 }
 
 export const CLIENT_COMMANDS: Map<string, ClientCommandSpec> = new Map(Object.entries({
-  CAP, PASS, NICK, USER, PING, PONG, QUIT, SERVER,
+  CAP, PASS, NICK, USER, PING, PONG, QUIT, SERVER, AUTHENTICATE,
   JOIN, PART, PRIVMSG, NOTICE, TAGMSG, MODE, TOPIC, NAMES, WHO, WHOIS, AWAY, MOTD, LUSERS, KICK,
   INVITE, WHOWAS, LIST, ISON, USERHOST, MONITOR, VERSION, ADMIN, TIME, INFO, MAP, LINKS, SETNAME,
 }));

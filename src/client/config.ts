@@ -3,6 +3,7 @@
 // part: listen/allow/class blocks) fills this; tests pass what they need.
 import type { CloakKeys } from './cloak.ts';
 import { DEFAULT_PREFIX } from '../s2s/chanmodes.ts';
+import { DEFAULT_SASL, type SaslConfig } from './sasl.ts';
 
 export interface FloodClass {
   /** set::anti-flood::<group>::lag-penalty (ms) and lag-penalty-bytes. */
@@ -56,6 +57,8 @@ export interface ClientConfig {
   limits: ClientLimits;
   /** Member modes and their client prefixes (PREFIX=). */
   prefix: string;
+  /** Where SASL goes and how long it may take (sasl.ts). */
+  sasl: SaslConfig;
 }
 
 export const DEFAULT_LIMITS: ClientLimits = {
@@ -85,6 +88,7 @@ export function clientConfig(o: Partial<ClientConfig> = {}): ClientConfig {
     password: null,
     prefix: DEFAULT_PREFIX,
     ...o,
+    sasl: { ...DEFAULT_SASL, ...(o.sasl ?? {}) },
     limits: { ...DEFAULT_LIMITS, ...(o.limits ?? {}) },
   };
 }

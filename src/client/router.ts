@@ -23,6 +23,7 @@ import type { ClientSession } from './session.ts';
 import { newBatchId, newMsgid, serverTime, tagsFromS2s, type LineTags } from './tags.ts';
 import { isBanned } from './channelRules.ts';
 import { N } from './numerics.ts';
+import { saslFromNetwork, saslSplitNote, saslSyncedNote, svsloginNote, svsmodeAccountNote } from './sasl.ts';
 
 type Src = { user: User; server?: undefined } | { server: Server; user?: undefined };
 
@@ -84,7 +85,8 @@ export class ClientRouter implements EngineObserver {
   }
 
   /** Only while some local user is registered is there anyone to tell. */
-  get active(): boolean { return this.clients.byUid.size > 0; }
+  /** ... or in the middle of SASL. */
+  get active(): boolean { return this.clients.byUid.size > 0 || this.clients.saslPending.size > 0; }
 
   /** Become the engine's observer. */
   attach(engine: Engine): void {
@@ -103,7 +105,7 @@ export class ClientRouter implements EngineObserver {
   /** A netsplit: the QUITs local users get for everyone behind `server` they shared a channel with. */
   split(server: Server, _reason: string): AfterObserved {
     if (this.clients.host.net.serversBySid.get(server.sid) !== server || server === this.clients.host.me) return null;
-    return this.splitNotes(server);
+    return both(this.splitNotes(server), saslSplitNote(this.clients, server));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -682,16 +684,40 @@ function routeNumeric(c: RouteCtx): After | null {
   return () => s.send(`:${srcMask(src, r.clients.host.me.name)} ${msg.command} ${u.nick}${text ? ' ' + text : ''}`);
 }
 
+/** SASL from the network's services to one of our sessions (sasl.ts); delivered as it comes. */
+function routeSasl(c: RouteCtx): After | null {
+  const src = c.src;
+  if (src === null || c.link === null) return null;
+  const agent = src.user ? src.user.nick : src.server.name;
+  return () => saslFromNetwork(c.r.clients, c.msg, agent);
+}
+
+/** SVSLOGIN for one of our sessions (registered or not): its account, 900/901 (sasl.ts). */
+function routeSvslogin(c: RouteCtx): After | null {
+  return c.src === null || c.link === null ? null : svsloginNote(c.r.clients, c.msg, c.src);
+}
+
+/** A server's end of burst: CAP NEW sasl once it is the SASL server (sasl.ts). */
+function routeEos(c: RouteCtx): After | null {
+  return c.src?.server && c.link !== null ? saslSyncedNote(c.r.clients, c.src.server) : null;
+}
+
+/** SVSMODE/SVS2MODE +d <account> on one of our users: 900/901 (sasl.ts). */
+function routeAccount(c: RouteCtx): After | null {
+  return c.src === null || c.link === null ? null : svsmodeAccountNote(c.r.clients, c.msg, c.src);
+}
+
 const ROUTES: Record<string, Route> = {
   PRIVMSG: routeMessage, NOTICE: routeMessage, TAGMSG: routeMessage,
   SJOIN: routeJoin, JOIN: routeJoin, PART: routePart, KICK: routeKick,
   QUIT: routeQuit, KILL: routeKill, SVSKILL: routeKill, NICK: routeNick, UID: routeUid,
   MODE: (c) => both(routeMode(c), (c.msg.params[0] ?? '#').startsWith('#') ? null : routeOtherHost(c)),
-  SVS2MODE: (c) => both(routeUserMode(c, c.msg.params[0] ?? ''), routeOtherHost(c)),
-  SVSMODE: (c) => ((c.msg.params[0] ?? '#').startsWith('#') ? null : routeOtherHost(c)),
+  SVS2MODE: (c) => both(both(routeAccount(c), routeUserMode(c, c.msg.params[0] ?? '')), routeOtherHost(c)),
+  SVSMODE: (c) => both(routeAccount(c), (c.msg.params[0] ?? '#').startsWith('#') ? null : routeOtherHost(c)),
   UMODE2: routeSelfHost, SETHOST: routeSelfHost, SETIDENT: routeSelfHost, CHGHOST: routeOtherHost, CHGIDENT: routeOtherHost,
   SETNAME: routeSetname,
-  EOS: (c) => { const srv = c.src?.server; return srv ? () => c.r.endNetjoin(srv) : null; },
+  EOS: (c) => { const srv = c.src?.server; return both(srv ? () => c.r.endNetjoin(srv) : null, routeEos(c)); },
   TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite,
+  SASL: routeSasl, SVSLOGIN: routeSvslogin,
   // SQUIT and a link's loss: split() (the engine tells of every server it removes).
 };

@@ -13,6 +13,7 @@ import { CLIENT_COMMANDS } from './commandTable.ts';
 import { clientTagString, newMsgid, serverTime, type LineTags } from './tags.ts';
 import type { LocalClients } from './clients.ts';
 import type { ClientLimits, FloodClass } from './config.ts';
+import { abortSasl, saslTick, type SaslState } from './sasl.ts';
 
 export type ClientId = string;
 
@@ -53,6 +54,8 @@ export class ClientSession {
   capVersion = 0;
   readonly caps = new Set<string>();
   cookie: string | null = null;
+  /** The SASL exchange, once AUTHENTICATE was used (sasl.ts). */
+  sasl: SaslState | null = null;
   /** Channels this user was invited to (casefolded names, oldest first), for +i/+k/+l/+b at JOIN. */
   readonly invites = new Set<string>();
   /** labeled-response: the lines of the command being handled, held to be sent with its label. */
@@ -257,6 +260,8 @@ export class ClientSession {
     if (this.closed) return;
     this.processQueued();
     if (this.closed) return;
+    saslTick(this);
+    if (this.closed) return;
     const now = this.mgr.host.now();
     const lim = this.limits;
     if (!this.registered) {
@@ -313,6 +318,7 @@ export class ClientSession {
   close(reason: string): void {
     if (this.closed) return;
     if (this.captured !== null) this.endLabel(this.lineTags.label ?? '');
+    abortSasl(this); // sasl.c sasl_quit(): an exchange still open is ended on the network too
     if (this.registered && this.user && this.mgr.host.net.usersByUid.get(this.uid) === this.user) {
       this.toNetwork(`:${this.uid} QUIT :${reason}`, this.newTags());
     }

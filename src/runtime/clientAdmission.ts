@@ -9,6 +9,8 @@ import type { ClientSession } from '../client/session.ts';
 import { ipField } from '../client/cloak.ts';
 import { addressMatches, parseIpAddress } from '../link/addressMask.ts';
 import { matchMask } from '../s2s/mask.ts';
+import { DEFAULT_SASL, SASL_TIMEOUT_MIN, type SaslConfig } from '../client/sasl.ts';
+import { parseDuration } from '../config/units.ts';
 
 /** UnrealIRCd's refusal texts (conf.c set::reject-message defaults). */
 export const REJECT = {
@@ -27,7 +29,22 @@ export function clientConfigFrom(cfg: TslinkConfig): ClientConfig {
     networkName: cfg.set.networkName,
     cloak: keys ? { keys } : null,
     limits: { ...DEFAULT_LIMITS, handshakeTimeout: cfg.set.handshakeTimeout },
+    sasl: saslConfigOf(cfg),
   });
+}
+
+/**
+ * set::sasl-server, set::services-server and set::sasl-timeout (kept unvalidated in set.extra):
+ * UnrealIRCd's names and default; a sasl-timeout that is not a time of at least 5 s is ignored.
+ */
+export function saslConfigOf(cfg: TslinkConfig): SaslConfig {
+  const value = (name: string): string | null => cfg.set.extra.find((n) => n.name === name)?.value ?? null;
+  const timeout = parseDuration(value('sasl-timeout') ?? '');
+  return {
+    server: value('sasl-server'),
+    servicesServer: value('services-server'),
+    timeout: timeout !== undefined && timeout >= SASL_TIMEOUT_MIN ? timeout : DEFAULT_SASL.timeout,
+  };
 }
 
 /** set::cloak-keys { "k1"; "k2"; "k3"; } (kept unvalidated in set.extra); null unless there are three. */

@@ -71,7 +71,7 @@ export async function twoNodes(h: Harness): Promise<{ a: ClientNode; b: ClientNo
 const made = new Set<IrcClient>();
 
 /** Connect a user over TLS (irc-framework) and wait until it is registered (001). */
-export async function connectUser(port: number, nick: string, o: { tls?: boolean; host?: string; localAddress?: string; register?: boolean; caps?: string[] } = {}): Promise<User> {
+export async function connectUser(port: number, nick: string, o: { tls?: boolean; host?: string; localAddress?: string; register?: boolean; caps?: string[]; account?: { account: string; password: string } } = {}): Promise<User> {
   const irc = new IRC.Client();
   made.add(irc);
   const lines: string[] = [];
@@ -98,6 +98,7 @@ export async function connectUser(port: number, nick: string, o: { tls?: boolean
   irc.connect({
     host: o.host ?? '127.0.0.1', port, tls: o.tls !== false, rejectUnauthorized: false, nick, username: nick, gecos: `Real ${nick}`,
     auto_reconnect: false, ping_interval: 0, ping_timeout: 0, outgoing_addr: o.localAddress,
+    ...(o.account ? { account: o.account } : {}),
   });
   if (o.register !== false) await u.event('registered');
   return u;

@@ -78,7 +78,8 @@ export function runAsIrc(bin: string, args: string[], dir: string): ChildProcess
   return child;
 }
 
-export function atheme(h: Harness): ChildProcess {
+/** Atheme (fixtures/peers/atheme.conf: uplink hub.test) dialling `h.port`, its files under `h.dir`/atheme. */
+export function atheme(h: Pick<Harness, 'dir' | 'port'>): ChildProcess {
   const sdir = join(h.dir, 'atheme');
   mkdirSync(join(sdir, 'data'), { recursive: true });
   const conf = readFileSync(join(PEERS, 'atheme.conf'), 'utf8')

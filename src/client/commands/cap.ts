@@ -2,6 +2,7 @@
 // CAP before registration holds it until CAP END. REQ is all or nothing (ACK or NAK).
 import type { ClientCommandSpec } from '../commandTable.ts';
 import type { ClientSession } from '../session.ts';
+import { saslCapability } from '../sasl.ts';
 
 /** The capabilities tslink offers, by name (sorted, as UnrealIRCd lists them); values for 302. */
 export const CAPABILITIES: ReadonlyMap<string, string | null> = new Map<string, string | null>([
@@ -21,6 +22,14 @@ export const CAPABILITIES: ReadonlyMap<string, string | null> = new Map<string, 
   ['standard-replies', null],
   ['userhost-in-names', null],
 ]);
+
+/** What this client is offered now: CAPABILITIES, and sasl while the SASL server is linked (sasl.ts). */
+function offered(s: ClientSession): Map<string, string | null> {
+  const caps = new Map(CAPABILITIES);
+  const sasl = saslCapability(s.mgr);
+  if (sasl) caps.set(sasl[0], sasl[1]);
+  return new Map([...caps].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /** The longest CAP reply body before it is continued on another line (302 multiline). */
 const CAP_LINE_MAX = 400;
@@ -50,7 +59,7 @@ export const CAP: ClientCommandSpec = {
         const v = Number(msg.params[1] ?? '0');
         if (Number.isFinite(v) && v > s.capVersion) s.capVersion = v;
         if (s.capVersion >= 302) s.caps.add('cap-notify');
-        reply(s, 'LS', [...CAPABILITIES].map(([k, v]) => (s.capVersion >= 302 && v !== null ? `${k}=${v}` : k)));
+        reply(s, 'LS', [...offered(s)].map(([k, v]) => (s.capVersion >= 302 && v !== null ? `${k}=${v}` : k)));
         return;
       }
       case 'LIST':
@@ -59,7 +68,8 @@ export const CAP: ClientCommandSpec = {
       case 'REQ': {
         if (!s.registered) s.capNegotiating = true;
         const want = (msg.params[1] ?? '').split(' ').filter(Boolean);
-        const ok = want.length > 0 && want.every((c) => CAPABILITIES.has(c.startsWith('-') ? c.slice(1) : c));
+        const caps = offered(s);
+        const ok = want.length > 0 && want.every((c) => caps.has(c.startsWith('-') ? c.slice(1) : c));
         if (!ok) { s.send(`:${s.mgr.host.me.name} CAP ${s.target} NAK :${msg.params[1] ?? ''}`); return; }
         for (const c of want) if (c.startsWith('-')) s.caps.delete(c.slice(1)); else s.caps.add(c);
         s.send(`:${s.mgr.host.me.name} CAP ${s.target} ACK :${want.join(' ')}`);

@@ -3,7 +3,7 @@
 //   :<src> SENDUMODE <modes> :<text>    :<src> SENDSNO <mask> :<text>
 //   :<src> SASL <target> <uid> <type> <data...>   (routed to the target server, or broadcast)
 import type { CommandSpec } from '../commandTable.ts';
-import { sourceName } from '../engine.ts';
+import { formatParams, sourceName } from '../engine.ts';
 
 const relayAsIs = (minParams: number): CommandSpec => ({
   minParams, from: 'any',
@@ -30,8 +30,10 @@ export const SASL: CommandSpec = {
   handler(e, ctx) {
     const target = ctx.msg.params[0];
     const srcName = ctx.src.kind === 'server' ? ctx.src.server.name : ctx.src.user.nick;
-    const body = `:${srcName} SASL ${ctx.msg.params.slice(0, -1).join(' ')} :${ctx.msg.params[ctx.msg.params.length - 1]}`;
-    if (target.toLowerCase() === e.me.name.toLowerCase() || target.slice(0, 3) === e.me.sid) return; // for us: no local SASL clients here
+    // As UnrealIRCd writes it: the data without a ':' (services read "C <base64>" as one word).
+    const body = `:${srcName} SASL${formatParams(ctx.msg.params, false)}`;
+    // For us: the local clients' router (src/client/sasl.ts) hands it to the session.
+    if (target.toLowerCase() === e.me.name.toLowerCase() || target.slice(0, 3) === e.me.sid) return;
     const s = target === '*' ? undefined : e.net.server(target);
     const l = s ? e.linkOf(s) : null;
     if (l && l !== ctx.link) e.send(l, body, ctx.rawTags);
