@@ -100,6 +100,28 @@ class Converter {
           this.pushTopBlock(node, node.name === 'link' ? linkSchema : classSchema, doc[node.name], `/${node.name}`, label, node.value);
         }
         return;
+      case 'admin':
+        // admin { "Bob Smith"; "bob@example.net"; }: each entry a line of ADMIN's reply.
+        if (this.isBlock(node, 'admin', false)) {
+          const lines = (this.document.admin ??= []);
+          for (const child of node.children ?? []) {
+            if (child.value !== undefined || child.children) { this.error(child, 'each entry is one line of text, like: "Bob Smith";', 'admin'); continue; }
+            this.positions.set(childPointer('/admin', lines.length), { pos: child.pos, key: 'admin', block: 'admin' });
+            lines.push(child.name);
+          }
+        }
+        return;
+      case 'files':
+        // files { motd "ircd.motd"; }: the MOTD; UnrealIRCd's other files (rules, pidfile, tunefile, ...) are not used.
+        if (this.isBlock(node, 'files', false)) {
+          for (const child of node.children ?? []) {
+            if (child.name === 'motd' && child.value !== undefined && !child.children) {
+              this.positions.set('/files/motd', { pos: child.pos, key: 'motd', block: 'files' });
+              (this.document.files ??= {}).motd = child.value;
+            } else this.sink.warn(child.pos, `files::${child.name} ignored: tslink reads only files::motd`);
+          }
+        }
+        return;
       case 'ulines':
         if (this.isBlock(node, 'ulines', false)) this.ulines(node);
         return;

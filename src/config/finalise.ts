@@ -56,6 +56,8 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
     exceptBan: doc['except-ban'].map(finaliseExceptBan),
     rpcUsers: (doc['rpc-user'] ?? []).map(finaliseRpcUser),
     allow: (doc.allow ?? []).map(finaliseAllow),
+    ...(doc.admin && doc.admin.length ? { admin: [...doc.admin] } : {}),
+    ...(doc.files?.motd ? { motdFile: resolvePath(positions.get('/files/motd')?.pos ?? doc.me.pos, doc.files.motd) } : {}),
   };
 }
 

@@ -118,6 +118,10 @@ export interface RawDocument {
   /** The `file "path" { ... }` destinations of `log { destination { } }` blocks, in file order. */
   log?: RawLogFile[];
   allow?: RawAllow[];
+  /** `admin { "line"; ... }`: the lines of ADMIN. */
+  admin?: string[];
+  /** `files { motd "path"; }`: the MOTD file. */
+  files?: { motd?: string };
 }
 
 /** UnrealIRCd's `log { destination { file "ircd.log" { maxsize 100M; type json; } } }` (the file destination). */
@@ -402,6 +406,8 @@ export const documentSchema: ConfSchema = {
     'rpc-user': { type: 'array', items: rpcUserSchema },
     log: { type: 'array', items: logFileSchema },
     allow: { type: 'array', items: allowSchema },
+    admin: { type: 'array', items: { type: 'string' } },
+    files: { type: 'object', properties: { motd: { type: 'string' } }, additionalProperties: false },
   },
   required: ['me', 'listen', 'link', 'class', 'ulines', 'deny-link', 'except-ban'],
   additionalProperties: false,

@@ -267,6 +267,10 @@ export interface RpcUserConfig {
 
 /** The whole validated configuration. */
 export interface TslinkConfig {
+  /** `admin { }`'s lines (ADMIN: 257, 258, then 259 each); empty when there is none. */
+  admin?: string[];
+  /** `files::motd`, resolved against the configuration file's directory. */
+  motdFile?: string;
   me: MeConfig;
   listen: ListenConfig[];
   links: LinkConfig[];

@@ -2,6 +2,7 @@
 // name, cloak keys, registration timeout) and the allow { } / class { } check each client meets as
 // it registers (UnrealIRCd's nick.c AllowClient(): the first allow block in file order that
 // matches decides; maxperip, global-maxperip and the class's maxclients are checked there).
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { AllowConfig, ClassConfig, TslinkConfig } from '../config/index.ts';
 import type { Admission, LocalClients } from '../client/clients.ts';
 import { clientConfig, DEFAULT_LIMITS, type ClientConfig, type ClientLimits } from '../client/config.ts';
@@ -30,7 +31,32 @@ export function clientConfigFrom(cfg: TslinkConfig): ClientConfig {
     cloak: keys ? { keys } : null,
     limits: { ...DEFAULT_LIMITS, handshakeTimeout: cfg.set.handshakeTimeout },
     sasl: saslConfigOf(cfg),
+    motd: motdOf(cfg),
+    admin: cfg.admin && cfg.admin.length ? [...cfg.admin] : null,
   });
+}
+
+/** At most this much of a MOTD file is shown (a file someone points at /dev/zero stays harmless). */
+const MOTD_MAX_BYTES = 64 * 1024;
+const MOTD_MAX_LINES = 1000;
+
+/**
+ * files::motd's lines (UnrealIRCd's default is ircd.motd; tslink reads one only when configured),
+ * each as the 372 text; null (422 MOTD File is missing) when there is none or it cannot be read.
+ */
+export function motdOf(cfg: TslinkConfig): string[] | null {
+  if (!cfg.motdFile) return null;
+  let text: string;
+  try {
+    const fd = openSync(cfg.motdFile, 'r');
+    try {
+      const buf = Buffer.alloc(MOTD_MAX_BYTES);
+      const n = readSync(fd, buf, 0, MOTD_MAX_BYTES, 0);
+      text = buf.subarray(0, n).toString('latin1');
+    } finally { closeSync(fd); }
+  } catch { return null; }
+  // A line ends at CR, LF or NUL (none of them may reach a client inside a line).
+  return text.split(/\r\n|[\r\n\0]/).slice(0, MOTD_MAX_LINES).map((l) => l.slice(0, 400));
 }
 
 /**
