@@ -1,4 +1,4 @@
-// npm run bench [engine] [tls] [replay] [idle] [tkl] [burst]: prints the figures (all without arguments).
+// npm run bench [engine] [tls] [replay] [idle] [tkl] [burst] [tklmatch] [tklstore]: prints the figures (all without arguments).
 //   engine  burst ingest by the engine alone (issue 3: < 400 ms; issue 13: keep ≤ 350 ms)
 //   tls     the same burst over a real TLS link to a node: first byte → PONG, the node's RSS growth
 //   replay  `tslink replay FILE --json` of the generated 50k capture as a whole process (issue 13: < 0.8 s)
@@ -63,4 +63,14 @@ if (all || which.includes('tkl')) {
 if (all || which.includes('burst')) {
   const { burstOutBench } = await import('./burstOut.ts');
   await burstOutBench();
+}
+
+if (all || which.includes('tklmatch')) {
+  const { tklMatchBench } = await import('./tklMatch.ts');
+  await tklMatchBench();
+}
+
+if (all || which.includes('tklstore')) {
+  const { tklStoreBench } = await import('./tklStore.ts');
+  await tklStoreBench();
 }
