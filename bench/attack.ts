@@ -5,11 +5,15 @@
 //   memory:  RSS per idle half-open connection (no ClientHello), per connection that finished
 //            its TLS handshake and sent nothing, and RSS 30 s after they all closed;
 //   lag:     the largest PING → PONG round trip on an established link meanwhile.
-// BENCH_ATTACK_QUICK=1 waits 5 s instead of 30 s after the attack.
+// BENCH_ATTACK_QUICK=1 waits 5 s instead of 30 s after the attack. When jemalloc is installed
+// (Debian: libjemalloc2) the whole run is repeated with the node's malloc replaced by it, as
+// contrib/tslink.service can do, and those lines say "[jemalloc]": glibc's malloc keeps much of
+// what OpenSSL freed after the connections closed, jemalloc gives it back.
 import * as tls from 'node:tls';
 import * as net from 'node:net';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSelfSigned, certFingerprint } from '../src/link/certs.ts';
@@ -106,7 +110,17 @@ async function openTlsIdle(port: number, n: number, key: string, cert: string): 
   return socks.filter((s) => !s.destroyed);
 }
 
+/** Debian's jemalloc, with the settings README "Memory after an attack" recommends. */
+const JEMALLOC = ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2', '/usr/lib64/libjemalloc.so.2'].find((p) => existsSync(p));
+const JEMALLOC_CONF = 'background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0';
+
 export async function attackBench(): Promise<void> {
+  await attackRun('', {});
+  if (JEMALLOC) await attackRun('[jemalloc] ', { LD_PRELOAD: JEMALLOC, MALLOC_CONF: JEMALLOC_CONF });
+}
+
+async function attackRun(label: string, mallocEnv: Record<string, string>): Promise<void> {
+  const log = (line: string) => console.log(`${label}${line}`);
   const dir = mkdtempSync(join(tmpdir(), 'tslink-attack-'));
   const nodeKc = generateSelfSigned({ commonName: 'node.attack.test' });
   const hubKc = generateSelfSigned({ commonName: 'hub.attack.test' });
@@ -123,31 +137,19 @@ link hub.attack.test { incoming { mask 127.0.0.1; } verify { certfp "${certFinge
 link leaf.attack.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(otherKc.certPem)}"; } class servers; }
 set { network-name "AttackNet"; data-directory "${join(dir, 'data')}"; server-linking { handshake-timeout 60s; } handshake-limits { per-ip ${PER_ADDRESS}; total ${ADDRESSES * PER_ADDRESS}; } anti-flood { everyone { connect-flood ${PER_ADDRESS * 2}:60; } } }
 `);
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'bin/tslink.js', 'start', '--config', join(dir, 'attack.conf')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'error', TSLINK_ALLOW_ROOT: '1', ...(process.env.BENCH_MALLOC ? { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '65536' } : {}) } });
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'bin/tslink.js', 'start', '--config', join(dir, 'attack.conf')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'error', TSLINK_ALLOW_ROOT: '1', ...mallocEnv } });
   try {
     for (let i = 0; i < 100; i++) {
       const ok = await new Promise<boolean>((resolve) => { const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); }); s.on('error', () => resolve(false)); });
       if (ok) break;
       await sleep(100);
     }
-    // An established link whose PING round trips show the event-loop lag during the attacks.
-    const hub = await tlsPeer(port, hubKc.keyPem, hubKc.certPem);
-    hub.sock.write(handshake('hub.attack.test', '001'));
-    await hub.wait(/ EOS$/, 10_000);
-    let maxLag = 0, pings = 0;
-    let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        const t = performance.now();
-        const want = ++pings;
-        hub.sock.write(`:001 PING hub.attack.test node.attack.test\r\n`);
-        const end = Date.now() + 10_000;
-        while (hub.lines.filter((l) => / PONG /.test(l)).length < want && Date.now() < end && !hub.sock.destroyed) await sleep(5);
-        if (hub.lines.filter((l) => / PONG /.test(l)).length < want) break;
-        maxLag = Math.max(maxLag, performance.now() - t);
-        await sleep(50);
-      }
-    })();
+    // An established link whose PING round trips show the event-loop lag during the attacks. It
+    // runs in a process of its own: in this one, the attack's own TLS handshakes would delay it.
+    const probe = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_ATTACK_PROBE: JSON.stringify({ port, keyPem: hubKc.keyPem, certPem: hubKc.certPem } satisfies ProbeData) } });
+    const probeSays = () => new Promise<ProbeReply>((resolve, reject) => { probe.once('message', (m) => resolve(m as ProbeReply)); probe.once('exit', () => reject(new Error('the lag probe exited'))); });
+    await probeSays(); // linked
+    const lagSince = async () => { probe.send('mark'); return probeSays(); };
     await sleep(2000);
     const rss0 = rssKb(child.pid!);
 
@@ -163,24 +165,24 @@ set { network-name "AttackNet"; data-directory "${join(dir, 'data')}"; server-li
       setup = `${(performance.now() - t0).toFixed(0)} ms`;
       leaf.sock.destroy();
     } catch (err) { setup = `failed (${(err as Error).message.slice(0, 120)})`; }
-    console.log(`attack slots: ${idle.length} of ${ADDRESSES * PER_ADDRESS} half-open connections held by ${ADDRESSES} addresses; a pinned link during the attack: ${setup}`);
-    console.log(`attack memory: idle half-open (no ClientHello): ${idle.length ? (((rssIdle - rss0) * 1024) / idle.length / 1024).toFixed(1) : '-'} KB each (RSS ${Math.round(rss0 / 1024)} → ${Math.round(rssIdle / 1024)} MB)`);
+    log(`attack slots: ${idle.length} of ${ADDRESSES * PER_ADDRESS} half-open connections held by ${ADDRESSES} addresses; a pinned link during the attack: ${setup}`);
+    log(`attack memory: idle half-open (no ClientHello): ${idle.length ? (((rssIdle - rss0) * 1024) / idle.length / 1024).toFixed(1) : '-'} KB each (RSS ${Math.round(rss0 / 1024)} → ${Math.round(rssIdle / 1024)} MB)`);
     for (const s of idle) s.destroy();
     await sleep(1000);
+    const lag1 = await lagSince();
 
     // Mix 2: connections that complete TLS with an unpinned certificate and then send nothing.
     const rss1 = rssKb(child.pid!);
     const tlsIdle = await openTlsIdle(port, 1000, evilKc.keyPem, evilKc.certPem);
     const rssTls = rssKb(child.pid!);
-    console.log(`attack memory: after the TLS handshake, sending nothing: ${tlsIdle.length ? (((rssTls - rss1) * 1024) / tlsIdle.length / 1024).toFixed(1) : '-'} KB each (${tlsIdle.length} open; RSS ${Math.round(rss1 / 1024)} → ${Math.round(rssTls / 1024)} MB)`);
+    log(`attack memory: after the TLS handshake, sending nothing: ${tlsIdle.length ? (((rssTls - rss1) * 1024) / tlsIdle.length / 1024).toFixed(1) : '-'} KB each (${tlsIdle.length} open; RSS ${Math.round(rss1 / 1024)} → ${Math.round(rssTls / 1024)} MB)`);
     for (const s of tlsIdle) s.destroy();
     await sleep(SETTLE_MS);
     const rssAfter = rssKb(child.pid!);
-    console.log(`attack memory: RSS ${SETTLE_MS / 1000} s after the attack: ${Math.round(rssAfter / 1024)} MB (before: ${Math.round(rss0 / 1024)} MB, ${(((rssAfter - rss0) / rss0) * 100).toFixed(1)} %)`);
-    probing = false;
-    await probe;
-    console.log(`attack lag: largest PING → PONG on the established link during the attacks: ${maxLag.toFixed(0)} ms (${pings} pings)`);
-    hub.sock.destroy();
+    log(`attack memory: RSS ${SETTLE_MS / 1000} s after the attack: ${Math.round(rssAfter / 1024)} MB (before: ${Math.round(rss0 / 1024)} MB, ${(((rssAfter - rss0) / rss0) * 100).toFixed(1)} %)`);
+    const lag2 = await lagSince();
+    probe.kill();
+    log(`attack lag: largest PING → PONG on the established link: ${lag1.maxLag.toFixed(0)} ms during the half-open connections (${lag1.pings} pings), ${lag2.maxLag.toFixed(0)} ms during the 1,000 TLS handshakes and after (${lag2.pings} pings)`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -188,4 +190,33 @@ set { network-name "AttackNet"; data-directory "${join(dir, 'data')}"; server-li
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await attackBench();
+interface ProbeData { port: number; keyPem: string; certPem: string }
+interface ProbeReply { maxLag: number; pings: number }
+
+/** The probe process: links as hub.attack.test, then PINGs every 50 ms; 'mark' answers the largest round trip since the last mark. */
+async function lagProbe(d: ProbeData): Promise<void> {
+  const hub = await tlsPeer(d.port, d.keyPem, d.certPem);
+  hub.sock.write(handshake('hub.attack.test', '001'));
+  await hub.wait(/ EOS$/, 10_000);
+  let maxLag = 0, pings = 0, sentAt = 0, inFlight = false;
+  const ping = () => { pings++; inFlight = true; sentAt = performance.now(); hub.sock.write(':001 PING hub.attack.test node.attack.test\r\n'); };
+  hub.sock.on('data', () => {
+    const pong = hub.lines.some((l) => / PONG /.test(l));
+    hub.lines.length = 0;
+    if (!pong || !inFlight) return;
+    inFlight = false;
+    maxLag = Math.max(maxLag, performance.now() - sentAt);
+    setTimeout(ping, 50);
+  });
+  process.on('message', () => {
+    // A PING still unanswered counts with its wait so far.
+    process.send!({ maxLag: inFlight ? Math.max(maxLag, performance.now() - sentAt) : maxLag, pings } satisfies ProbeReply);
+    maxLag = 0;
+    pings = 0;
+  });
+  process.send!({ maxLag: 0, pings: 0 } satisfies ProbeReply);
+  ping();
+}
+
+if (process.env.BENCH_ATTACK_PROBE) await lagProbe(JSON.parse(process.env.BENCH_ATTACK_PROBE) as ProbeData);
+else if (import.meta.url === `file://${process.argv[1]}`) await attackBench();

@@ -132,6 +132,18 @@ export class ConnectThrottle {
     return true;
   }
 
+  /** Forgets the addresses with no attempt left in the window; returns how many it forgot. */
+  prune(): number {
+    const cutoff = this.now() - this.windowMs;
+    let n = 0;
+    for (const [k, times] of this.table) {
+      if (times.length > 0 && times[times.length - 1]! > cutoff) continue;
+      this.table.delete(k);
+      n++;
+    }
+    return n;
+  }
+
   /** Number of tracked addresses (≤ maxEntries). */
   get size(): number {
     return this.table.size;

@@ -24,6 +24,8 @@ import { createBackoff, type Backoff } from '../link/backoff.ts';
 import { ConnectThrottle, HandshakeSlots } from '../link/throttle.ts';
 import { addressMatches, parseAddressMask, parseIpAddress, canonicalAddress } from '../link/addressMask.ts';
 import { RefusalLog } from './refusalLog.ts';
+import { MemoryRelief } from './memoryRelief.ts';
+import { TlsStartPacer } from './tlsStartPacer.ts';
 import { stateDigest } from '../state/digest.ts';
 import { casefold } from '../wire/casemap.ts';
 import { captureSecretsFromConfig } from '../replay/captureWriter.ts';
@@ -135,6 +137,9 @@ export interface NodeOptions {
   store?: Store;
 }
 
+/** A connection's handshake slot (admit()); `trusted`: its address matches a link block. */
+interface AdmittedSlot { release: () => void; trust: () => void; trusted: boolean }
+
 export class TslinkNode {
   engine: Engine;
   readonly log: Logger;
@@ -166,6 +171,11 @@ export class TslinkNode {
   private readonly slots: HandshakeSlots;
   /** LINK_DENIED lines, rate-limited per address. */
   private readonly refusals = new RefusalLog();
+  /** One GC once a wave of connections has gone (memoryRelief.ts): V8 gives its grown heap back. */
+  readonly memoryRelief = new MemoryRelief({
+    onRelief: (r) => this.log.info({ event: 'MEMORY_RELIEF', peak: r.peak, heapBefore: r.heapBefore, heapAfter: r.heapAfter, ms: Math.round(r.ms), rss: process.memoryUsage.rss() },
+      `${r.peak} connections came and went: a GC gave back ${Math.max(0, Math.round((r.heapBefore - r.heapAfter) / 1048576))} MB of heap`),
+  });
   private stopping = false;
   private closing = new Map<string, ClosingInfo>();
   private pumpDepth = 0;
@@ -291,7 +301,9 @@ export class TslinkNode {
     this.metrics = new MetricsService(this, this.log);
     await this.metrics.start();
     this.timers.add(setInterval(() => { this.engine.tick(); this.pump(); this.store?.expireTombstones(this.engine.now()); }, 10_000));
-    this.timers.add(setInterval(() => this.flushRefusals(), 60_000));
+    // Each minute: the refusal summaries, and the throttle forgets the addresses whose window has
+    // passed (its table would otherwise keep every address of an attack until it is full).
+    this.timers.add(setInterval(() => { this.flushRefusals(); this.throttle.prune(); }, 60_000));
     this.scheduleAutoconnect();
     this.log.info({ event: 'NODE_STARTED', name: this.config.me.name, sid: this.config.me.sid, listen: this.ports, certfp: certFingerprint(this.certPem), spkifp: spkiFingerprint(this.certPem) }, `tslink ${this.config.me.name} (${this.config.me.sid}) started`);
   }
@@ -418,19 +430,25 @@ export class TslinkNode {
     raw.once('data', (first: Buffer) => {
       raw.pause();
       raw.unshift(first);
-      this.tlsSessionsStarted++;
-      const s = new tls.TLSSocket(raw, { isServer: true, secureContext: this.tlsContext(), requestCert: true, rejectUnauthorized: false });
-      hardenLinkSocket(s);
-      let secure = false;
-      s.on('error', (err) => {
-        if (!secure) this.refused({ address: addressOf(raw), reason: `TLS: ${err.message}` }, 'TLS handshake failed', 'info');
-        s.destroy();
-      });
-      s.once('secure', () => {
-        secure = true;
-        clearTimeout(timer);
-        this.accept(s, true, loopback, slot);
-      });
+      // Started a few per event-loop turn (TlsStartPacer), link-block addresses at once.
+      this.tlsStarts.run(slot.trusted, () => { if (!raw.destroyed) this.startTls(raw, loopback, slot, timer); });
+    });
+  }
+
+  /** The TLS session of a connection whose first bytes have arrived (acceptTls). */
+  private startTls(raw: net.Socket, loopback: boolean, slot: AdmittedSlot, timer: NodeJS.Timeout): void {
+    this.tlsSessionsStarted++;
+    const s = new tls.TLSSocket(raw, { isServer: true, secureContext: this.tlsContext(), requestCert: true, rejectUnauthorized: false });
+    hardenLinkSocket(s);
+    let secure = false;
+    s.on('error', (err) => {
+      if (!secure) this.refused({ address: addressOf(raw), reason: `TLS: ${err.message}` }, 'TLS handshake failed', 'info');
+      s.destroy();
+    });
+    s.once('secure', () => {
+      secure = true;
+      clearTimeout(timer);
+      this.accept(s, true, loopback, slot);
     });
   }
 
@@ -446,6 +464,8 @@ export class TslinkNode {
   private secureContext: tls.SecureContext | null = null;
   /** TLS sessions created on TLS listeners (one per connection that sent its first bytes). */
   tlsSessionsStarted = 0;
+  /** TLS sessions start a few per event-loop turn, so a burst of handshakes does not stall the other links. */
+  readonly tlsStarts = new TlsStartPacer();
   private secureContextKey = '';
 
   /**
@@ -454,8 +474,13 @@ export class TslinkNode {
    * connect-flood are exempt) and a handshake slot (HandshakeSlots: an address that matches a link
    * block always gets one). Returns the slot, or null when the socket was refused.
    */
-  private admit(raw: net.Socket): { release: () => void; trust: () => void } | null {
+  private admit(raw: net.Socket): AdmittedSlot | null {
     this.rawSockets.add(raw);
+    // Counted until it is authenticated (its slot released) or closed, whichever comes first.
+    this.memoryRelief.opened();
+    let counted = true;
+    const uncount = () => { if (counted) { counted = false; this.memoryRelief.closed(); } };
+    raw.once('close', uncount);
     // Before the TLS handshake: its small records must not wait for delayed ACKs either.
     raw.setNoDelay(true);
     raw.on('error', () => {});
@@ -472,8 +497,9 @@ export class TslinkNode {
       raw.destroy();
     });
     if (!slot.ok) { this.refused({ address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return null; }
-    raw.once('close', slot.release);
-    return { release: slot.release, trust: slot.trust };
+    const release = () => { slot.release(); uncount(); };
+    raw.once('close', release);
+    return { release, trust: slot.trust, trusted };
   }
 
   /** Could any link block with incoming connections accept this certificate (its pins, or its CA's chain)? */
@@ -965,6 +991,7 @@ export class TslinkNode {
 
   async stop(reason = 'Server shutting down'): Promise<void> {
     this.stopping = true;
+    this.memoryRelief.stop();
     await this.rpc?.stop().catch(() => {});
     await this.metrics?.stop().catch(() => {});
     for (const t of this.timers) clearTimeout(t);

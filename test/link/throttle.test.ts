@@ -49,6 +49,21 @@ describe('ConnectThrottle', () => {
     assert.equal(t.size, 100);
   });
 
+  it('prune() forgets the addresses whose window has passed, so the table shrinks after an attack', () => {
+    let now = 0;
+    const t = new ConnectThrottle({ limit: 3, windowMs: 1000, now: () => now });
+    for (let i = 0; i < 400; i++) t.hit(`127.10.${i >> 8}.${i & 255}`);
+    now = 800;
+    t.hit('10.0.0.1');
+    assert.equal(t.prune(), 0, 'nothing expired yet');
+    now = 1500;
+    assert.equal(t.prune(), 400);
+    assert.equal(t.size, 1, 'the address still inside its window stays');
+    assert.equal(t.hit('10.0.0.1'), true);
+    assert.equal(t.hit('10.0.0.1'), true);
+    assert.equal(t.hit('10.0.0.1'), false, 'its attempts were kept');
+  });
+
   it("onFull 'reject' fails closed for new addresses while known ones keep their state", () => {
     const now = 0;
     const t = new ConnectThrottle({ limit: 2, windowMs: 1000, maxEntries: 3, onFull: 'reject', now: () => now });

@@ -1,0 +1,109 @@
+// Giving memory back after a wave of connections (issue 14 item 2). A flood of half-open or
+// refused connections grows V8's heap: the young generation to its cap (2 x 8 MB with
+// --max-semi-space-size=8) and the old one by what the sockets and TLS sessions held. When they
+// have closed nearly nothing of that is still alive (a heap snapshot 30 s after the attack of
+// bench/attack.ts holds < 1 MB more than before it), but V8 shrinks its spaces only in a GC that
+// runs while allocation is low, and its memory reducer skips the GC when the old generation grew
+// by less than ~10 MB: the heap then stays at ~32 MB instead of ~13 MB for minutes. So once a wave
+// of connections has gone and the node has been quiet for a few seconds, one full GC runs (a few
+// tens of ms, once per wave). It always gives back the old generation's empty pages; the young
+// generation shrinks only when V8 also judges the allocation rate low (about one run in two in
+// bench/attack.ts): a plain GC cannot ask V8 for its memory-reducing mode.
+// What malloc keeps after that (glibc holds on to OpenSSL's freed per-connection memory) is not
+// the node's to give back: see "Memory after an attack" in the README (jemalloc).
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+
+export interface MemoryReliefOptions {
+  /** How many connections at once count as a wave worth a GC once they are gone. */
+  wave?: number;
+  /** How long the count must stay low (at most a tenth of the wave) before the GC runs. */
+  quietMs?: number;
+  /** Runs a full GC (tests replace it). */
+  gc?: () => void;
+  /** Called after each GC it ran, with the heap's size before and after (bytes). */
+  onRelief?: (r: { peak: number; heapBefore: number; heapAfter: number; ms: number }) => void;
+}
+
+let exposedGc: (() => void) | null = null;
+/**
+ * V8's full GC as a function: globalThis.gc under --expose-gc, else the same function taken from a
+ * fresh context after turning the flag on (the flag only adds `gc` to contexts made after it).
+ */
+export function fullGc(): void {
+  if (!exposedGc) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === 'function') exposedGc = g;
+    else {
+      v8.setFlagsFromString('--expose-gc');
+      exposedGc = vm.runInNewContext('gc') as () => void;
+    }
+  }
+  exposedGc();
+}
+
+/**
+ * Watches how many connections are open before authentication (opened(), and closed() when one
+ * authenticates or closes): when at least
+ * `wave` were open at once and the count has then stayed at a tenth of that or less for `quietMs`,
+ * runs one GC and starts watching for the next wave.
+ */
+export class MemoryRelief {
+  private readonly wave: number;
+  private readonly quietMs: number;
+  private readonly gc: () => void;
+  private readonly onRelief?: MemoryReliefOptions['onRelief'];
+  private open = 0;
+  private peak = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** GCs run so far. */
+  runs = 0;
+
+  constructor(opts: MemoryReliefOptions = {}) {
+    this.wave = opts.wave ?? 256;
+    this.quietMs = opts.quietMs ?? 5_000;
+    this.gc = opts.gc ?? fullGc;
+    this.onRelief = opts.onRelief;
+  }
+
+  opened(): void {
+    this.open++;
+    if (this.open > this.peak) this.peak = this.open;
+    // Busy again: the quiet period starts over when the count falls back.
+    if (this.timer && this.open > this.low()) this.disarm();
+  }
+
+  closed(): void {
+    if (this.open > 0) this.open--;
+    if (this.peak >= this.wave && this.open <= this.low() && !this.timer && !this.stopped) {
+      this.timer = setTimeout(() => this.relieve(), this.quietMs);
+      this.timer.unref();
+    }
+  }
+
+  /** No GC after this (the node is stopping). */
+  stop(): void {
+    this.stopped = true;
+    this.disarm();
+  }
+
+  private low(): number { return Math.floor(this.wave / 10); }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private relieve(): void {
+    this.timer = null;
+    if (this.stopped || this.open > this.low()) return;
+    const peak = this.peak;
+    this.peak = this.open;
+    const heapBefore = v8.getHeapStatistics().total_heap_size;
+    const t = performance.now();
+    try { this.gc(); } catch { return; /* no GC available: nothing lost but the shrink */ }
+    this.runs++;
+    this.onRelief?.({ peak, heapBefore, heapAfter: v8.getHeapStatistics().total_heap_size, ms: performance.now() - t });
+  }
+}
