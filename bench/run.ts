@@ -1,9 +1,10 @@
-// npm run bench [engine] [tls] [replay] [idle] [tkl] [burst] [tklmatch] [tklstore]: prints the figures (all without arguments).
+// npm run bench [engine] [tls] [replay] [idle] [tkl] [burst] [tklmatch] [tklstore] [fanout]: prints the figures (all without arguments).
 //   engine  burst ingest by the engine alone (issue 3: < 400 ms; issue 13: keep ≤ 350 ms)
 //   tls     the same burst over a real TLS link to a node: first byte → PONG, the node's RSS growth
 //   replay  `tslink replay FILE --json` of the generated 50k capture as a whole process (issue 13: < 0.8 s)
 //   idle    idle RSS of the node on the default configuration (issue 13: ≤ 60 MB)
 //   tkl     RSS a node keeps for 50,000 G-line adds (issue 13: ≤ +10 MB)
+//   fanout  1,000 local clients in one channel, messages from a server peer fanned out (issue 17)
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { burstLines, ingest, BURST, type IngestFigures } from './engineIngest.ts';
 
@@ -73,4 +74,9 @@ if (all || which.includes('tklmatch')) {
 if (all || which.includes('tklstore')) {
   const { tklStoreBench } = await import('./tklStore.ts');
   await tklStoreBench();
+}
+
+if (all || which.includes('fanout')) {
+  const { fanoutBench } = await import('./fanout.ts');
+  await fanoutBench();
 }

@@ -20,7 +20,7 @@ import type { Message } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import type { LocalClients } from './clients.ts';
 import type { ClientSession } from './session.ts';
-import { newBatchId, newMsgid, serverTime, tagsFromS2s, type LineTags } from './tags.ts';
+import { lineForRecipients, newBatchId, newMsgid, serverTime, tagsFromS2s, type LineTags } from './tags.ts';
 import { isBanned } from './channelRules.ts';
 import { N } from './numerics.ts';
 import { saslFromNetwork, saslSplitNote, saslSyncedNote, svsloginNote, svsmodeAccountNote } from './sasl.ts';
@@ -224,9 +224,14 @@ function routeMessage(c: RouteCtx): After | null {
   return () => {
     const net = r.clients.host.net;
     const tags = fresh(c.tags, from);
+    // The line for each target is made once, then once per caps combination (lineForRecipients):
+    // a channel's members share it instead of each getting its own copy built.
+    let lineTarget = '';
+    let lineFor: (caps: ReadonlySet<string>) => string = () => '';
     const deliver = (s: ClientSession, target: string): void => {
       if (tagOnly && !s.hasCap('message-tags')) return;
-      s.sendTagged(`:${mask} ${cmd} ${target}${tagOnly ? '' : ' :' + text}`, tags);
+      if (target !== lineTarget || lineTarget === '') { lineTarget = target; lineFor = lineForRecipients(tags, `:${mask} ${cmd} ${target}${tagOnly ? '' : ' :' + text}`); }
+      s.send(lineFor(s.caps));
     };
     for (const target of msg.params[0].split(',')) {
       if (!target) continue;

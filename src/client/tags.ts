@@ -61,6 +61,24 @@ export function clientTagString(t: LineTags, caps: ReadonlySet<string>): string 
   return parts.join(';');
 }
 
+/**
+ * One line for many recipients (a channel message): the tagged line each gets, made once per
+ * combination of the caps clientTagString() looks at instead of once per recipient.
+ */
+export function lineForRecipients(t: LineTags | null, line: string): (caps: ReadonlySet<string>) => string {
+  if (!t) return () => line;
+  const memo: (string | undefined)[] = [];
+  return (caps) => {
+    const k = (caps.has('message-tags') ? 1 : 0) | (caps.has('batch') ? 2 : 0) | (caps.has('account-tag') ? 4 : 0) | (caps.has('server-time') ? 8 : 0);
+    let out = memo[k];
+    if (out === undefined) {
+      const tags = clientTagString(t, caps);
+      memo[k] = out = tags ? `@${tags} ${line}` : line;
+    }
+    return out;
+  };
+}
+
 /** `line` with `tag` ("k=v") first in its tag section (one is made when it has none). */
 export function withTag(line: string, tag: string): string {
   return line.charCodeAt(0) === 64 ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
