@@ -17,22 +17,13 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSelfSigned, certFingerprint } from '../src/link/certs.ts';
+import { freePort, rssKb } from './benchNode.ts';
 
 const ADDRESSES = 200;
 const PER_ADDRESS = 10;
 const SETTLE_MS = process.env.BENCH_ATTACK_QUICK ? 5_000 : 30_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-}
 /** The i-th attacking source address: spread over /24s of 127.0.0.0/8, away from 127.0.0.1 (20 per /24). */
 const attacker = (i: number) => `127.${10 + Math.floor(i / 2000)}.${Math.floor((i % 2000) / 20)}.${2 + (i % 20)}`;
 

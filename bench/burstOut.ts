@@ -19,38 +19,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { certFingerprint, generateSelfSigned, type KeyAndCert } from '../src/link/certs.ts';
 import { burstLines } from './engineIngest.ts';
+import { freePort, nodeFlags, rssKb } from './benchNode.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A PING probe that gets no PONG within this long ends the probing (and counts as that long). */
 const PROBE_TIMEOUT = 10_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
-
-/** `npm start`'s V8 flags (package.json), or BENCH_NODE_FLAGS. */
-function nodeFlags(): string[] {
-  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
-  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const m = /^(?:exec )?node((?: --\S+)*) bin\/tslink\.js\b/.exec(start);
-  return m ? m[1].split(' ').filter(Boolean) : [];
-}
 
 /** CPU time (user + system) a process has used, in ms. */
 function cpuMs(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch { return 0; }
-}
-
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
   } catch { return 0; }
 }
 

@@ -45,6 +45,7 @@ import { isLive, tklKey, type TklEntry } from '../tkl/types.ts';
 import { PROTOCOL } from './engine.ts';
 import { anyMemberMd, memberMdCount, memberMdEntries } from '../state/membership.ts';
 import { casefold } from '../wire/casemap.ts';
+import { validUid } from './validate.ts';
 
 const USERS = 0, CHANNELS = 1, MEMBER_MD = 2, TKLS = 3, END = 4, DONE = 5;
 
@@ -417,7 +418,7 @@ export class BurstCursor {
       const p = params[i];
       if (i === ui && !(ci === i && channelOf(p) !== null)) {
         for (const t of p.split(',')) if (!this.knowsTarget(t)) return null;
-      } else if (i < w.middle && isUidForm(p)) {
+      } else if (i < w.middle && validUid(p)) {
         const u = this.e.net.usersByUid.get(p);
         if (u !== undefined) this.ensure(u);
       }
@@ -445,7 +446,7 @@ export class BurstCursor {
   /** A line's source is known to the peer, or made known now (ensure()); false when it is a user who is gone. */
   private needSource(src: string | null): boolean {
     if (this.knowsSource(src)) return true;
-    const u = isUidForm(src!) ? this.e.net.usersByUid.get(src!) : this.e.net.usersByNick.get(src!);
+    const u = validUid(src!) ? this.e.net.usersByUid.get(src!) : this.e.net.usersByNick.get(src!);
     if (u === undefined) return false;
     this.ensure(u);
     return true;
@@ -454,7 +455,7 @@ export class BurstCursor {
   /** A line's source: a server (known), a user by UID or nick; null (no source) is our server. */
   private knowsSource(src: string | null): boolean {
     if (src === null || this.phase > USERS) return true;
-    if (isUidForm(src)) return this.knowsUid(src);
+    if (validUid(src)) return this.knowsUid(src);
     if (src.includes('.') || (src.length === 3 && src.charCodeAt(0) >= 48 && src.charCodeAt(0) <= 57)) return true;
     const u = this.e.net.usersByNick.get(src);
     return u === undefined || this.knowsUser(u);
@@ -463,7 +464,7 @@ export class BurstCursor {
   /** A target param: a UID (maybe of a user removed just before the line), a nick, nick@server, or anything else (known). */
   private knowsTarget(t: string): boolean {
     if (this.phase > USERS) return true;
-    if (isUidForm(t)) return this.knowsUid(t);
+    if (validUid(t)) return this.knowsUid(t);
     const at = t.indexOf('@');
     const u = this.e.net.usersByNick.get(at > 0 ? t.slice(0, at) : t);
     return u === undefined || this.knowsUser(u);
@@ -489,21 +490,6 @@ function channelOf(p: string): string | null {
   let i = 0;
   while (i < p.length && '~&@%+'.includes(p[i])) i++;
   return p.charCodeAt(i) === 35 /* # */ ? p.slice(i) : null;
-}
-
-/**
- * The form of a UID: a digit, then upper-case letters and digits (nine in all from UnrealIRCd;
- * the engine takes other lengths too, so they are looked at the same way). No nick starts with a digit.
- */
-function isUidForm(s: string): boolean {
-  if (s.length < 4) return false;
-  const c0 = s.charCodeAt(0);
-  if (c0 < 48 || c0 > 57) return false;
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) return false;
-  }
-  return true;
 }
 
 /** A line body cut into its source, command and params (`middle`: how many params come before the trailing one). */
