@@ -27,6 +27,17 @@ export function nodeFlags(): string[] {
 }
 
 /** VmRSS of a process, in KiB (0 when it is gone). */
+/** VmRSS's parts (KiB): anonymous memory, and pages of files mapped into the process (the LMDB store's). */
+export function rssPartsKb(pid: number): { anon: number; file: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return { anon: 0, file: 0 };
+  }
+}
+
 export function rssKb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -36,9 +36,13 @@ export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: Captur
     const lineNo = i + 1;
     if (row === '') continue;
     if (row.startsWith('#')) { rows.push({ kind: 'note', lineNo, text: row.replace(/^# ?/, '') }); continue; }
-    const m = /^\+(\d+) ([<>]) ?(.*)$/s.exec(row);
-    if (!m) { problems.push({ line: lineNo, message: 'not a capture row' }); continue; }
-    rows.push({ kind: 'line', lineNo, ms: Number(m[1]), dir: m[2] as CaptureDir, line: m[3] });
+    // "+" digits " " direction [" "] line (the line is the rest of the row, as it is).
+    let k = 1;
+    while (k < row.length && row.charCodeAt(k) >= 48 && row.charCodeAt(k) <= 57) k++;
+    const d = row.charCodeAt(k + 1);
+    if (row.charCodeAt(0) !== 43 /* + */ || k === 1 || row.charCodeAt(k) !== 32 || (d !== 60 && d !== 62)) { problems.push({ line: lineNo, message: 'not a capture row' }); continue; }
+    const at = row.charCodeAt(k + 2) === 32 ? k + 3 : k + 2;
+    rows.push({ kind: 'line', lineNo, ms: Number(row.slice(1, k)), dir: d === 60 ? '<' : '>', line: row.slice(at) });
   }
   const v = captureVersion(rows);
   if (v !== null && v > CAPTURE_FORMAT_VERSION) problems.push({ line: 1, message: `capture format v${v} is newer than this reader (v${CAPTURE_FORMAT_VERSION})` });

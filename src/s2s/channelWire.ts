@@ -25,10 +25,13 @@ export function sjoinLines(e: Engine, ch: Channel, link: Link, include?: (u: Use
   const head = `:${e.me.sid} SJOIN ${ch.ts} ${ch.name}`;
   const w = new SjoinWriter(ch.modes.size ? `${head} ${channelModeString(ch)} :` : `${head} :`, `${head} :`);
   const lid = link.id;
-  for (const m of ch.members.values()) {
-    if (m.user.server.link === lid || (include !== undefined && !include(m.user))) continue;
+  // The member array itself (no iterator, no copy): nothing changes the channel while this runs.
+  const ms = ch.members.array();
+  for (let i = 0; i < ms.length; i++) {
+    const m = ms[i], u = m.user;
+    if (u.server.link === lid || (include !== undefined && !include(u))) continue;
     const modes = m.modes;
-    w.add(modes === '' ? m.user.uid : memberPrefix(modes) + m.user.uid);
+    w.add(modes === '' ? u.uid : memberPrefix(modes) + u.uid);
   }
   const sjsby = link.has('SJSBY');
   for (const l of ['b', 'e', 'I'] as const) {

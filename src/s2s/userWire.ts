@@ -3,10 +3,13 @@ import type { User } from '../state/model.ts';
 import type { Engine } from './engine.ts';
 import type { Link } from './link.ts';
 import { escapeTagValue } from '../wire/message.ts';
+import { packedUser } from '../state/user.ts';
 
 export function umodeString(u: User): string {
+  const p = packedUser(u);
   let raw = '';
-  for (const c of u.umodes) raw += c;
+  if (p !== null) raw = p.letters;
+  else for (const c of u.umodes) raw += c;
   let s = UMODE_STRINGS.get(raw);
   if (s === undefined) {
     s = '+' + [...raw].sort(modeSort).join('');
@@ -47,6 +50,14 @@ export function uidLine(u: User, link: Link): string {
 
 /** uidLine() for a peer with (`vhp`) or without VHP. */
 function uidLineFor(u: User, vhp: boolean): string {
+  const p = packedUser(u);
+  if (p !== null) {
+    // The packed text fields cut once (not a scan of them per field): ident, realHost, vhost, cloak, ip, account, realname.
+    const f = p.info.split('\0');
+    const x = p.letters.includes('x');
+    const vh = !x ? (vhp ? f[1] : '*') : !vhp && !p.letters.includes('t') ? '*' : f[2] || f[3] || '*';
+    return `:${u.server.sid} UID ${u.nick} 0 ${u.ts} ${f[0]} ${f[1]} ${u.uid} ${f[5] || '0'} ${umodeString(u)} ${vh} ${f[3] || '*'} ${f[4]} :${f[6]}`;
+  }
   const account = u.account || '0';
   return `:${u.server.sid} UID ${u.nick} 0 ${u.ts} ${u.ident} ${u.realHost} ${u.uid} ${account} ${umodeString(u)} ${virthost(u, vhp)} ${u.cloak || '*'} ${u.ip} :${u.realname}`;
 }
@@ -71,10 +82,17 @@ export function sendUser(e: Engine, link: Link, u: User): void {
  * user's MD read once for both the UID line's tags and the MD lines.
  */
 export function sendUserTo(e: Engine, link: Link, u: User, vhp: boolean, extSwhois: boolean): void {
-  const md = u.md;
-  if (md.size === 0) e.send(link, uidLineFor(u, vhp), null);
+  const p = packedUser(u);
+  if (p !== null && p.mdPacked === '') {
+    // The usual user: a numeric creationtime as its only MD, or no MD (no view, no pairs; digits need no tag escaping).
+    if (p.ctime < 0) e.send(link, uidLineFor(u, vhp), null);
+    else {
+      e.send(link, uidLineFor(u, vhp), `s2s-md/creationtime=${p.ctime}`);
+      e.send(link, `:${u.server.sid} MD client ${u.uid} creationtime :${p.ctime}`);
+    }
+  } else if (u.md.size === 0) e.send(link, uidLineFor(u, vhp), null);
   else {
-    const pairs = [...md];
+    const pairs = [...u.md];
     let tags: string | null = null;
     for (const [k, v] of pairs) if (EARLY_MD.has(k)) tags = (tags === null ? '' : tags + ';') + `s2s-md/${k}=${escapeTagValue(v)}`;
     e.send(link, uidLineFor(u, vhp), tags);

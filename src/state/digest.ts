@@ -13,7 +13,8 @@ import type { Network } from './network.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
 import type { TklEntry } from '../tkl/types.ts';
 import { isLive } from '../tkl/types.ts';
-import { memberMdCount, memberMdEntries } from './membership.ts';
+import { anyMemberMd, memberMdCount, memberMdEntries } from './membership.ts';
+import { packedUser, userMdSize } from './user.ts';
 import { tsJson, type Ts } from './ts.ts';
 
 const sortedMap = (m: Iterable<[string, string]>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -57,18 +58,22 @@ export function stateDigest(net: Network, tkl?: TklTable, now?: number): string 
   w.raw('],"edges":');
   w.text(JSON.stringify(serverEdges(net)));
   w.raw(',"users":[');
-  const users = usersByUid(net);
-  for (let i = 0; i < users.length; i++) putUser(w, users[i], i > 0);
+  putUsers(w, net);
   w.raw('],"channels":[');
-  const channels = [...net.channels.values()].sort(channelOrder);
-  for (let i = 0; i < channels.length; i++) putChannel(w, channels[i], i > 0);
+  putChannels(w, net, anyMemberMd());
   w.raw('],"bans":');
   w.text(JSON.stringify(liveBans(tkl, now).map(banJson).sort()));
   w.raw('}');
   return w.digest();
 }
 
-const CHUNK = 1 << 16;
+const CHUNK = 1 << 18;
+/** The most bytes one fixed-size write (a member entry, a UID, a number) needs at once. */
+const ROOM = 64;
+/** The characters of the base-36 digits 0-9 A-Z. */
+const DIGIT36 = Uint8Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', (c) => c.charCodeAt(0));
+/** 36^4: a UID's last four characters as a base-36 number are below it (see uidIndex.ts). */
+const B36_4 = 36 ** 4;
 
 /**
  * Writes JSON text as latin1 bytes (each character's low byte, as update(text, 'latin1') takes
@@ -79,12 +84,23 @@ const CHUNK = 1 << 16;
  */
 class DigestWriter {
   private readonly hash: Hash = createHash('sha256');
-  private readonly buf = Buffer.allocUnsafe(CHUNK);
-  private at = 0;
+  readonly buf = Buffer.allocUnsafe(CHUNK);
+  at = 0;
 
   private flush(): void {
     if (this.at > 0) this.hash.update(this.buf.subarray(0, this.at));
     this.at = 0;
+  }
+
+  /** Make room for n ≤ CHUNK bytes written straight into buf at `at`. */
+  room(n: number): void {
+    if (this.at + n > CHUNK) this.flush();
+  }
+
+  /** One ASCII byte. */
+  byte(c: number): void {
+    if (this.at >= CHUNK) this.flush();
+    this.buf[this.at++] = c;
   }
 
   /** Text as it is (JSON punctuation, numbers, JSON from JSON.stringify). */
@@ -104,19 +120,22 @@ class DigestWriter {
   raw(s: string): void { this.text(s); }
 
   /** A JSON string value. */
-  str(s: string): void {
-    const n = s.length;
+  str(s: string): void { this.strRange(s, 0, s.length); }
+
+  /** s.slice(from, to) as a JSON string value. */
+  strRange(s: string, from: number, to: number): void {
+    const n = to - from;
     if (this.at + n + 2 > CHUNK) {
       this.flush();
-      if (n + 2 > CHUNK) { this.text(JSON.stringify(s)); return; }
+      if (n + 2 > CHUNK) { this.text(JSON.stringify(s.slice(from, to))); return; }
     }
     const b = this.buf;
     const start = this.at;
     let at = start;
     b[at++] = 34;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const c = s.charCodeAt(i);
-      if (c < 32 || c === 34 || c === 92 || (c & 0xf800) === 0xd800) { this.at = start; this.text(JSON.stringify(s)); return; }
+      if (c < 32 || c === 34 || c === 92 || (c & 0xf800) === 0xd800) { this.at = start; this.text(JSON.stringify(s.slice(from, to))); return; }
       b[at++] = c;
     }
     b[at++] = 34;
@@ -129,9 +148,26 @@ class DigestWriter {
     else this.text(JSON.stringify(v) ?? 'null');
   }
 
+  /** A whole number 0 ≤ n < 2^53, in decimal (as String() writes it). */
+  uint(n: number): void {
+    this.room(ROOM);
+    this.at = putUint(this.buf, this.at, n);
+  }
+
   ts(v: Ts): void {
-    if (typeof v === 'number' && Number.isFinite(v)) this.text(String(v));
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 53) this.uint(v);
+    else if (typeof v === 'number' && Number.isFinite(v)) this.text(String(v));
     else this.value(tsJson(v));
+  }
+
+  /** The UID whose uidKey() is `key`, as a JSON string. */
+  uid(key: number): void {
+    this.room(ROOM);
+    const b = this.buf;
+    b[this.at] = 34;
+    putUid(b, this.at + 1, key);
+    b[this.at + 10] = 34;
+    this.at += 11;
   }
 
   /** sortedMap(m) as JSON: [["k","v"],...] by key. */
@@ -160,6 +196,26 @@ class DigestWriter {
   }
 }
 
+/** Decimal digits of a whole number 0 ≤ n < 2^53 into b at `at`; returns the end. */
+function putUint(b: Buffer, at: number, n: number): number {
+  if (n < 10) { b[at] = 48 + n; return at + 1; }
+  let len = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+  for (let i = at + len - 1; i >= at; i--) {
+    const q = Math.floor(n / 10);
+    b[i] = 48 + (n - q * 10);
+    n = q;
+  }
+  return at + len;
+}
+
+/** The nine characters of the UID whose uidKey() is `key`, into b at `at`. */
+function putUid(b: Buffer, at: number, key: number): void {
+  let hi = Math.floor(key / B36_4), lo = key - hi * B36_4;
+  for (let i = at + 8; i >= at + 5; i--) { const q = (lo / 36) | 0; b[i] = DIGIT36[lo - q * 36]; lo = q; }
+  for (let i = at + 4; i >= at; i--) { const q = (hi / 36) | 0; b[i] = DIGIT36[hi - q * 36]; hi = q; }
+}
+
 function putServer(w: DigestWriter, s: Server, comma: boolean): void {
   w.raw(comma ? ',[' : '[');
   w.value(s.sid); w.raw(','); w.value(s.name); w.raw(','); w.value(s.info); w.raw(',');
@@ -167,44 +223,145 @@ function putServer(w: DigestWriter, s: Server, comma: boolean): void {
   w.raw(']');
 }
 
-function putUser(w: DigestWriter, u: User, comma: boolean): void {
-  w.raw(comma ? ',[' : '[');
-  w.value(u.uid); w.raw(',');
-  w.value(u.nick); w.raw(',');
-  w.ts(u.ts); w.raw(',');
-  w.value(u.ident); w.raw(',');
-  w.value(u.realHost); w.raw(',');
-  w.value(u.vhost); w.raw(',');
-  w.value(u.ip); w.raw(',');
-  w.value(u.account); w.raw(',');
-  w.str(letterString(u.umodes)); w.raw(',');
-  w.value(u.realname); w.raw(',');
-  w.value(u.server.sid); w.raw(',');
+/**
+ * uidKey(u.uid) without reading the string: the UID index stored the UID's two base-36 halves on
+ * every user of UnrealIRCd's form it holds (uidIndex.ts); others are read from the string.
+ */
+function userKey(u: User): number {
+  const hi = u.uidKeyHi;
+  if (hi !== undefined && hi >= 0) return hi * B36_4 + u.uidKeyLo!;
+  return uidKey(u.uid);
+}
+
+/** The users by UID: as base-36 numbers when every UID has UnrealIRCd's form, else as strings. */
+function putUsers(w: DigestWriter, net: Network): void {
+  const users = net.usersByUid.list();
+  const n = users.length;
+  const keys = new Float64Array(n);
+  let numeric = true;
+  for (let i = 0; i < n; i++) {
+    const k = userKey(users[i]);
+    keys[i] = k;
+    if (k < 0) numeric = false;
+  }
+  let order: ArrayLike<number>;
+  if (numeric) order = radixOrder(keys, n);
+  else {
+    const o: number[] = new Array(n);
+    for (let i = 0; i < n; i++) o[i] = i;
+    order = o.sort((a, b) => cmp(users[a].uid, users[b].uid));
+  }
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    putUser(w, users[i], k > 0, numeric ? keys[i] : -1);
+  }
+}
+
+/**
+ * The positions of keys[0, n) in ascending order of the keys (whole numbers below 2^48; ties keep
+ * their positions' order): a least-significant-digit radix sort, four passes of 12 bits, with no
+ * comparisons.
+ */
+function radixOrder(keys: Float64Array, n: number): Int32Array {
+  const lo = new Int32Array(n), hi = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    const h = Math.floor(k / 16777216);
+    hi[i] = h;
+    lo[i] = k - h * 16777216;
+  }
+  let a = new Int32Array(n), b = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const count = new Int32Array(4097);
+  for (let pass = 0; pass < 4; pass++) {
+    const part = pass < 2 ? lo : hi, shift = (pass & 1) * 12;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[((part[i] >> shift) & 4095) + 1]++;
+    for (let d = 0; d < 4096; d++) count[d + 1] += count[d];
+    for (let i = 0; i < n; i++) { const x = a[i]; b[count[(part[x] >> shift) & 4095]++] = x; }
+    const t = a; a = b; b = t;
+  }
+  return a;
+}
+
+/** `key`: the user's uidKey() (its UID is written from it), or -1. */
+function putUser(w: DigestWriter, u: User, comma: boolean, key: number): void {
+  if (comma) w.byte(44);
+  w.byte(91);
+  if (key >= 0) w.uid(key); else w.value(u.uid);
+  w.byte(44);
+  w.value(u.nick); w.byte(44);
+  w.ts(u.ts); w.byte(44);
+  const p = packedUser(u);
+  if (p !== null) {
+    // ident, realHost, vhost, (cloak: not in the digest), ip, account, umodes, realname.
+    const info = p.info;
+    let a = 0, b = info.indexOf('\0');
+    w.strRange(info, a, b); w.byte(44);
+    a = b + 1; b = info.indexOf('\0', a);
+    w.strRange(info, a, b); w.byte(44);
+    a = b + 1; b = info.indexOf('\0', a);
+    w.strRange(info, a, b); w.byte(44);
+    a = b + 1; b = info.indexOf('\0', a);
+    a = b + 1; b = info.indexOf('\0', a);
+    w.strRange(info, a, b); w.byte(44);
+    a = b + 1; b = info.indexOf('\0', a);
+    w.strRange(info, a, b); w.byte(44);
+    const l = p.letters;
+    if (ascendingLetters(l)) w.str(l); else w.str(sortedLetters(u.umodes));
+    w.byte(44);
+    w.strRange(info, b + 1, info.length);
+  } else {
+    w.value(u.ident); w.byte(44);
+    w.value(u.realHost); w.byte(44);
+    w.value(u.vhost); w.byte(44);
+    w.value(u.ip); w.byte(44);
+    w.value(u.account); w.byte(44);
+    w.str(sortedLetters(u.umodes)); w.byte(44);
+    w.value(u.realname);
+  }
+  w.byte(44);
+  w.value(u.server.sid); w.byte(44);
   if (u.away === null) w.raw('null'); else w.value(u.away);
-  w.raw(',');
+  w.byte(44);
   if (u.swhois.length === 0) w.raw('[]');
   else w.strings(u.swhois.map((s) => `${s.tag}\0${s.prio}\0${s.text}`).sort());
-  w.raw(',');
-  const md = u.md;
-  if (md.size === 0) w.raw('[]'); else w.sortedMap(md);
-  w.raw(']');
-}
-
-/** sortedLetters() of a set of letters, with no array for the usual few letters in order. */
-function letterString(set: Iterable<string>): string {
-  let s = '';
-  let sorted = true;
-  for (const l of set) {
-    if (l.length !== 1) return [...set].sort().join('');
-    if (s !== '' && l < s[s.length - 1]) sorted = false;
-    s += l;
+  w.byte(44);
+  if (p !== null && p.mdPacked === '') {
+    // The usual MD: a numeric creationtime alone, or nothing.
+    if (p.ctime >= 0) { w.raw('[["creationtime","'); w.uint(p.ctime); w.raw('"]]'); } else w.raw('[]');
+  } else {
+    const md = u.md;
+    if (md.size === 0) w.raw('[]'); else w.sortedMap(md);
   }
-  return sorted ? s : sortedLetters(s);
+  w.byte(93);
 }
 
-function putChannel(w: DigestWriter, c: Channel, comma: boolean): void {
+/** ASCII letters in strictly ascending order (then they are sortedLetters() of themselves). */
+function ascendingLetters(s: string): boolean {
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= prev || (c | 32) < 97 || (c | 32) > 122) return false;
+    prev = c;
+  }
+  return true;
+}
+
+/** The channels in channelOrder(), each name lowercased once. */
+function putChannels(w: DigestWriter, net: Network, memberMd: boolean): void {
+  const chans = [...net.channels.values()];
+  const n = chans.length;
+  const lows: string[] = new Array(n);
+  const order: number[] = new Array(n);
+  for (let i = 0; i < n; i++) { lows[i] = chans[i].name.toLowerCase(); order[i] = i; }
+  order.sort((a, b) => cmp(lows[a], lows[b]) || cmp(chans[a].name, chans[b].name));
+  for (let k = 0; k < n; k++) putChannel(w, chans[order[k]], lows[order[k]], k > 0, memberMd);
+}
+
+function putChannel(w: DigestWriter, c: Channel, low: string, comma: boolean, memberMd: boolean): void {
   w.raw(comma ? ',[' : '[');
-  w.value(c.name.toLowerCase()); w.raw(',');
+  w.value(low); w.raw(',');
   w.value(c.name); w.raw(',');
   w.ts(c.ts); w.raw(',');
   w.sortedMap(c.modes);
@@ -219,7 +376,7 @@ function putChannel(w: DigestWriter, c: Channel, comma: boolean): void {
   const t = c.topic;
   if (t) { w.raw('['); w.value(t.text); w.raw(','); w.value(t.setBy); w.raw(','); w.ts(t.ts); w.raw(']'); } else w.raw('null');
   w.raw(',');
-  putMembers(w, c);
+  putMembers(w, c, memberMd);
   w.raw(',');
   if (c.md.size === 0) w.raw('[]'); else w.sortedMap(c.md);
   w.raw(',');
@@ -230,35 +387,23 @@ function putChannel(w: DigestWriter, c: Channel, comma: boolean): void {
 /**
  * `items` in the order of their UIDs as strings (`uids[i]` is the UID of `items[i]`; ties, which a
  * consistent state never has, by `tie`). UnrealIRCd's UIDs are nine characters of 0-9 and A-Z: as
- * base-36 numbers they order as the strings do, and numbers sort without reading the strings
- * again at each comparison (strings and records spread over the heap: following them was most of
- * the sort's time). Anything else sorts by the strings. Returns the positions in order.
+ * base-36 numbers they order as the strings do. Anything else sorts by the strings.
  */
-function uidOrder<T>(items: T[], uids: string[], tie: ((x: T) => string) | null): number[] {
+function uidOrder<T>(items: T[], uids: string[], tie: (x: T) => string): number[] {
   const n = items.length;
   const order: number[] = new Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  if (KEY_OK.length < n) KEY_OK = new Uint8Array(n * 2);
   const keys = new Float64Array(n);
   let numeric = true;
   for (let i = 0; i < n; i++) {
     const k = uidKey(uids[i]);
-    KEY_OK[i] = k >= 0 ? 1 : 0;
     if (k < 0) numeric = false;
     keys[i] = k;
   }
-  if (n <= 1) return order;
-  const byTie = (a: number, b: number) => (tie ? cmp(tie(items[a]), tie(items[b])) : 0);
+  const byTie = (a: number, b: number) => cmp(tie(items[a]), tie(items[b]));
   if (numeric) order.sort((a, b) => keys[a] - keys[b] || byTie(a, b));
   else order.sort((a, b) => cmp(uids[a], uids[b]) || byTie(a, b));
   return order;
-}
-
-/** The users by UID. */
-function usersByUid(net: Network): User[] {
-  const users = [...net.usersByUid.values()];
-  const order = uidOrder(users, users.map((u) => u.uid), null);
-  return order.map((i) => users[i]);
 }
 
 /** The UID as a base-36 number when it is nine characters of 0-9 A-Z (an order-keeping key), else -1. */
@@ -275,62 +420,84 @@ function uidKey(uid: string): number {
 }
 
 /**
- * The channel's member strings (memberString()), sorted, as JSON. They start with the UID and a
- * NUL, so they sort as the UIDs do (ties, never in a consistent state, by the whole strings).
- * The usual one (no member MD, a UID of 0-9 A-Z, member modes that are letters) is written
- * directly, anything else through memberString().
+ * Member modes as bits, in the order their letters sort (a h o q v), or -1 when `modes` holds any
+ * other character or a letter twice (then the member goes through memberString()).
  */
-function putMembers(w: DigestWriter, c: Channel): void {
-  const ms = [...c.members.values()];
-  const n = ms.length;
-  const uids: string[] = new Array(n);
-  for (let i = 0; i < n; i++) uids[i] = ms[i].user.uid;
-  const order = n <= SMALL ? smallUidOrder(uids) ?? uidOrder(ms, uids, memberString) : uidOrder(ms, uids, memberString);
-  w.raw('[');
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const m = ms[i], uid = uids[i], modes = m.modes;
-    if (k > 0) w.raw(',');
-    if (memberMdCount(m) === 0 && KEY_OK[i] === 1 && isLetters(modes)) {
-      w.raw('"'); w.raw(uid); w.raw('\\u0000'); w.raw(modes.length <= 1 ? modes : sortedLetters(modes)); w.raw('\\u0000[]\\u0000[]"');
-    } else w.value(memberString(m));
+function modeBits(modes: string): number {
+  let bits = 0;
+  for (let i = 0; i < modes.length; i++) {
+    const c = modes.charCodeAt(i);
+    const bit = c === 111 ? 4 : c === 118 ? 16 : c === 104 ? 2 : c === 97 ? 1 : c === 113 ? 8 : 0;
+    if (bit === 0 || (bits & bit) !== 0) return -1;
+    bits |= bit;
   }
-  w.raw(']');
+  return bits;
 }
 
-/** Channels up to this many members are ordered by smallUidOrder(). */
-const SMALL = 64;
-const KEYS = new Float64Array(SMALL);
-/** KEY_OK[i]: uids[i] is a UID of 0-9 A-Z (set by smallUidOrder(), and by uidOrder() for the members it orders). */
-let KEY_OK = new Uint8Array(SMALL);
+/** The letters of modeBits() bit i. */
+const MODE_BIT_LETTERS = [97, 104, 111, 113, 118];
+/** `\u0000[]\u0000[]"`: the end of a member string without member MD, as JSON. */
+const MEMBER_TAIL = Uint8Array.from('\\u0000[]\\u0000[]"', (c) => c.charCodeAt(0));
+let PACKED = new Float64Array(256);
 
 /**
- * The order of a few UIDs when all are of UnrealIRCd's form and differ: an insertion sort of their
- * base-36 keys (no comparator calls, no allocation but the result); null otherwise.
+ * The channel's member strings (memberString()), sorted, as JSON. They start with the UID and a
+ * NUL, so they sort as the UIDs do (ties, never in a consistent state, by the whole strings).
+ * The usual member (no member MD, a UID of 0-9 A-Z, member modes from "ahoqv") becomes one number,
+ * uidKey(UID) · 32 + modeBits(modes) (below 36^9 · 32 < 2^52, exact): the channel's numbers are
+ * sorted as numbers and written back as text, without reading a UID string. A channel with any
+ * other member, or two members of one UID, goes through memberString().
  */
-function smallUidOrder(uids: string[]): number[] | null {
-  const n = uids.length;
-  const order: number[] = new Array(n);
+function putMembers(w: DigestWriter, c: Channel, memberMd: boolean): void {
+  const ms = c.members.array();
+  const n = ms.length;
+  if (n === 0) { w.raw('[]'); return; }
+  if (PACKED.length < n) PACKED = new Float64Array(Math.max(n, 2 * PACKED.length));
+  const P = PACKED;
+  let fast = true;
   for (let i = 0; i < n; i++) {
-    const k = uidKey(uids[i]);
-    if (k < 0) return null;
-    KEYS[i] = k;
-    KEY_OK[i] = 1;
-    let j = i;
-    while (j > 0 && KEYS[order[j - 1]] > k) { order[j] = order[j - 1]; j--; }
-    if (j > 0 && KEYS[order[j - 1]] === k) return null; // two members with one UID: let uidOrder() break the tie
-    order[j] = i;
+    const m = ms[i];
+    const k = userKey(m.user), bits = modeBits(m.modes);
+    if (k < 0 || bits < 0 || (memberMd && memberMdCount(m) !== 0)) { fast = false; break; }
+    P[i] = k * 32 + bits;
   }
-  return order;
-}
-
-/** Only ASCII letters (nothing JSON escapes). */
-function isLetters(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i) | 32;
-    if (c < 97 || c > 122) return false;
+  if (fast) {
+    if (n <= 32) {
+      for (let i = 1; i < n; i++) {
+        const x = P[i];
+        let j = i;
+        while (j > 0 && P[j - 1] > x) { P[j] = P[j - 1]; j--; }
+        P[j] = x;
+      }
+    } else P.subarray(0, n).sort();
+    for (let i = 1; i < n; i++) if (Math.floor(P[i] / 32) === Math.floor(P[i - 1] / 32)) { fast = false; break; }
   }
-  return true;
+  if (!fast) {
+    const uids = ms.map((m) => m.user.uid);
+    const order = uidOrder(ms as Membership[], uids, memberString);
+    w.raw('[');
+    for (let k = 0; k < n; k++) { if (k > 0) w.raw(','); w.value(memberString(ms[order[k]])); }
+    w.raw(']');
+    return;
+  }
+  w.byte(91);
+  for (let k = 0; k < n; k++) {
+    const x = P[k];
+    const key = Math.floor(x / 32);
+    const bits = x - key * 32;
+    w.room(ROOM);
+    const b = w.buf;
+    let at = w.at;
+    if (k > 0) b[at++] = 44;
+    b[at++] = 34;
+    putUid(b, at, key);
+    at += 9;
+    for (let i = 0; i < 6; i++) b[at++] = MEMBER_TAIL[i]; // \u0000
+    for (let i = 0; i < 5; i++) if ((bits & (1 << i)) !== 0) b[at++] = MODE_BIT_LETTERS[i];
+    for (let i = 0; i < MEMBER_TAIL.length; i++) b[at++] = MEMBER_TAIL[i];
+    w.at = at;
+  }
+  w.byte(93);
 }
 
 export interface StateCounts {
@@ -341,10 +508,14 @@ export interface StateCounts {
 export function stateCounts(net: Network, tkl: TklTable, now: number): StateCounts {
   let md = 0;
   for (const s of net.serversBySid.values()) md += s.md.size;
-  for (const u of net.usersByUid.values()) md += u.md.size;
+  const users = net.usersByUid.list();
+  for (let i = 0; i < users.length; i++) md += userMdSize(users[i]);
+  const memberMd = anyMemberMd();
   for (const c of net.channels.values()) {
     md += c.md.size;
-    for (const m of c.members.values()) md += memberMdCount(m);
+    if (!memberMd) continue;
+    const ms = c.members.array();
+    for (let i = 0; i < ms.length; i++) md += memberMdCount(ms[i]);
   }
   const t = tkl.countsByType(now);
   const sorted: Record<string, number> = {};

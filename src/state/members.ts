@@ -66,6 +66,9 @@ export class MemberMap implements MapLike<User, Membership> {
     if (this.index !== null) this.index.delete(m.user);
   }
 
+  /** The memberships as they are stored (no copy): for a reader that changes nothing meanwhile (the state digest). */
+  array(): readonly Membership[] { return this.list; }
+
   clear(): void { this.list = []; this.index = null; }
 
   // Iteration walks a copy, so a membership removed or added meanwhile neither hides nor repeats another.

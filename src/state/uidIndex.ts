@@ -97,6 +97,13 @@ export class UidIndex extends SlotTable<User> {
     }
   }
 
+  /** The users in an array of their own (values() without the iterator). */
+  list(): User[] {
+    const out = this.entryList();
+    for (const u of this.other.values()) out.push(u);
+    return out;
+  }
+
   *values(): IterableIterator<User> {
     // A copy: the caller may delete while iterating (a delete shifts entries backwards).
     yield* this.entryList();

@@ -319,6 +319,21 @@ class UserChannels implements MapLike<Channel, Membership> {
   [Symbol.iterator](): IterableIterator<[Channel, Membership]> { return this.entries(); }
 }
 
+/**
+ * What the state digest reads of a user made by newUser(), without the getters' slices: its packed
+ * text fields (ident, realHost, vhost, cloak, ip, account, realname, NUL-separated; none holds a
+ * NUL), its mode letters, its packed MD and numeric creationtime (see setUserMd()). Null for a user
+ * of another kind.
+ */
+export function packedUser(u: User): { info: string; letters: string; mdPacked: string; ctime: number } | null {
+  return u instanceof UserEntry ? (u as unknown as { info: string; letters: string; mdPacked: string; ctime: number }) : null;
+}
+
+/** The number of MD pairs a user holds (u.md.size without a view). */
+export function userMdSize(u: User): number {
+  return u instanceof UserEntry ? mdSize(u) : u.md.size;
+}
+
 /** Add a user's membership of `ch`  to its channel list, first; the caller knows it is not there. */
 export function appendChannel(u: User, ch: Channel, m: Membership): void {
   if (u instanceof UserEntry) chanAdd(u, m);

@@ -127,21 +127,30 @@ export function serializeTags(tags: Tags): string {
  * or '' when there is none; without cutting up the rest. For scans that look for a few commands.
  */
 export function commandOf(raw: string): string {
-  const line = cutAtBreak(raw);
-  const n = line.length;
+  // Reads only up to the command's end: the line is cut at its first CR, LF or NUL (cutAtBreak()),
+  // so meeting one of those on the way ends the line there, and what lies past the command (an
+  // SJOIN's thousand bytes) is never scanned.
+  const n = raw.length;
   let i = 0;
-  while (i < n && line.charCodeAt(i) === 32) i++;
-  for (const mark of [64 /* @ */, 58 /* : */]) {
-    if (line.charCodeAt(i) !== mark) continue;
-    const sp = line.indexOf(' ', i);
-    if (sp < 0) return '';
-    i = sp;
-    while (i < n && line.charCodeAt(i) === 32) i++;
+  while (i < n && raw.charCodeAt(i) === 32) i++;
+  for (let mark = 64 /* @ */; mark !== 0; mark = mark === 64 ? 58 /* : */ : 0) {
+    if (i >= n || raw.charCodeAt(i) !== mark) continue;
+    for (;;) {
+      if (i >= n) return '';
+      const c = raw.charCodeAt(i);
+      if (c === 32) break;
+      if (c === 10 || c === 13 || c === 0) return '';
+      i++;
+    }
+    while (i < n && raw.charCodeAt(i) === 32) i++;
   }
-  if (i >= n) return '';
-  let sp = line.indexOf(' ', i);
-  if (sp < 0) sp = n;
-  return commandAt(line, i, sp);
+  let sp = i;
+  for (; sp < n; sp++) {
+    const c = raw.charCodeAt(sp);
+    if (c === 32 || c === 10 || c === 13 || c === 0) break;
+  }
+  if (sp === i) return '';
+  return commandAt(raw, i, sp);
 }
 
 /**

@@ -63,3 +63,24 @@ test('flipRows swaps the sides and nothing else', () => {
   assert.deepEqual(f.map((r) => (r.kind === 'line' ? r.dir + r.line : r.text)), ['n', '>A', '<B']);
   assert.deepEqual(flipRows(f), rows);
 });
+
+test('readCapture reads every row as the format\'s definition /^\\+(\\d+) ([<>]) ?(.*)$/ does (the hand-written scanner)', async () => {
+  const fc = (await import('fast-check')).default;
+  const piece = fc.constantFrom('+', '-', ' ', '<', '>', '0', '7', '12', '#', 'x', ':', '\t', '\r', 'é');
+  const row = fc.array(piece, { maxLength: 10 }).map((a) => a.join(''));
+  fc.assert(fc.property(fc.array(row, { maxLength: 6 }), (rowsIn) => {
+    const text = rowsIn.join('\n');
+    const { rows, problems } = readCapture(Buffer.from(text, 'latin1'));
+    const want: unknown[] = [];
+    const wantProblems: unknown[] = [];
+    text.split('\n').forEach((r0, i) => {
+      const r = r0.endsWith('\r') ? r0.slice(0, -1) : r0;
+      if (r === '' || r.startsWith('#')) return;
+      const m = /^\+(\d+) ([<>]) ?(.*)$/s.exec(r);
+      if (!m) wantProblems.push(i + 1);
+      else want.push({ kind: 'line', lineNo: i + 1, ms: Number(m[1]), dir: m[2], line: m[3] });
+    });
+    assert.deepEqual(rows.filter((x) => x.kind === 'line'), want);
+    assert.deepEqual(problems.map((p) => p.line), wantProblems);
+  }), { numRuns: 3000 });
+});
