@@ -20,6 +20,7 @@ import { WhowasHistory } from './whowasHistory.ts';
 import { MonitorTable } from './monitorTable.ts';
 import type { User } from '../state/model.ts';
 import { abortSasl } from './sasl.ts';
+import type { OperAuthority } from './oper.ts';
 
 export type ClientEffect =
   /** A line for the client (without CR LF; the runtime writes it through encodeLine()). */
@@ -46,6 +47,12 @@ export class LocalClients {
   readonly cfg: ClientConfig;
   /** The allow-block check at registration (set by the runtime); unset: everyone, with cfg.limits. */
   admit?: (s: ClientSession) => Admission;
+  /** The node's oper blocks and password checks (set by the runtime); unset: OPER finds no block. */
+  opers?: OperAuthority;
+  /** Called when something finished off the event loop's turn (an OPER check) left effects to drain. */
+  wake?: () => void;
+  /** Failed OPER attempts since start (each is logged as OPER_FAILED too). */
+  operFailures = 0;
   /** WHOWAS: users of the whole network as they were when they quit or changed nick. */
   readonly whowas = new WhowasHistory();
   /** MONITOR lists of the local users. */

@@ -37,6 +37,9 @@ import { MAP } from './commands/map.ts';
 import { LINKS } from './commands/links.ts';
 import { SETNAME } from './commands/setname.ts';
 import { AUTHENTICATE } from './commands/authenticate.ts';
+import { OPER } from './commands/oper.ts';
+import { KILL } from './commands/kill.ts';
+import { WALLOPS } from './commands/wallops.ts';
 
 export interface ClientCommandSpec {
   /** Parameters needed (fewer: 461). */
@@ -52,4 +55,5 @@ export const CLIENT_COMMANDS: Map<string, ClientCommandSpec> = new Map(Object.en
   CAP, PASS, NICK, USER, PING, PONG, QUIT, SERVER, AUTHENTICATE,
   JOIN, PART, PRIVMSG, NOTICE, TAGMSG, MODE, TOPIC, NAMES, WHO, WHOIS, AWAY, MOTD, LUSERS, KICK,
   INVITE, WHOWAS, LIST, ISON, USERHOST, MONITOR, VERSION, ADMIN, TIME, INFO, MAP, LINKS, SETNAME,
+  OPER, KILL, WALLOPS,
 }));

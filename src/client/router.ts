@@ -455,6 +455,22 @@ function routeKill(c: RouteCtx): After | null {
   return () => { for (const a of afters) a(); };
 }
 
+/**
+ * WALLOPS (wallops.c sendto_wallops()): to every local user with +w but the sender, then to the
+ * sender when it is ours (it always gets its own once, +w or not).
+ */
+function routeWallops(c: RouteCtx): After | null {
+  const { r, msg, src } = c;
+  const text = msg.params[0];
+  if (src === null || text === undefined || text === '') return null;
+  const line = `:${srcMask(src, r.clients.host.me.name)} WALLOPS :${text}`;
+  const self = c.link === null ? r.session(src.user) : undefined;
+  return () => {
+    for (const s of r.clients.byUid.values()) if (s !== self && !s.closed && s.user?.umodes.has('w')) s.send(line);
+    if (self && !self.closed) self.send(line);
+  };
+}
+
 /** NICK changes, and the users a collision may remove (the changing user, the nick's holder). */
 function routeNick(c: RouteCtx): After | null {
   const { r, msg, src } = c;
@@ -722,7 +738,7 @@ const ROUTES: Record<string, Route> = {
   UMODE2: routeSelfHost, SETHOST: routeSelfHost, SETIDENT: routeSelfHost, CHGHOST: routeOtherHost, CHGIDENT: routeOtherHost,
   SETNAME: routeSetname,
   EOS: (c) => { const srv = c.src?.server; return both(srv ? () => c.r.endNetjoin(srv) : null, routeEos(c)); },
-  TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite,
+  TOPIC: routeTopic, AWAY: routeAway, INVITE: routeInvite, WALLOPS: routeWallops,
   SASL: routeSasl, SVSLOGIN: routeSvslogin,
   // SQUIT and a link's loss: split() (the engine tells of every server it removes).
 };

@@ -14,6 +14,7 @@ import { clientTagString, newMsgid, serverTime, type LineTags } from './tags.ts'
 import type { LocalClients } from './clients.ts';
 import type { ClientLimits, FloodClass } from './config.ts';
 import { abortSasl, saslTick, type SaslState } from './sasl.ts';
+import type { OperState } from './oper.ts';
 
 export type ClientId = string;
 
@@ -84,6 +85,13 @@ export class ClientSession {
   limits: ClientLimits;
   /** The class the allow block put this user in (null before registration, or without allow blocks). */
   className: string | null = null;
+  // ---- oper (oper.ts)
+  /** What OPER made this user; null while it is none. */
+  oper: OperState | null = null;
+  /** The server notice mask (user mode +s, local to this server); '' when none. */
+  snomask = '';
+  /** A check this client waits for (OPER's password hash): no further line is read until it answers. */
+  private held = false;
 
   constructor(readonly mgr: LocalClients, readonly id: ClientId, readonly info: ClientInfo) {
     const now = mgr.host.now();
@@ -189,8 +197,27 @@ export class ClientSession {
   /** client_lagged_up(): fake lag 10 s or more ahead of the clock stops the parsing. */
   lagged(): boolean { return this.fakeLag - this.mgr.host.now() >= this.limits.fakeLagMax; }
 
+  /** Stop reading this client's lines until `done` settles (then what came meanwhile is read, in order). */
+  holdUntil(done: Promise<void>): void {
+    this.held = true;
+    void done.finally(() => {
+      this.held = false;
+      if (this.closed) return;
+      this.processQueued();
+      this.checkFlood();
+      this.mgr.wake?.();
+    });
+  }
+
+  /** add_fake_lag(): `ms` more of fake lag (OPER's failures add 7 s). */
+  addFakeLag(ms: number): void {
+    this.fakeLagMs += ms;
+    this.fakeLag += Math.floor(this.fakeLagMs / 1000);
+    this.fakeLagMs %= 1000;
+  }
+
   private processQueued(): void {
-    while (this.queueHead < this.queue.length && !this.closed && !this.lagged()) {
+    while (this.queueHead < this.queue.length && !this.closed && !this.held && !this.lagged()) {
       const line = this.queue[this.queueHead];
       this.queue[this.queueHead++] = '';
       this.queuedBytes -= line.length + 2;

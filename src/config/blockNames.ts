@@ -6,7 +6,7 @@
  */
 
 /** The top-level blocks tslink reads (src/config/convert.ts). */
-export const TSLINK_BLOCKS: readonly string[] = ['me', 'listen', 'link', 'class', 'ulines', 'set', 'deny', 'except', 'rpc-user', 'rpc-class'];
+export const TSLINK_BLOCKS: readonly string[] = ['me', 'listen', 'link', 'class', 'ulines', 'set', 'deny', 'except', 'rpc-user', 'rpc-class', 'allow', 'oper'];
 
 /**
  * UnrealIRCd 6's other top-level blocks and items: its core's (conf.c) and those of the modules it
@@ -14,8 +14,8 @@ export const TSLINK_BLOCKS: readonly string[] = ['me', 'listen', 'link', 'class'
  * before the blocks are read, so it never gets here.
  */
 export const UNREALIRCD_ONLY_BLOCKS: ReadonlySet<string> = new Set([
-  'admin', 'alias', 'allow', 'ban', 'badword', 'blacklist', 'blacklist-module', 'drpass', 'files', 'help',
-  'hideserver', 'include', 'loadmodule', 'log', 'official-channels', 'oper', 'operclass', 'proxy', 'require',
+  'admin', 'alias', 'ban', 'badword', 'blacklist', 'blacklist-module', 'drpass', 'files', 'help',
+  'hideserver', 'include', 'loadmodule', 'log', 'official-channels', 'operclass', 'proxy', 'require',
   'secret', 'security-group', 'sni', 'spamfilter', 'spamreport', 'tld', 'vhost', 'webirc',
 ]);
 

@@ -22,6 +22,7 @@ import {
   meSchema,
   rpcUserSchema,
   allowSchema,
+  operSchema,
   setSchema,
   type ConfSchema,
   type Normalisation,
@@ -142,6 +143,17 @@ class Converter {
         // allow channel { } and the like are other blocks of UnrealIRCd's, not client admission.
         if (node.value !== undefined) { this.sink.warn(node.pos, `allow ${node.value} { } is not used by tslink; ignored`); return; }
         if (this.isBlock(node, 'allow', false)) this.pushTopBlock(node, allowSchema, (doc.allow ??= []), '/allow', 'allow');
+        return;
+      case 'oper':
+        if (this.isBlock(node, 'oper', true)) {
+          const label = `oper "${node.value}"`;
+          const pointer = childPointer('/oper', (doc.oper ??= []).length);
+          const object: JsonObject = { pos: node.pos, name: node.value! };
+          this.positions.set(pointer, { pos: node.pos, key: node.name, label });
+          this.positions.set(childPointer(pointer, 'name'), { pos: node.pos, key: 'name', block: label });
+          this.blockContents(object, this.operPasswordType(node.children ?? [], label), operSchema, pointer, label);
+          (doc.oper as unknown[]).push(object);
+        }
         return;
       case 'deny':
         this.deny(node);
@@ -384,6 +396,22 @@ class Converter {
         return [];
       }
       return [{ name: 'verify', pos: child.pos, children: [{ name: target, value: child.value, pos: child.pos }] }];
+    });
+  }
+
+  /**
+   * An oper block's `password "<fingerprint>" { certfp; }`: UnrealIRCd's auth type for a client
+   * certificate, kept as `password` plus a `password-type` item; other auth types are errors.
+   */
+  private operPasswordType(children: ConfigNode[], label: string): ConfigNode[] {
+    return children.flatMap((child) => {
+      if (child.name !== 'password' || !child.children) return [child];
+      const type = child.children.length === 1 && child.children[0].value === undefined && !child.children[0].children ? child.children[0].name : '';
+      if (type !== 'certfp' || child.value === undefined) {
+        this.error(child, 'the password type tslink checks for opers is { certfp; } (else give a hash: password "$argon2id$..."; or "$scrypt$...")', label);
+        return [];
+      }
+      return [{ name: 'password', value: child.value, pos: child.pos }, { name: 'password-type', value: type, pos: child.pos }];
     });
   }
 

@@ -5,8 +5,9 @@
 import * as path from 'node:path';
 import type { PositionTable } from './positions.ts';
 import { DEFAULT_CLASS_NAME } from './rules.ts';
-import type { RawAllow, RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawLogFile, RawRpcUser, RawSet } from './schema.ts';
-import type { AllowConfig, ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import type { RawAllow, RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawLogFile, RawOper, RawRpcUser, RawSet } from './schema.ts';
+import type { AllowConfig, ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, OperConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import { normaliseCertfp } from './fingerprints.ts';
 
 /** Values used when a class block (or the whole `servers` class) leaves them out. */
 export const CLASS_DEFAULTS = { pingFreq: 90, connFreq: 15, maxClients: 10, sendQ: 20 * 1024 * 1024, recvQ: 64 * 1024 };
@@ -56,6 +57,7 @@ export function finaliseConfig(doc: RawDocument, positions: PositionTable, baseD
     exceptBan: doc['except-ban'].map(finaliseExceptBan),
     rpcUsers: (doc['rpc-user'] ?? []).map(finaliseRpcUser),
     allow: (doc.allow ?? []).map(finaliseAllow),
+    opers: (doc.oper ?? []).map(finaliseOper),
     ...(doc.admin && doc.admin.length ? { admin: [...doc.admin] } : {}),
     ...(doc.files?.motd ? { motdFile: resolvePath(positions.get('/files/motd')?.pos ?? doc.me.pos, doc.files.motd) } : {}),
   };
@@ -154,6 +156,33 @@ function finaliseAllow(raw: RawAllow): AllowConfig {
   };
   if (raw.password !== undefined) allow.password = raw.password;
   return allow;
+}
+
+function finaliseOper(raw: RawOper): OperConfig {
+  const pw = raw.password;
+  const auth: OperConfig['auth'] = pw === undefined ? { type: 'none' }
+    : raw['password-type'] === 'certfp' ? { type: 'certfp', fingerprint: normaliseCertfp(pw) }
+      : isOperPasswordHash(pw) ? { type: 'hash', hash: pw } : { type: 'plaintext', text: pw };
+  const oper: OperConfig = {
+    name: raw.name,
+    auth,
+    masks: [...(raw.mask ?? []), ...(raw.match ?? [])],
+    operclass: raw.operclass,
+    className: raw.class,
+    swhois: [...(raw.swhois ?? [])],
+    maxLogins: raw.maxlogins ?? 0,
+    pos: raw.pos,
+  };
+  setIfDefined(oper, 'vhost', raw.vhost);
+  setIfDefined(oper, 'snomask', raw.snomask);
+  setIfDefined(oper, 'modes', raw.modes);
+  setIfDefined(oper, 'requireModes', raw['require-modes']);
+  return oper;
+}
+
+/** A stored oper password that is a hash tslink checks ($scrypt$, $argon2id$); anything else is plaintext to it. */
+export function isOperPasswordHash(text: string): boolean {
+  return text.startsWith('$scrypt$') || text.startsWith('$argon2id$');
 }
 
 function finaliseClass(raw: RawClass): ClassConfig {

@@ -9,6 +9,7 @@ export { defaultConfig, defaultConfigText } from './defaults.ts';
 export { parseConfigSyntax } from './parser.ts';
 export type {
   AllowConfig,
+  OperConfig,
   ClassConfig,
   ConfigMessage,
   ConfigNode,

@@ -12,7 +12,11 @@ import type { SourcePos } from './types.ts';
 import { parseRule } from './connectionRule.ts';
 import { exceptBanAddressMask, parseConnectFlood, rpcUserMasks } from './finalise.ts';
 import { parseArgon2Hash } from '../link/argon2Passwords.ts';
-import type { RawRpcUser } from './schema.ts';
+import type { RawOper, RawRpcUser } from './schema.ts';
+import { parsePasswordHash } from '../link/passwords.ts';
+import { PASSWDLEN } from '../wire/limits.ts';
+import { isCertfp, normaliseCertfp } from './fingerprints.ts';
+import { DEFAULT_OPERCLASSES, SNOMASK_LETTERS } from './operclasses.ts';
 
 /** The class every link uses unless it names another; it always exists. */
 export const DEFAULT_CLASS_NAME = 'servers';
@@ -29,6 +33,8 @@ export function checkRules(doc: RawDocument, positions: PositionTable, sink: Mes
   ctx.checkRpcListeners();
   ctx.checkLogFiles();
   (doc.allow ?? []).forEach((a, i) => ctx.checkAllow(a, i));
+  (doc.oper ?? []).forEach((o, i) => ctx.checkOper(o, i));
+  ctx.checkOperNames();
   ctx.checkClientListeners();
 }
 
@@ -52,6 +58,68 @@ class RuleContext {
     }
     const masks = [...(allow.mask ?? []), ...(allow.match ?? []), ...(allow.ip ?? []), ...(allow.hostname ?? [])];
     if (masks.length === 0) this.sink.error(allow.pos, 'allow block needs a mask (mask *; for everyone)', 'allow');
+  }
+
+  /**
+   * An oper block as UnrealIRCd's conf.c _test_oper() checks it: a mask, a class, an operclass; no
+   * password only with a narrow mask; a plaintext password works but is advised against; tslink
+   * checks $scrypt$ and $argon2id$ hashes and certfp, not UnrealIRCd's bcrypt and crypt ones.
+   */
+  checkOper(oper: RawOper, index: number): void {
+    const base = childPointer('/oper', index);
+    const at = (...path: (string | number)[]): SourcePos => this.posOf(base, path, oper.pos);
+    const label = `oper "${oper.name}"`;
+    const masks = [...(oper.mask ?? []), ...(oper.match ?? [])];
+    if (masks.length === 0) this.sink.error(oper.pos, 'oper block needs a mask (like mask *@127.0.0.1; or mask *;)', label);
+    if (oper.mask && oper.match) this.sink.error(oper.pos, 'you cannot have both mask and match: use one of them', label);
+    const broad = masks.some((m) => typeof m === 'string' && /^(\*@)?\*$/.test(m));
+    const pw = oper.password;
+    if (pw === undefined && broad) this.sink.error(oper.pos, 'this oper block has no password and is completely unrestricted (mask *): add a password', label);
+    const cls = oper.class;
+    if (typeof cls === 'string' && cls !== DEFAULT_CLASS_NAME && !this.doc.class.some((c) => c.name === cls)) {
+      this.sink.error(at('class'), `class "${cls}" is not defined (add class ${cls} { pingfreq 90; maxclients 1000; sendq 200k; recvq 8000; })`, label);
+    }
+    if (typeof oper.operclass === 'string' && !DEFAULT_OPERCLASSES.has(oper.operclass)) {
+      this.sink.warn(at('operclass'), `operclass "${oper.operclass}" is not one of UnrealIRCd's default operclasses (${[...DEFAULT_OPERCLASSES.keys()].join(', ')}) and tslink reads no operclass blocks: OPER with this block will fail, as on UnrealIRCd with an unknown operclass`, label);
+    }
+    if (typeof pw === 'string' && oper['password-type'] === undefined) {
+      if (pw.startsWith('$argon2id$')) {
+        const r = parseArgon2Hash(pw);
+        if (!r.ok) this.sink.error(at('password'), `${r.reason}: use a $scrypt$ hash from "tslink mkpasswd", or one from UnrealIRCd's mkpasswd`, label);
+      } else if (pw.startsWith('$scrypt$')) {
+        const r = parsePasswordHash(pw);
+        if (!r.ok) this.sink.error(at('password'), `${r.reason}: make one with "tslink mkpasswd"`, label);
+      } else if (/^\$(2[abxy]|argon2i|argon2d|1|5|6)\$/.test(pw)) {
+        this.sink.error(at('password'), 'tslink checks $argon2id$ and $scrypt$ password hashes only (not bcrypt, crypt or other argon2 types): make one with "tslink mkpasswd" or UnrealIRCd\'s mkpasswd', label);
+      } else if (Buffer.byteLength(pw, 'utf8') > PASSWDLEN) {
+        this.sink.error(at('password'), `passwords length may not exceed ${PASSWDLEN}`, label);
+      } else {
+        this.sink.warn(at('password'), 'it is not recommended to use plaintext passwords in the configuration file: replace it with a hash from "tslink mkpasswd" (password "$scrypt$...";)', label);
+      }
+    }
+    if (typeof pw === 'string' && oper['password-type'] === 'certfp' && !isCertfp(normaliseCertfp(pw))) {
+      this.sink.error(at('password'), 'a certfp is the SHA-256 fingerprint of the client certificate: 64 hex digits (colons allowed)', label);
+    }
+    if (typeof oper.modes === 'string' && /[orzS]/.test(oper.modes)) this.sink.error(at('modes'), `oper::modes may not include mode '${/[orzS]/.exec(oper.modes)![0]}'`, label);
+    if (typeof oper.snomask === 'string') {
+      const bad = [...oper.snomask].filter((c) => c !== '+' && c !== '-' && !SNOMASK_LETTERS.includes(c));
+      if (bad.length) this.sink.error(at('snomask'), `oper::snomask contains unknown snomask letter(s) '${bad.join('')}'`, label);
+    }
+    if (typeof oper.vhost === 'string' && !/^([^@\s]{1,10}@)?[A-Za-z0-9.:_-]{1,63}$/.test(oper.vhost)) this.sink.error(at('vhost'), 'oper::vhost contains illegal characters or is too long', label);
+    for (const item of ['auto-join', 'server-notice-colors', 'server-notice-show-event'] as const) {
+      if (oper[item] !== undefined) this.sink.warn(at(item), `oper::${item} is not used by tslink; ignored`, label);
+    }
+  }
+
+  /** oper names are unique (UnrealIRCd would use the first). */
+  checkOperNames(): void {
+    const names = new Map<string, SourcePos>();
+    for (const o of this.doc.oper ?? []) {
+      if (typeof o.name !== 'string') continue;
+      const first = names.get(o.name);
+      if (first) this.sink.error(o.pos, `duplicate oper block (the first is at ${where(first)})`, `oper "${o.name}"`);
+      else names.set(o.name, o.pos);
+    }
   }
 
   /** A client port without any allow block lets nobody in (as in UnrealIRCd): said so. */

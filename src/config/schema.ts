@@ -92,6 +92,26 @@ export interface RawAllow {
   options?: { tls?: boolean; ssl?: boolean; noident?: boolean; useip?: boolean; 'reject-on-auth-failure'?: boolean };
   pos: SourcePos;
 }
+/** `oper <name> { ... }`: who may become an IRC operator with /OPER (UnrealIRCd's block). */
+export interface RawOper {
+  name: string;
+  password?: string;
+  'password-type'?: 'certfp';
+  mask?: string[];
+  match?: string[];
+  operclass: string;
+  class: string;
+  vhost?: string;
+  swhois?: string[];
+  snomask?: string;
+  modes?: string;
+  'require-modes'?: string;
+  maxlogins?: number;
+  'auto-join'?: string;
+  'server-notice-colors'?: boolean;
+  'server-notice-show-event'?: boolean;
+  pos: SourcePos;
+}
 export interface RawSet {
   'network-name'?: string;
   'handshake-timeout'?: number;
@@ -118,6 +138,7 @@ export interface RawDocument {
   /** The `file "path" { ... }` destinations of `log { destination { } }` blocks, in file order. */
   log?: RawLogFile[];
   allow?: RawAllow[];
+  oper?: RawOper[];
   /** `admin { "line"; ... }`: the lines of ADMIN. */
   admin?: string[];
   /** `files { motd "path"; }`: the MOTD file. */
@@ -391,6 +412,32 @@ export const allowSchema = topBlock(
   ['class', 'maxperip'],
 );
 
+/**
+ * `oper <name> { class ...; mask ...; password "..." [{ certfp; }]; operclass ...; ... }` (UnrealIRCd's
+ * block). `password-type` is not written as such: `password "<fp>" { certfp; }` becomes it (convert.ts).
+ */
+export const operSchema = topBlock(
+  {
+    name: text('an oper name (the first word of /OPER)', { pattern: '^[^\\s]{1,64}$' }),
+    password: text('a password hash ("tslink mkpasswd", or UnrealIRCd\'s $argon2id$), or a password'),
+    'password-type': text('certfp', { enum: ['certfp'] }),
+    mask: list(word(ALLOW_MASK_TEXT)),
+    match: list(word(ALLOW_MASK_TEXT)),
+    operclass: word('an operclass name (netadmin, admin, globop, locop, ...)'),
+    class: word('a class name'),
+    vhost: word('a host name (or ident@host)'),
+    swhois: list(text('a line of WHOIS text')),
+    snomask: word('a snomask, like +bBcdfkqsSoO'),
+    modes: word('user modes, like +xwgs'),
+    'require-modes': word('user modes, like +z'),
+    maxlogins: integer(0, 5000),
+    'auto-join': text('channels, like #opers'),
+    'server-notice-colors': yesNo(),
+    'server-notice-show-event': yesNo(),
+  },
+  ['class', 'operclass'],
+);
+
 /** The whole raw document. */
 export const documentSchema: ConfSchema = {
   type: 'object',
@@ -406,6 +453,7 @@ export const documentSchema: ConfSchema = {
     'rpc-user': { type: 'array', items: rpcUserSchema },
     log: { type: 'array', items: logFileSchema },
     allow: { type: 'array', items: allowSchema },
+    oper: { type: 'array', items: operSchema },
     admin: { type: 'array', items: { type: 'string' } },
     files: { type: 'object', properties: { motd: { type: 'string' } }, additionalProperties: false },
   },

@@ -265,6 +265,35 @@ export interface RpcUserConfig {
   pos: SourcePos;
 }
 
+/**
+ * `oper <name> { ... }`: who may become an IRC operator with `OPER <name> <password>` (UnrealIRCd's
+ * block; src/client/oper.ts applies it).
+ */
+export interface OperConfig {
+  name: string;
+  /**
+   * How the password is checked: `$scrypt$`/`$argon2id$` hashes, a plaintext password (accepted
+   * with a warning, as UnrealIRCd does), or the client certificate's SHA-256 fingerprint (certfp,
+   * lowercase hex); none: only the mask decides (UnrealIRCd refuses that with mask *).
+   */
+  auth: { type: 'hash'; hash: string } | { type: 'plaintext'; text: string } | { type: 'certfp'; fingerprint: string } | { type: 'none' };
+  /** oper::mask / match: the masks one of which the client must match (`*`, `ident@host`, IP masks). */
+  masks: string[];
+  operclass: string;
+  /** oper::class: the class the oper is moved to. */
+  className: string;
+  vhost?: string;
+  swhois: string[];
+  /** oper::snomask (else set::snomask-on-oper, else UnrealIRCd's +bBcdfkqsSoO). */
+  snomask?: string;
+  /** oper::modes (else set::modes-on-oper). */
+  modes?: string;
+  requireModes?: string;
+  /** 0: no limit. */
+  maxLogins: number;
+  pos: SourcePos;
+}
+
 /** The whole validated configuration. */
 export interface TslinkConfig {
   /** `admin { }`'s lines (ADMIN: 257, 258, then 259 each); empty when there is none. */
@@ -286,6 +315,8 @@ export interface TslinkConfig {
   rpcUsers: RpcUserConfig[];
   /** `allow` blocks, in file order (clients on `listen { options { clientsonly; } }` ports). */
   allow: AllowConfig[];
+  /** `oper` blocks, in file order. */
+  opers: OperConfig[];
   /** `log { destination { file ... } }`: the log file; undefined = JSON lines on stdout (journald). */
   log?: LogFileConfig;
 }

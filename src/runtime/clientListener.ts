@@ -20,6 +20,7 @@ import { LineReader } from '../wire/lineReader.ts';
 import { isOneLine } from '../wire/message.ts';
 import { buildServerTlsOptions, hardenLinkSocket, type TlsMinVersion } from '../link/tlsOptions.ts';
 import { admitByAllow, clientConfigFrom } from './clientAdmission.ts';
+import { NodeOperAuthority } from './operAuth.ts';
 import type { Logger } from './logger.ts';
 
 export interface ClientSideDeps {
@@ -74,10 +75,14 @@ export class ClientSide {
   private outLines = new Map<ClientId, string[]>();
   private outCloses: ClientId[] = [];
   private writeScheduled = false;
+  private readonly opers: NodeOperAuthority;
 
   constructor(private readonly deps: ClientSideDeps) {
     this.clients = LocalClients.onEngine(deps.engine, clientConfigFrom(deps.config()), () => Date.now());
     this.clients.admit = (s) => admitByAllow(this.deps.config(), this.clients, s);
+    this.opers = new NodeOperAuthority({ config: deps.config, log: deps.log, baseLimits: () => this.clients.cfg.limits });
+    this.clients.opers = this.opers;
+    this.clients.wake = () => { if (!this.stopping) this.deps.pump(); };
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -229,6 +234,7 @@ export class ClientSide {
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.conns.values()]) c.socket.destroy();
+    await this.opers.close();
     await closed;
   }
 }

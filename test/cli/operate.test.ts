@@ -100,10 +100,10 @@ ${extra}`;
   });
 
   it('an UnrealIRCd block tslink does not use is a warning: the reload goes through', T, () => {
-    writeFileSync(file, conf('second info', 'oper admin { password "x"; }\n'));
+    writeFileSync(file, conf('second info', 'operclass netadmin2 { parent netadmin; }\n'));
     const r = tslink(['rehash', '--config', file], dir);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.ok(r.out.includes(`[warn] CONFIG_WARNING: ${file}:5: oper: ignored: tslink does not use it`), r.out);
+    assert.ok(r.out.includes(`[warn] CONFIG_WARNING: ${file}:5: operclass: ignored: tslink does not use it`), r.out);
     assert.match(r.out, /rehash done\n$/);
   });
 });

@@ -75,7 +75,7 @@ describe('config names that are Object.prototype members', () => {
       assert.deepEqual(errors(set), []);
       assert.deepEqual(set.config?.set.extra.map((n) => n.name), [key]);
       const top = load(`${key} { }\n${key} 1;\ndeny ${key} { }`);
-      const reads = "(tslink reads me, listen, link, class, ulines, set, deny, except, rpc-user, rpc-class, and ignores UnrealIRCd's other blocks)";
+      const reads = "(tslink reads me, listen, link, class, ulines, set, deny, except, rpc-user, rpc-class, allow, oper, and ignores UnrealIRCd's other blocks)";
       assert.deepEqual(errors(top), [`keys.conf:3: ${key}: unknown block ${reads}`, `keys.conf:4: ${key}: unknown top-level item ${reads}`]);
       assert.deepEqual(top.warnings.map((w) => w.text), [`keys.conf:5: deny ${key} { } is not supported by tslink; ignored`]);
     });

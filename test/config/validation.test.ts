@@ -378,12 +378,12 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
   });
 
   it('warns (does not fail) on UnrealIRCd blocks tslink does not use, with file:line', () => {
-    const result = load('\noper admin { password "x"; }\nloadmodule "foo";\nsecurity-group x { }');
+    const result = load('\noperclass netadmin2 { parent netadmin; }\nloadmodule "foo";\nsecurity-group x { }');
     assert.deepEqual(result.errors, []);
     assert.ok(result.config);
     assert.deepEqual(
       result.warnings.map((w) => w.text),
-      ['link.conf:2: oper: ignored: tslink does not use it', 'link.conf:3: loadmodule: ignored: tslink does not use it', 'link.conf:4: security-group: ignored: tslink does not use it'],
+      ['link.conf:2: operclass: ignored: tslink does not use it', 'link.conf:3: loadmodule: ignored: tslink does not use it', 'link.conf:4: security-group: ignored: tslink does not use it'],
     );
   });
 
@@ -398,7 +398,7 @@ describe('config validation: me, class, ulines, set, deny, unknown blocks', () =
       'link.conf:6: rpc-usr: unknown block; did you mean "rpc-user"?',
       'link.conf:7: ulnes: unknown block; did you mean "ulines"?',
       'link.conf:8: listen2: unknown block; did you mean "listen"?',
-      "link.conf:9: frobnicate: unknown block (tslink reads me, listen, link, class, ulines, set, deny, except, rpc-user, rpc-class, and ignores UnrealIRCd's other blocks)",
+      "link.conf:9: frobnicate: unknown block (tslink reads me, listen, link, class, ulines, set, deny, except, rpc-user, rpc-class, allow, oper, and ignores UnrealIRCd's other blocks)",
       'link.conf:10: incldue: unknown top-level item; did you mean "include"?',
     ]);
   });

@@ -11,31 +11,44 @@ import { channelModeString } from '../../s2s/channelWire.ts';
 import { modeSort } from '../../s2s/userWire.ts';
 import { displayedHost } from '../../state/user.ts';
 import { MAXMODEPARAMS } from '../../wire/limits.ts';
+import { dropOper, ownModes } from '../oper.ts';
 
 /** User modes a user may change on itself (the rest are set by opers, services or the server). */
 const USER_SETTABLE = new Set('iwxBGTdpDRZI'.split(''));
+
+/** User modes opers may set on themselves besides those (umode_allow_opers: H hide oper status, W see /WHOIS). */
+const OPER_SETTABLE = new Set(['H', 'W']);
 
 function userMode(s: ClientSession, target: string, modes: string | undefined): void {
   const u = s.user!;
   const t = s.mgr.host.net.userByNick(target);
   if (!t) { s.numeric(N.ERR_NOSUCHNICK(target)); return; }
   if (t !== u) { s.numeric(N.ERR_USERSDONTMATCH()); return; }
-  if (modes === undefined) { s.numeric(N.RPL_UMODEIS('+' + [...u.umodes].sort(modeSort).join(''))); return; }
-  let dir = '+', plus = '', minus = '', unknown = false;
+  if (modes === undefined) {
+    s.numeric(N.RPL_UMODEIS('+' + [...ownModes(s)].sort(modeSort).join('')));
+    if (s.snomask) s.numeric(N.RPL_SNOMASK(s.snomask));
+    return;
+  }
+  const oper = s.oper !== null;
+  let dir = '+', plus = '', minus = '', unknown = false, deoper = false;
   for (const m of modes) {
     if (m === '+' || m === '-') { dir = m; continue; }
-    if (!USER_SETTABLE.has(m)) { if (!/[a-zA-Z]/.test(m) || !'osqrtzSHW'.includes(m)) unknown = true; continue; }
+    // mode.c: -o (or -O) makes an oper a user again; nobody sets +o on itself.
+    if (m === 'o' || m === 'O') { if (dir === '-' && u.umodes.has('o')) deoper = true; continue; }
+    if (!USER_SETTABLE.has(m) && !(oper && OPER_SETTABLE.has(m))) { if (!/[a-zA-Z]/.test(m) || !'sqrtzSHW'.includes(m)) unknown = true; continue; }
     if (dir === '+' && !u.umodes.has(m) && !plus.includes(m)) { plus += m; minus = minus.replace(m, ''); }
     if (dir === '-' && u.umodes.has(m) && !minus.includes(m)) { minus += m; plus = plus.replace(m, ''); }
   }
   if (unknown) s.numeric(N.ERR_UMODEUNKNOWNFLAG());
   if (minus.includes('x') && u.umodes.has('t')) minus += 't';
   const change = (plus ? '+' + plus : '') + (minus ? '-' + minus : '');
-  if (!change) return;
-  const hadX = u.umodes.has('x');
-  s.toNetwork(`:${s.nick} UMODE2 ${change}`);
-  if (u.umodes.has('x') !== hadX) s.numeric(N.RPL_HOSTHIDDEN(displayedHost(u)));
-  s.send(`:${s.nick} MODE ${s.nick} :${change}`);
+  if (change) {
+    const hadX = u.umodes.has('x');
+    s.toNetwork(`:${s.nick} UMODE2 ${change}`);
+    if (u.umodes.has('x') !== hadX) s.numeric(N.RPL_HOSTHIDDEN(displayedHost(u)));
+    s.send(`:${s.nick} MODE ${s.nick} :${change}`);
+  }
+  if (deoper) dropOper(s);
 }
 
 const LISTS = {

@@ -12,8 +12,12 @@ import { displayedHost } from '../../state/user.ts';
 function flags(s: ClientSession, u: User, ch: Channel | null | undefined): string {
   let f = u.away !== null ? 'G' : 'H';
   if (u.umodes.has('r')) f += 'r';
+  if (u.umodes.has('z')) f += 's';
   if (u.umodes.has('B')) f += 'B';
-  if (u.umodes.has('o') && !u.umodes.has('H')) f += '*';
+  // whox.c do_who(): * for an oper (a hidden one +H only to itself and to opers), ! for a hidden one to opers.
+  const asker = s.user!, askerOper = asker.umodes.has('o');
+  if (u.umodes.has('o') && (!u.umodes.has('H') || u === asker || askerOper)) f += '*';
+  if (u.umodes.has('o') && u.umodes.has('H') && u !== asker && askerOper) f += '!';
   const m = ch?.members.get(u);
   if (m) f += prefixes(m, s.hasCap('multi-prefix'));
   return f;

@@ -5,6 +5,7 @@ import { N } from '../numerics.ts';
 import { prefixes } from '../channelRules.ts';
 import { displayedHost } from '../../state/user.ts';
 import { modeSort } from '../../s2s/userWire.ts';
+import { ownModes } from '../oper.ts';
 
 export const WHOIS: ClientCommandSpec = {
   minParams: 1,
@@ -17,8 +18,8 @@ export const WHOIS: ClientCommandSpec = {
     const self = t === me, oper = me.umodes.has('o');
     s.numeric(N.RPL_WHOISUSER(t.nick, t.ident, displayedHost(t), t.realname));
     if (self || oper) {
-      s.numeric(N.RPL_WHOISMODES(t.nick, '+' + [...t.umodes].sort(modeSort).join(''), ''));
       const local = t.server === s.mgr.host.me ? s.mgr.byUid.get(t.uid) : undefined;
+      s.numeric(N.RPL_WHOISMODES(t.nick, '+' + [...(local ? ownModes(local) : t.umodes)].sort(modeSort).join(''), local?.snomask ?? ''));
       s.numeric(N.RPL_WHOISHOST(t.nick, '*', t.realHost, local ? local.info.ip : ''));
     }
     const chans: string[] = [];
@@ -31,7 +32,12 @@ export const WHOIS: ClientCommandSpec = {
     if (chans.length) s.numeric(N.RPL_WHOISCHANNELS(t.nick, chans.join(' ') + ' '));
     s.numeric(N.RPL_WHOISSERVER(t.nick, t.server.name, t.server.info));
     if (t.away !== null) s.numeric(N.RPL_AWAY(t.nick, t.away));
-    if (t.umodes.has('o') && (!t.umodes.has('H') || self || oper)) s.numeric(N.RPL_WHOISOPERATOR(t.nick, 'an IRC Operator'));
+    if (t.umodes.has('o') && (!t.umodes.has('H') || self || oper)) {
+      // whois-details oper: the block and operclass to the oper itself and to opers (FULL), the bare words to others.
+      const login = t.md.get('operlogin'), operclass = t.md.get('operclass');
+      const full = self || oper;
+      s.numeric(N.RPL_WHOISOPERATOR(t.nick, full && login ? `an IRC Operator (${login})${operclass ? ` [${operclass}]` : ''}` : 'an IRC Operator'));
+    }
     if (t.umodes.has('B')) s.numeric(N.RPL_WHOISBOT(t.nick, s.mgr.cfg.networkName));
     if (t.umodes.has('z')) s.numeric(N.RPL_WHOISSECURE(t.nick, 'is using a Secure Connection'));
     for (const sw of t.swhois) s.numeric(N.RPL_WHOISSPECIAL(t.nick, sw.text));
