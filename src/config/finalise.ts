@@ -160,9 +160,12 @@ function finaliseAllow(raw: RawAllow): AllowConfig {
 
 function finaliseOper(raw: RawOper): OperConfig {
   const pw = raw.password;
+  // rules.ts refuses a plaintext password: none reaches here, and none is ever kept.
+  if (pw !== undefined && raw['password-type'] !== 'certfp' && !isOperPasswordHash(pw)) {
+    throw new Error(`finaliseConfig: oper "${raw.name}" has a plaintext password (validation should have failed)`);
+  }
   const auth: OperConfig['auth'] = pw === undefined ? { type: 'none' }
-    : raw['password-type'] === 'certfp' ? { type: 'certfp', fingerprint: normaliseCertfp(pw) }
-      : isOperPasswordHash(pw) ? { type: 'hash', hash: pw } : { type: 'plaintext', text: pw };
+    : raw['password-type'] === 'certfp' ? { type: 'certfp', fingerprint: normaliseCertfp(pw) } : { type: 'hash', hash: pw };
   const oper: OperConfig = {
     name: raw.name,
     auth,
@@ -180,7 +183,7 @@ function finaliseOper(raw: RawOper): OperConfig {
   return oper;
 }
 
-/** A stored oper password that is a hash tslink checks ($scrypt$, $argon2id$); anything else is plaintext to it. */
+/** A stored oper password that is a hash tslink checks ($scrypt$, $argon2id$); anything else is plaintext, refused by rules.ts. */
 export function isOperPasswordHash(text: string): boolean {
   return text.startsWith('$scrypt$') || text.startsWith('$argon2id$');
 }

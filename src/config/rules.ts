@@ -14,9 +14,13 @@ import { exceptBanAddressMask, parseConnectFlood, rpcUserMasks } from './finalis
 import { parseArgon2Hash } from '../link/argon2Passwords.ts';
 import type { RawOper, RawRpcUser } from './schema.ts';
 import { parsePasswordHash } from '../link/passwords.ts';
-import { PASSWDLEN } from '../wire/limits.ts';
 import { isCertfp, normaliseCertfp } from './fingerprints.ts';
 import { DEFAULT_OPERCLASSES, SNOMASK_LETTERS } from './operclasses.ts';
+
+/** An oper block's password that is not a hash (the text itself is never repeated in the message). */
+export const OPER_PLAINTEXT_PASSWORD =
+  '"password" must be a password hash ("$scrypt$..." or "$argon2id$...") or a certfp with { certfp; }: ' +
+  'a plaintext password is not accepted here, hash it with "tslink mkpasswd" and put the hash in "password"';
 
 /** The class every link uses unless it names another; it always exists. */
 export const DEFAULT_CLASS_NAME = 'servers';
@@ -62,8 +66,9 @@ class RuleContext {
 
   /**
    * An oper block as UnrealIRCd's conf.c _test_oper() checks it: a mask, a class, an operclass; no
-   * password only with a narrow mask; a plaintext password works but is advised against; tslink
-   * checks $scrypt$ and $argon2id$ hashes and certfp, not UnrealIRCd's bcrypt and crypt ones.
+   * password only with a narrow mask. Unlike UnrealIRCd (which warns), a plaintext password is an
+   * error, as for links: tslink checks $scrypt$ and $argon2id$ hashes and certfp only (not
+   * UnrealIRCd's bcrypt and crypt ones), so no oper password is ever kept as written.
    */
   checkOper(oper: RawOper, index: number): void {
     const base = childPointer('/oper', index);
@@ -82,7 +87,8 @@ class RuleContext {
     if (typeof oper.operclass === 'string' && !DEFAULT_OPERCLASSES.has(oper.operclass)) {
       this.sink.warn(at('operclass'), `operclass "${oper.operclass}" is not one of UnrealIRCd's default operclasses (${[...DEFAULT_OPERCLASSES.keys()].join(', ')}) and tslink reads no operclass blocks: OPER with this block will fail, as on UnrealIRCd with an unknown operclass`, label);
     }
-    if (typeof pw === 'string' && oper['password-type'] === undefined) {
+    // An empty password is the schema's error (it says the same).
+    if (typeof pw === 'string' && pw !== '' && oper['password-type'] === undefined) {
       if (pw.startsWith('$argon2id$')) {
         const r = parseArgon2Hash(pw);
         if (!r.ok) this.sink.error(at('password'), `${r.reason}: use a $scrypt$ hash from "tslink mkpasswd", or one from UnrealIRCd's mkpasswd`, label);
@@ -91,10 +97,8 @@ class RuleContext {
         if (!r.ok) this.sink.error(at('password'), `${r.reason}: make one with "tslink mkpasswd"`, label);
       } else if (/^\$(2[abxy]|argon2i|argon2d|1|5|6)\$/.test(pw)) {
         this.sink.error(at('password'), 'tslink checks $argon2id$ and $scrypt$ password hashes only (not bcrypt, crypt or other argon2 types): make one with "tslink mkpasswd" or UnrealIRCd\'s mkpasswd', label);
-      } else if (Buffer.byteLength(pw, 'utf8') > PASSWDLEN) {
-        this.sink.error(at('password'), `passwords length may not exceed ${PASSWDLEN}`, label);
       } else {
-        this.sink.warn(at('password'), 'it is not recommended to use plaintext passwords in the configuration file: replace it with a hash from "tslink mkpasswd" (password "$scrypt$...";)', label);
+        this.sink.error(at('password'), OPER_PLAINTEXT_PASSWORD, label);
       }
     }
     if (typeof pw === 'string' && oper['password-type'] === 'certfp' && !isCertfp(normaliseCertfp(pw))) {

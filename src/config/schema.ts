@@ -419,7 +419,8 @@ export const allowSchema = topBlock(
 export const operSchema = topBlock(
   {
     name: text('an oper name (the first word of /OPER)', { pattern: '^[^\\s]{1,64}$' }),
-    password: text('a password hash ("tslink mkpasswd", or UnrealIRCd\'s $argon2id$), or a password'),
+    password: text('a password hash ("$scrypt$..." from "tslink mkpasswd", or UnrealIRCd\'s "$argon2id$..."), or a certfp with { certfp; } ' +
+      '(a plaintext password is not accepted: hash it with "tslink mkpasswd")'),
     'password-type': text('certfp', { enum: ['certfp'] }),
     mask: list(word(ALLOW_MASK_TEXT)),
     match: list(word(ALLOW_MASK_TEXT)),

@@ -272,11 +272,11 @@ export interface RpcUserConfig {
 export interface OperConfig {
   name: string;
   /**
-   * How the password is checked: `$scrypt$`/`$argon2id$` hashes, a plaintext password (accepted
-   * with a warning, as UnrealIRCd does), or the client certificate's SHA-256 fingerprint (certfp,
-   * lowercase hex); none: only the mask decides (UnrealIRCd refuses that with mask *).
+   * How the password is checked: `$scrypt$`/`$argon2id$` hashes, or the client certificate's
+   * SHA-256 fingerprint (certfp, lowercase hex); none: only the mask decides (UnrealIRCd refuses
+   * that with mask *). A plaintext password is a configuration error (UnrealIRCd only warns).
    */
-  auth: { type: 'hash'; hash: string } | { type: 'plaintext'; text: string } | { type: 'certfp'; fingerprint: string } | { type: 'none' };
+  auth: { type: 'hash'; hash: string } | { type: 'certfp'; fingerprint: string } | { type: 'none' };
   /** oper::mask / match: the masks one of which the client must match (`*`, `ident@host`, IP masks). */
   masks: string[];
   operclass: string;

@@ -1,9 +1,9 @@
 // The node's oper { } blocks for the client side's OPER (src/client/oper.ts OperAuthority): the
 // block by name, its masks (as allow { } masks match), and its password check. Hashes ($scrypt$,
-// UnrealIRCd's $argon2id$) are checked off the event loop, a bounded number at once; a plaintext
-// password (accepted with a config warning, as UnrealIRCd accepts it) and a certfp are compared
-// in constant time through SHA-256 digests, so neither the length nor the first differing byte
-// shows in the time taken. Blocks are read from the configuration at each OPER (a rehash applies).
+// UnrealIRCd's $argon2id$) are checked off the event loop, a bounded number at once; a certfp is
+// compared in constant time through SHA-256 digests. There is no plaintext password: the
+// configuration refuses one (config/rules.ts). Blocks are read from the configuration at each
+// OPER (a rehash applies).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { OperConfig, TslinkConfig } from '../config/index.ts';
 import { DEFAULT_OPERCLASSES, OPER_SNOMASK_DEFAULT } from '../config/operclasses.ts';
@@ -28,7 +28,7 @@ function setValue(cfg: TslinkConfig, name: string): string | undefined {
   return cfg.set.extra.find((n) => n.name === name)?.value;
 }
 
-/** set::plaintext-policy::oper (allow, warn, deny; UnrealIRCd's default is deny). */
+/** set::plaintext-policy::oper: may a client without TLS (not from localhost) OPER? allow, warn, deny (UnrealIRCd's default). */
 export function plaintextOperPolicy(cfg: TslinkConfig): 'allow' | 'warn' | 'deny' {
   const v = cfg.set.extra.find((n) => n.name === 'plaintext-policy')?.children?.find((c) => c.name === 'oper')?.value;
   return v === 'allow' || v === 'warn' ? v : 'deny';
@@ -81,7 +81,6 @@ export class NodeOperAuthority implements OperAuthority {
     switch (auth.type) {
       case 'none': return true;
       case 'certfp': return s.info.certfp !== undefined && sameSecret(s.info.certfp.toLowerCase(), auth.fingerprint);
-      case 'plaintext': return Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES && sameSecret(password, auth.text);
       case 'hash': {
         if (password === '' || Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false;
         const check = auth.hash.startsWith('$argon2id$') ? this.argon2.check(password, auth.hash) : this.scrypt.check(password, auth.hash);

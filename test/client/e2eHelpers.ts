@@ -40,12 +40,12 @@ export interface User {
 }
 
 /** The text of a client port block, an allow block for everyone and the cloak keys. */
-export function clientBlocks(port: number, o: { tls?: boolean; ip?: string; maxperip?: number; connectFlood?: string; recvq?: number; handshakeTimeout?: string } = {}): string {
+export function clientBlocks(port: number, o: { tls?: boolean; ip?: string; maxperip?: number; connectFlood?: string; recvq?: number; handshakeTimeout?: string; extra?: string } = {}): string {
   return `listen { ip ${o.ip ?? '127.0.0.1'}; port ${port}; options { clientsonly; ${o.tls === false ? '' : 'tls; '}} }
 class clients { pingfreq 90; maxclients 100; sendq 200k; recvq ${o.recvq ?? 8000}; }
 allow { mask *; class clients; maxperip ${o.maxperip ?? 10}; }
 set { cloak-keys { "${KEYS[0]}"; "${KEYS[1]}"; "${KEYS[2]}"; } ${o.connectFlood ? `anti-flood { everyone { connect-flood ${o.connectFlood}; } }` : ''} ${o.handshakeTimeout ? `handshake-timeout ${o.handshakeTimeout};` : ''} }
-`;
+${o.extra ?? ''}`;
 }
 
 export interface ClientNode extends TestNode { clientPort: number }
@@ -58,10 +58,10 @@ export async function clientNode(h: Harness, id: Identity, sid: string, links: L
 }
 
 /** Nodes a.test (0AA) and b.test (0BB), A dialling B over TLS, both with a TLS client port; resolves once linked. */
-export async function twoNodes(h: Harness): Promise<{ a: ClientNode; b: ClientNode }> {
+export async function twoNodes(h: Harness, o: Parameters<typeof clientBlocks>[1] = {}): Promise<{ a: ClientNode; b: ClientNode }> {
   const A = h.identity('a.test'), B = h.identity('b.test');
-  const b = await clientNode(h, B, '0BB', [{ peer: A }]);
-  const a = await clientNode(h, A, '0AA', [{ peer: B, port: b.port }]);
+  const b = await clientNode(h, B, '0BB', [{ peer: A }], o);
+  const a = await clientNode(h, A, '0AA', [{ peer: B, port: b.port }], o);
   await a.node.connect(a.config.links[0]);
   await waitFor(() => knowsServer(a.node, 'b.test') && knowsServer(b.node, 'a.test'), WAIT, 'a.test and b.test linked');
   return { a, b };

@@ -1,6 +1,6 @@
 // OPER, KILL and WALLOPS of local users (UnrealIRCd src/modules/oper.c, kill.c, usermodes/wallops.c),
 // with the oper blocks of a real configuration and the node's password checks (runtime/operAuth.ts):
-// plaintext, $scrypt$ and UnrealIRCd's $argon2id$ hashes, certfp.
+// $scrypt$ and UnrealIRCd's $argon2id$ hashes, certfp; a plaintext password is a configuration error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -12,20 +12,22 @@ import { hashPasswordSync } from '../../src/link/passwords.ts';
 
 /** UnrealIRCd's mkpasswd parameters, password "secret" (test/rpc/argon2.test.ts). */
 const ARGON2_SECRET = '$argon2id$v=19$m=6144,t=2,p=2$dW5yZWFsc2FsdDEyMzQ1Ng$SJVYb2C/cEft8BRZDcwx2ICvxs2uhaw3eukJdErCnQc';
-const SCRYPT_HUNTER2 = hashPasswordSync('hunter2', { N: 1024, r: 8, p: 1 });
+/** A $scrypt$ hash as "tslink mkpasswd" makes it, with cheap parameters for the tests. */
+const hash = (password: string): string => hashPasswordSync(password, { N: 1024, r: 8, p: 1 });
+const SCRYPT_HUNTER2 = hash('hunter2');
 const CERTFP = 'ab'.repeat(32);
 
 const CONF = `me { name tslink.test; info "t"; sid 0TS; }
 class clients { pingfreq 90; maxclients 100; sendq 200k; recvq 8000; }
 class opers { pingfreq 90; maxclients 10; sendq 1M; recvq 8000; }
 allow { mask *; class clients; maxperip 10; }
-oper plainop { class opers; mask *; password "operpassword"; operclass netadmin; swhois "is the night shift"; }
+oper nightop { class opers; mask *; password "${hash('operpassword')}"; operclass netadmin; swhois "is the night shift"; }
 oper scryptop { class clients; mask *@127.0.0.1; password "${SCRYPT_HUNTER2}"; operclass netadmin; }
 oper argonop { class clients; mask *; password "${ARGON2_SECRET}"; operclass admin; }
 oper certop { class clients; mask *; password "${CERTFP.toUpperCase().match(/../g)!.join(':')}" { certfp; } operclass netadmin; }
-oper farop { class clients; mask *@10.0.0.*; password "x"; operclass netadmin; }
-oper localop { class clients; mask *; password "local"; operclass locop; maxlogins 1; }
-oper oddop { class clients; mask *; password "odd"; operclass custom-class; }
+oper farop { class clients; mask *@10.0.0.*; password "${hash('x')}"; operclass netadmin; }
+oper localop { class clients; mask *; password "${hash('local')}"; operclass locop; maxlogins 1; }
+oper oddop { class clients; mask *; password "${hash('odd')}"; operclass custom-class; }
 `;
 
 const BOB = ':001 UID bob 0 1795305700 bob host-9.example.org 001AAAAAB 0 +iwx * Clk-X.example.org xhICDA== :Bob';
@@ -67,12 +69,12 @@ async function until(n: Node, id: string, line: string, re: RegExp, ms = 10_000)
 
 const LOCAL = { ip: '127.0.0.1' } as const;
 
-test('OPER with a plaintext password: swhois, +o to the network, MODE +os, 008, operlogin/operclass MD, 381; 313 in WHOIS', { timeout: TIMEOUT }, async (t) => {
+test('OPER with a $scrypt$ password: swhois, +o to the network, MODE +os, 008, operlogin/operclass MD, 381; 313 in WHOIS', { timeout: TIMEOUT }, async (t) => {
   const { n, logs, auth } = setup();
   t.after(() => auth.close());
   register(n, 'a', 'alice', LOCAL);
   n.sent();
-  const got = await until(n, 'a', 'OPER plainop operpassword', / 381 /);
+  const got = await until(n, 'a', 'OPER nightop operpassword', / 381 /);
   assert.deepEqual(got, [
     ':alice MODE alice :+os',
     ':tslink.test 008 alice +bBcdfkoOqsS :Server notice mask',
@@ -83,12 +85,12 @@ test('OPER with a plaintext password: swhois, +o to the network, MODE +os, 008, 
   assert.deepEqual(hub.map((l) => l.replace(/^@\S+ /, '')), [
     `:0TS SWHOIS ${uid} + oper -100 :is the night shift`,
     `:${uid} UMODE2 +o`,
-    `:0TS MD client ${uid} operlogin :plainop`,
+    `:0TS MD client ${uid} operlogin :nightop`,
     `:0TS MD client ${uid} operclass :netadmin`,
   ]);
   assert.equal(n.clients.sessions.get('a')!.className, 'opers');
   const whois = await until(n, 'a', 'WHOIS alice', / 318 /);
-  assert.ok(whois.includes(':tslink.test 313 alice alice :is an IRC Operator (plainop) [netadmin]'), whois.join('\n'));
+  assert.ok(whois.includes(':tslink.test 313 alice alice :is an IRC Operator (nightop) [netadmin]'), whois.join('\n'));
   assert.ok(whois.includes(':tslink.test 320 alice alice :is the night shift'), whois.join('\n'));
   assert.ok(whois.includes(':tslink.test 379 alice alice :is using modes +ioswx bBcdfkoOqsS'), whois.join('\n'));
   // Another user sees the bare words, and a * in WHO.
@@ -97,9 +99,9 @@ test('OPER with a plaintext password: swhois, +o to the network, MODE +os, 008, 
   assert.ok(other.includes(':tslink.test 313 bea alice :is an IRC Operator'), other.join('\n'));
   const who = await until(n, 'b', 'WHO alice', / 315 /);
   assert.match(who[0], / 352 bea \* alice \S+ tslink\.test alice H\* :0 /);
-  assert.ok(logs.some((l) => l.event === 'OPER_SUCCESS' && l.oper_block === 'plainop'));
+  assert.ok(logs.some((l) => l.event === 'OPER_SUCCESS' && l.oper_block === 'nightop'));
   // Already an oper.
-  assert.deepEqual(await until(n, 'a', 'OPER plainop operpassword', /NOTICE/), [':tslink.test NOTICE alice :You are already an IRC Operator. If you want to re-oper then de-oper first via /MODE yournick -o']);
+  assert.deepEqual(await until(n, 'a', 'OPER nightop operpassword', /NOTICE/), [':tslink.test NOTICE alice :You are already an IRC Operator. If you want to re-oper then de-oper first via /MODE yournick -o']);
   // MODE -o: the oper modes and the snomask go, the MD and swhois are unset.
   n.sent();
   assert.deepEqual(await until(n, 'a', 'MODE alice -o', /MODE/), [':alice MODE alice :-os']);
@@ -115,10 +117,10 @@ test('OPER failures: 464 wrong password, 491 no such block / host not matching, 
   register(n, 'a', 'alice', LOCAL);
   const s = n.clients.sessions.get('a')!;
   const lag0 = s.fakeLag;
-  assert.deepEqual(await until(n, 'a', 'OPER plainop nottheoperpassword', / 464 /), [':tslink.test 464 alice :Password Incorrect']);
+  assert.deepEqual(await until(n, 'a', 'OPER nightop nottheoperpassword', / 464 /), [':tslink.test 464 alice :Password Incorrect']);
   assert.ok(s.fakeLag - lag0 >= 7);
   // Two failures in a row put the client 14 s ahead: its next line waits until the lag wears off.
-  assert.deepEqual(await until(n, 'a', 'OPER plainop', / 464 /), [':tslink.test 464 alice :Password Incorrect']);
+  assert.deepEqual(await until(n, 'a', 'OPER nightop', / 464 /), [':tslink.test 464 alice :Password Incorrect']);
   n.clients.receive('a', 'OPER nosuchop somepassword');
   assert.equal(n.pump().get('a'), undefined);
   pass(n, 8);
@@ -135,7 +137,7 @@ test('OPER failures: 464 wrong password, 491 no such block / host not matching, 
   assert.ok(logs.every((l) => !JSON.stringify(l).includes('nottheoperpassword')), 'no password in the log');
   // A plaintext connection from elsewhere than localhost: refused before any block is looked at.
   register(n, 'f', 'far');
-  const far = await until(n, 'f', 'OPER plainop operpassword', /oper-requires-tls/);
+  const far = await until(n, 'f', 'OPER nightop operpassword', /oper-requires-tls/);
   assert.deepEqual(far, [':tslink.test NOTICE far :You need to use a secure connection (TLS) in order to /OPER.', ':tslink.test NOTICE far :See https://www.unrealircd.org/docs/FAQ#oper-requires-tls']);
   // An unknown operclass: the notice UnrealIRCd sends, no oper.
   pass(n, 8);
@@ -174,20 +176,34 @@ test('OPER with hashed passwords ($scrypt$, $argon2id$) and certfp; lines sent m
   assert.equal((await until(n, 'd', 'OPER certop', / 381 /)).at(-1), ':tslink.test 381 dan :You are now an IRC Operator');
 });
 
-test('oper blocks in the configuration: plaintext warned about, unchecked hash types and no password with mask * refused', { timeout: TIMEOUT }, () => {
+test('oper blocks in the configuration: a plaintext password refused (file:line, how to hash it, not echoed); unchecked hash types and no password with mask * refused', { timeout: TIMEOUT }, () => {
   const r = parseConfigText(CONF, 'oper.conf');
+  assert.deepEqual(r.errors, []);
   const warnings = r.warnings.map((w) => w.text);
-  assert.ok(warnings.some((w) => /oper\.conf:5: .*plainop.*plaintext passwords/.test(w)), warnings.join('\n'));
   assert.ok(warnings.some((w) => /custom-class.*not one of UnrealIRCd's default operclasses/.test(w)), warnings.join('\n'));
   const base = 'me { name tslink.test; info "t"; sid 0TS; }\nclass clients { pingfreq 90; maxclients 100; sendq 200k; recvq 8000; }\n';
-  const bad = (block: string): string[] => parseConfigText(base + block, 'o.conf').errors.map((e) => e.text);
+  const parse = (block: string) => parseConfigText(base + block, 'o.conf');
+  const bad = (block: string): string[] => parse(block).errors.map((e) => e.text);
+  const HASH = hash('p');
+  // The same block with a hash loads; with the password as written it does not load at all.
+  assert.deepEqual(bad(`oper x { class clients; mask *; password "${HASH}"; operclass netadmin; }`), []);
+  for (const pw of ['operpassword', 'Qz7-secret', '', 'x'.repeat(300)]) {
+    const plain = parse(`oper x { class clients; mask *;\n  password "${pw}"; operclass netadmin; }`);
+    assert.equal(plain.config, undefined, `plaintext ${JSON.stringify(pw)} loaded`);
+    assert.equal(plain.errors.length, 1, plain.errors.map((e) => e.text).join('\n'));
+    const e = plain.errors[0];
+    assert.equal(e.line, 4);
+    assert.equal(e.block, 'oper "x"');
+    assert.match(e.text, /^o\.conf:4: oper "x": "password" must be a password hash .*a plaintext password is not accepted.*hash it with "tslink mkpasswd"/);
+    if (pw) assert.ok(!e.text.includes(pw) && !e.message.includes(pw), 'the password is not echoed');
+  }
   assert.ok(bad('oper x { class clients; mask *; operclass netadmin; }').some((e) => /no password and is completely unrestricted/.test(e)));
   assert.ok(bad('oper x { class clients; mask *; password "$2y$10$abcdefghijklmnopqrstuv"; operclass netadmin; }').some((e) => /\$argon2id\$ and \$scrypt\$ password hashes only/.test(e)));
-  assert.ok(bad('oper x { class clients; password "p"; operclass netadmin; }').some((e) => /needs a mask/.test(e)));
-  assert.ok(bad('oper x { class nope; mask *; password "p"; operclass netadmin; }').some((e) => /class "nope" is not defined/.test(e)));
-  assert.ok(bad('oper x { class clients; mask *; password "p"; }').length > 0);
+  assert.ok(bad('oper x { class clients; mask *; password "$scrypt$nonsense"; operclass netadmin; }').some((e) => /tslink mkpasswd/.test(e)));
+  assert.ok(bad(`oper x { class clients; password "${HASH}"; operclass netadmin; }`).some((e) => /needs a mask/.test(e)));
+  assert.ok(bad(`oper x { class nope; mask *; password "${HASH}"; operclass netadmin; }`).some((e) => /class "nope" is not defined/.test(e)));
+  assert.ok(bad(`oper x { class clients; mask *; password "${HASH}"; }`).length > 0);
   assert.ok(bad('oper x { class clients; mask *; password "p" { sslclientcert; } operclass netadmin; }').some((e) => /certfp/.test(e)));
-  assert.deepEqual(bad('oper x { class clients; mask *; password "p"; operclass netadmin; }'), []);
 });
 
 test('KILL: 481 for users, a local victim quits "Killed by <oper> (<reason>)", a remote one is killed on the network; locop only locally', { timeout: TIMEOUT }, async (t) => {
@@ -199,7 +215,7 @@ test('KILL: 481 for users, a local victim quits "Killed by <oper> (<reason>)", a
   n.clients.receive('c', 'JOIN #ops');
   n.pump();
   assert.deepEqual(await until(n, 'c', 'KILL alice :some reason', / 481 /), [':tslink.test 481 carol :Permission Denied- You do not have the correct IRC operator privileges']);
-  await until(n, 'a', 'OPER plainop operpassword', / 381 /);
+  await until(n, 'a', 'OPER nightop operpassword', / 381 /);
   assert.deepEqual(await until(n, 'a', 'KILL carol', / 461 /), [':tslink.test 461 alice KILL :Not enough parameters']);
   assert.deepEqual(await until(n, 'a', 'KILL nobody :x', / 401 /), [':tslink.test 401 alice nobody :No such nick/channel']);
   const carolUid = n.clients.sessions.get('c')!.uid, aliceUid = n.clients.sessions.get('a')!.uid;
@@ -232,7 +248,7 @@ test('WALLOPS: 481 for users; to every +w user as ":<nick!user@host> WALLOPS", o
   n.clients.receive('q', 'MODE quiet -w');
   n.pump();
   assert.deepEqual(await until(n, 'w', 'WALLOPS :hi everyone', / 481 /), [':tslink.test 481 wendy :Permission Denied- You do not have the correct IRC operator privileges']);
-  await until(n, 'a', 'OPER plainop operpassword', / 381 /);
+  await until(n, 'a', 'OPER nightop operpassword', / 381 /);
   n.clients.receive('a', 'MODE alice -w');
   n.pump();
   n.sent();
