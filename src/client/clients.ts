@@ -64,6 +64,13 @@ export class LocalClients {
   constructor(readonly host: ClientHost, cfg?: ClientConfig) {
     this.cfg = cfg ?? clientConfig();
     this.router = new ClientRouter(this);
+    // whowas.c add_history() is called for every user that leaves or changes nick, remote ones
+    // included, local users connected or not (list.c remove_client_from_list(), nick.c): the
+    // network state tells us of each, not the router (which sleeps while no local user is on).
+    host.net.userListeners.push({
+      gone: (u) => this.whowas.add(u, this.host.now()),
+      renamed: (u, oldNick) => this.whowas.add(u, this.host.now(), oldNick),
+    });
   }
 
   /** Local clients on an engine: the host is the engine, and the router is hooked into it (router.ts attach()). */
@@ -158,15 +165,13 @@ export class LocalClients {
     s.fakeLagMs = 0;
   }
 
-  /** `u` left the network: WHOWAS remembers it, MONITOR tells its watchers (the router calls this). */
+  /** `u` left the network: MONITOR tells its watchers (the router calls this; WHOWAS was told by the state). */
   userGone(u: User): void {
-    this.whowas.add(u, this.host.now());
     this.monitors.offline(u.nick);
   }
 
-  /** `u` changed nick from `oldNick`: WHOWAS remembers the old one; a change of case is no MONITOR event. */
+  /** `u` changed nick from `oldNick`: a change of case is no MONITOR event (WHOWAS was told by the state). */
   userRenamed(u: User, oldNick: string): void {
-    this.whowas.add(u, this.host.now(), oldNick);
     if (casefold(oldNick) === casefold(u.nick)) return;
     this.monitors.offline(oldNick);
     this.monitors.online(u);

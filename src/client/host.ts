@@ -28,7 +28,7 @@ export interface ClientHost {
   local(line: string): void;
   /** Number of servers linked to us directly (255 "I have N clients and M servers"). */
   directLinks(): number;
-  /** The highest global user count seen (266). */
+  /** The highest global user count seen (266): NETINFO's, or the most users the network held. */
   maxGlobalUsers(): number;
 }
 
@@ -44,6 +44,6 @@ export function engineHost(engine: Engine, clockMs?: () => number): ClientHost {
     bootTime: () => engine.bootTime,
     local: (line) => engine.local(line),
     directLinks: () => { let n = 0; for (const l of engine.links.values()) if (l.phase === 'linked') n++; return n; },
-    maxGlobalUsers: () => Math.max(engine.maxGlobal, engine.net.usersByUid.size),
+    maxGlobalUsers: () => Math.max(engine.maxGlobal, engine.net.peakUsers, engine.net.usersByUid.size),
   };
 }

@@ -228,10 +228,10 @@ function routeMessage(c: RouteCtx): After | null {
     // a channel's members share it instead of each getting its own copy built.
     let lineTarget = '';
     let lineFor: (caps: ReadonlySet<string>) => string = () => '';
-    const deliver = (s: ClientSession, target: string): void => {
+    const deliver = (s: ClientSession, target: string, unlabeled = false): void => {
       if (tagOnly && !s.hasCap('message-tags')) return;
       if (target !== lineTarget || lineTarget === '') { lineTarget = target; lineFor = lineForRecipients(tags, `:${mask} ${cmd} ${target}${tagOnly ? '' : ' :' + text}`); }
-      s.send(lineFor(s.caps));
+      if (unlabeled) s.sendUnlabeled(lineFor(s.caps)); else s.send(lineFor(s.caps));
     };
     for (const target of msg.params[0].split(',')) {
       if (!target) continue;
@@ -262,8 +262,10 @@ function routeMessage(c: RouteCtx): After | null {
       const u = net.user(at > 0 ? name.slice(0, at) : name);
       if (!u) continue;
       const s = r.session(u);
-      if (s) deliver(s, u.nick);
-      if (echo?.hasCap('echo-message') && echo !== s) deliver(echo, u.nick);
+      // A message to oneself is delivered (no reply to a label) and then echoed (the reply), as
+      // message.c and echo-message.c do it: an echo-message client sees it twice.
+      if (s) deliver(s, u.nick, s === echo);
+      if (echo?.hasCap('echo-message')) deliver(echo, u.nick);
     }
   };
 }
@@ -350,6 +352,13 @@ function routeJoin(c: RouteCtx): After | null {
         for (const s of local) {
           const batch = burst ? r.netjoinBatch(burst, s) : undefined;
           s.sendTagged(s.hasCap('extended-join') ? ext : plain, batch ? { ...t, batch } : t);
+        }
+        // away.c away_join(): a member who joins while away is announced to the local members
+        // with away-notify, on local and remote joins alike. A local joiner gets its own after
+        // its NAMES (join.ts), as the hook runs after join.c sent them.
+        if (u.away !== null) {
+          const away = `:${userMask(u)} AWAY :${u.away}`;
+          for (const s of local) if (s.hasCap('away-notify') && !(c.link === null && s.user === u)) s.sendTagged(away, fresh({}, u));
         }
       }
       // Mode changes an SJOIN made (a lost TS: our modes removed; statuses of joining members).

@@ -36,6 +36,8 @@ const NO_LAG = new Set(['CAP']);
 
 /** The most bytes of a line from a client kept (READBUFSIZE-ish: 510 body + tags of 4094). */
 const CLIENT_LINE_MAX = 4094 + 1 + 510;
+/** The longest tag section of a client's line, its '@' included (message-tags.c). */
+const TAGS_MAX = 4094;
 
 export class ClientSession {
   // ---- identity
@@ -120,6 +122,16 @@ export class ClientSession {
     if (this.captured !== null) this.captured.push(line);
     else this.mgr.out.push({ kind: 'line', client: this.id, line });
     if (this.sendqBytes > this.limits.sendq) this.close('Max SendQ exceeded');
+  }
+
+  /**
+   * A line that is no reply to the command being handled, even when it is labeled (message.c sets
+   * labeled_response_inhibit while it delivers a message to its target, who may be the sender).
+   */
+  sendUnlabeled(line: string): void {
+    const held = this.captured;
+    this.captured = null;
+    try { this.send(line); } finally { if (!this.closed) this.captured = held; }
   }
 
   /**
@@ -246,6 +258,9 @@ export class ClientSession {
       start = sp < 0 ? line.length : sp;
       while (start < line.length && line.charCodeAt(start) === 32) start++;
     }
+    // message-tags.c: a tag section (with its '@') over 4094 bytes gets 417 and the line is
+    // handled as an empty one.
+    if (tagBytes > TAGS_MAX) { this.lineTags = {}; this.numeric(N.ERR_INPUTTOOLONG()); this.fakeLag++; return; }
     const body = line.slice(start);
     this.lineTags = tagBytes > 0 ? parseTags(line.slice(1, tagBytes)) : {};
     const msg = parseFrom(line, start, 15);

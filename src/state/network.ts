@@ -10,6 +10,12 @@ import { NickIndex } from './nickIndex.ts';
 import { ServerUsers } from './serverUsers.ts';
 import { MemberMap } from './members.ts';
 
+/** See Network.userListeners. `gone` is called before the user is removed, `renamed` after the change. */
+export interface UserListener {
+  gone(u: User): void;
+  renamed(u: User, oldNick: string): void;
+}
+
 export class Network {
   readonly me: Server;
   readonly serversBySid = new Map<string, Server>();
@@ -19,6 +25,13 @@ export class Network {
   readonly channels = new Map<string, Channel>();
   /** Changes whenever a server is indexed or removed (for caches of serversBySid lookups). */
   serverEpoch = 0;
+  /** The most users the network held at once since start (LUSERS 266's max). */
+  peakUsers = 0;
+  /**
+   * Told of every user that leaves the network (quit, kill, split) and every nick change, wherever
+   * the user is and whether anyone local is connected (WHOWAS history, src/client/clients.ts).
+   */
+  readonly userListeners: UserListener[] = [];
 
   constructor(me: { sid: string; name: string; info: string }) {
     this.me = newServer(me.sid, me.name, me.info, 0, null, null);
@@ -90,17 +103,21 @@ export class Network {
     this.usersByUid.set(u.uid, u);
     this.usersByNick.add(u);
     u.server.users.add(u);
+    if (this.usersByUid.size > this.peakUsers) this.peakUsers = this.usersByUid.size;
   }
 
   renameUser(u: User, nick: string, ts: Ts): void {
+    const old = u.nick;
     this.usersByNick.delete(u.nick, u);
     u.nick = nick;
     u.ts = ts;
     this.usersByNick.add(u);
+    for (const l of this.userListeners) l.renamed(u, old);
   }
 
   /** Remove a user from every index and every channel (channels left empty are destroyed unless +P). */
   removeUser(u: User): void {
+    if (this.userListeners.length && this.usersByUid.get(u.uid) === u) for (const l of this.userListeners) l.gone(u);
     for (const ch of [...u.channels.keys()]) this.part(u, ch);
     this.usersByUid.delete(u.uid);
     this.usersByNick.delete(u.nick, u);

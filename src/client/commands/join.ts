@@ -42,6 +42,8 @@ function joinOne(s: ClientSession, name: string, key: string | undefined): void 
   if (!now || !now.members.has(u)) return;
   sendTopic(s, now, false);
   sendNames(s, now);
+  // away.c away_join() (HOOKTYPE_LOCAL_JOIN, after the NAMES): the joiner's own away status, when it has away-notify.
+  if (u.away !== null && s.hasCap('away-notify')) s.sendTagged(`:${s.mask} AWAY :${u.away}`, s.newTags());
 }
 
 export const JOIN: ClientCommandSpec = {

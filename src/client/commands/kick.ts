@@ -1,27 +1,42 @@
-// KICK <#chan> <nick>[,<nick>...] [:<reason>]   -> ":<uid> KICK <#chan> <uid> :<reason>" (403 442 482 441 401).
+// KICK <#chan>[,...] <nick>[,<nick>...] [:<reason>]   -> ":<uid> KICK <#chan> <uid> :<reason>"
+// As UnrealIRCd's kick.c: only the first channel counts (403); the kicker must be halfop or up
+// (482, members and non-members alike); up to TARGMAX KICK:4 targets (407 for the rest); per
+// target 401 / 441, +Q (972 "channel is +Q"), and ranks: only an owner kicks an owner or an
+// admin (anyone may kick himself), a halfop kicks no halfop and no op (972 "<nick> is a ...").
 import type { ClientCommandSpec } from '../commandTable.ts';
 import { N } from '../numerics.ts';
-import { HALFOP, rank } from '../channelRules.ts';
+import { HALFOP, OP, rank } from '../channelRules.ts';
 import { ADVERTISED_KICKLEN } from '../isupport.ts';
+
+const MAX_TARGETS = 4;
 
 export const KICK: ClientCommandSpec = {
   minParams: 2,
   handler(s, msg) {
+    if (msg.params[0] === '') { s.numeric(N.ERR_NEEDMOREPARAMS('KICK')); return; }
     const net = s.mgr.host.net;
-    const ch = net.channel(msg.params[0]);
-    if (!ch) { s.numeric(N.ERR_NOSUCHCHANNEL(msg.params[0])); return; }
-    const mine = ch.members.get(s.user!);
-    if (!mine) { s.numeric(N.ERR_NOTONCHANNEL(ch.name)); return; }
+    const chanName = msg.params[0].split(',')[0];
+    const ch = net.channel(chanName);
+    if (!ch) { s.numeric(N.ERR_NOSUCHCHANNEL(chanName)); return; }
+    const r = rank(ch.members.get(s.user!));
+    if (r > HALFOP) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); return; }
     const reason = (msg.params[2] || s.nick).slice(0, ADVERTISED_KICKLEN);
-    for (const t of msg.params[1].split(',').slice(0, 4)) {
+    let n = 0;
+    for (const t of msg.params[1].split(',')) {
+      if (t === '') continue;
+      if (++n > MAX_TARGETS) { s.numeric(N.ERR_TOOMANYTARGETS(t, MAX_TARGETS, 'KICK')); break; }
       const u = net.userByNick(t);
       if (!u) { s.numeric(N.ERR_NOSUCHNICK(t)); continue; }
       const theirs = ch.members.get(u);
-      if (!theirs) { s.numeric(N.ERR_USERNOTINCHANNEL(u.nick, ch.name)); continue; }
-      // A halfop may kick only those below it; an op and up those not above it.
-      const r = rank(mine);
-      if (r > HALFOP || (r === HALFOP && rank(theirs) <= HALFOP)) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); continue; }
-      if (rank(theirs) < r) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); continue; }
+      if (!theirs) { s.numeric(N.ERR_USERNOTINCHANNEL(t, chanName)); continue; }
+      if (ch.modes.has('Q')) { s.numeric(N.ERR_CANNOTDOCOMMAND('KICK', 'channel is +Q')); continue; }
+      const tr = rank(theirs);
+      if (tr < OP && r > 0 && u !== s.user) {
+        s.numeric(N.ERR_CANNOTDOCOMMAND('KICK', `${u.nick} is a channel ${tr === 0 ? 'owner' : 'admin'}`));
+        continue;
+      }
+      if (r === HALFOP && tr <= OP) { s.numeric(N.ERR_CANNOTDOCOMMAND('KICK', `${u.nick} is a channel operator`)); continue; }
+      if (r === HALFOP && tr === HALFOP) { s.numeric(N.ERR_CANNOTDOCOMMAND('KICK', `${u.nick} is a halfop`)); continue; }
       s.toNetwork(`:${s.uid} KICK ${ch.name} ${u.uid} :${reason}`, s.newTags());
     }
   },

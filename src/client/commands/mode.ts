@@ -82,19 +82,21 @@ function channelMode(s: ClientSession, ch: Channel, params: string[]): void {
   for (const x of params[0]) if (x !== '+' && x !== '-' && !groups.known(x)) s.numeric(N.ERR_UNKNOWNMODE(x));
   const r = rank(m);
   if (r > HALFOP) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); return; }
+  // Member modes as UnrealIRCd's chanmodes/{chanowner,chanadmin,chanop,halfop,voice}.c: the access
+  // check first (499 for +q/+a, 482 for +o/+h/+v; removing one's own status is always allowed),
+  // then the target (401, 441). Each refused change gets its own numeric and nothing else.
   const ok = changes.filter((c) => {
     if (!groups.known(c.mode)) return false;
-    if ('qa'.includes(c.mode) && r > 0) return false;            // owner/admin: by owners (q) only
-    if (c.mode === 'o' && r > OP) return false;                   // halfops cannot op
-    if (c.mode === 'h' && r > OP) return false;
     if ('qaohv'.includes(c.mode)) {
       const t = c.param ? s.mgr.host.net.userByNick(c.param) : undefined;
+      const self = c.dir === '-' && t === u;
+      const need = 'qa'.includes(c.mode) ? 0 : c.mode === 'v' ? HALFOP : OP;
+      if (!self && r > need) { s.numeric(need === 0 ? N.ERR_CHANOWNPRIVNEEDED(ch.name) : N.ERR_CHANOPRIVSNEEDED(ch.name)); return false; }
       if (!t) { s.numeric(N.ERR_NOSUCHNICK(c.param ?? '')); return false; }
       if (!ch.members.has(t)) { s.numeric(N.ERR_USERNOTINCHANNEL(t.nick, ch.name)); return false; }
     }
     return true;
   });
-  if (ok.length !== changes.length && ok.length === 0) { s.numeric(N.ERR_CHANOPRIVSNEEDED(ch.name)); return; }
   if (!ok.length) return;
   let modes = '', dir = '';
   const ps: string[] = [];

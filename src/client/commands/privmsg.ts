@@ -13,6 +13,11 @@ import { isBanned, rank, VOICE } from '../channelRules.ts';
 const ALLOWED_CLIENT_TAGS = new Set(['+draft/typing', '+typing', '+draft/channel-context', '+draft/reply']);
 const MAX_TARGETS = 4;
 
+/** noctcp.c IsACTCP(): a CTCP other than ACTION (text starting with \x01 not followed by "ACTION "). */
+export function isCtcp(text: string | undefined): boolean {
+  return text !== undefined && text.charCodeAt(0) === 1 && !text.startsWith('ACTION ', 1);
+}
+
 function send(cmd: 'PRIVMSG' | 'NOTICE' | 'TAGMSG') {
   return (s: ClientSession, msg: Message): void => {
     const net = s.mgr.host.net;
@@ -37,8 +42,10 @@ function send(cmd: 'PRIVMSG' | 'NOTICE' | 'TAGMSG') {
         const m = ch.members.get(u);
         const why = !m && ch.modes.has('n') ? ['No external channel messages', 'n']
           : ch.modes.has('m') && rank(m) > VOICE ? ['You need voice (+v)', 'm']
+          : ch.modes.has('C') && isCtcp(text) ? ['CTCPs are not permitted in this channel', 'C']
           : rank(m) > VOICE && isBanned(ch, u) ? ['You are banned', 'b'] : null;
-        if (why) { if (cmd === 'PRIVMSG') s.numeric(N.ERR_CANNOTSENDTOCHAN(ch.name, why[0], target)); continue; }
+        // message.c: 404 "<chan> :<why> (<target as given, from its '#'>)", for PRIVMSG only.
+        if (why) { if (cmd === 'PRIVMSG') s.numeric(N.ERR_CANNOTSENDTOCHAN(ch.name, why[0], name)); continue; }
         s.toNetwork(`:${s.uid} ${cmd} ${target.slice(0, i)}${ch.name}${tail}`, tags);
         continue;
       }
