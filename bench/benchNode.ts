@@ -65,14 +65,18 @@ export interface BenchNode {
   dir: string;
   nodeKc: KeyAndCert;
   hubKc: KeyAndCert;
+  /** The second peer's certificate (other.gen.test, SID 002), when startBenchNode() was asked for one. */
+  otherKc?: KeyAndCert;
   stop(): Promise<void>;
 }
 
 /** A node named leaf.gen.test (SID 0AA) that accepts hub.gen.test by its certificate, on a free loopback port. */
-export async function startBenchNode(): Promise<BenchNode> {
+export async function startBenchNode(opts: { otherPeer?: boolean } = {}): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'tslink-bench-'));
   const nodeKc = generateSelfSigned({ commonName: 'leaf.gen.test' });
   const hubKc = generateSelfSigned({ commonName: 'hub.gen.test' });
+  const otherKc = opts.otherPeer ? generateSelfSigned({ commonName: 'other.gen.test' }) : undefined;
+  const otherLink = otherKc ? `link other.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(otherKc.certPem)}"; } class servers; }\n` : '';
   writeFileSync(join(dir, 'node.key'), nodeKc.keyPem, { mode: 0o600 });
   writeFileSync(join(dir, 'node.crt'), nodeKc.certPem);
   const port = await freePort();
@@ -81,14 +85,14 @@ me { name "leaf.gen.test"; info "bench node"; sid "0AA"; }
 listen { ip 127.0.0.1; port ${port}; options { serversonly; tls; } tls-options { certificate "${join(dir, 'node.crt')}"; key "${join(dir, 'node.key')}"; } }
 class servers { pingfreq 600; connfreq 15; maxclients 10; sendq 200M; recvq 64M; }
 link hub.gen.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(hubKc.certPem)}"; } hub *; class servers; }
-set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
+${otherLink}set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
 `);
   const child = spawn(process.execPath, [...nodeFlags(), 'bin/tslink.js', 'start', '--config', join(dir, 'bench.conf')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TSLINK_LOG_LEVEL: 'warn', TSLINK_ALLOW_ROOT: '1' } });
   child.stdout!.resume();
   await sleep(300);
   await waitForPort(port);
   return {
-    child, port, dir, nodeKc, hubKc,
+    child, port, dir, nodeKc, hubKc, otherKc,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -97,6 +101,11 @@ set { network-name "GenNet"; data-directory "${join(dir, 'data')}"; }
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The second peer's handshake (other.gen.test, SID 002, a leaf of the node). */
+export function otherHandshake(): string[] {
+  return hubHandshake().map((l) => l.replaceAll('hub.gen.test', 'other.gen.test').replace('SID=001', 'SID=002').replace('U6100-tslink-001 generated hub', 'U6100-tslink-002 generated leaf'));
 }
 
 /** The hub's handshake lines, as UnrealIRCd 6 sends them to a leaf. */
@@ -118,17 +127,21 @@ export interface HubLink {
   peerOk: boolean;
   /** Write the lines and a PING; resolves with the ms from the first byte written to the node's PONG. */
   sendAndPing(lines: string[]): Promise<number>;
+  /** Lines received from the node so far. */
+  readonly received: number;
 }
 
-/** Connect to the node as its hub (TLS, the hub's certificate). */
-export async function connectHub(n: BenchNode): Promise<HubLink> {
-  const sock = tls.connect({ host: '127.0.0.1', port: n.port, key: n.hubKc.keyPem, cert: n.hubKc.certPem, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+/** Connect to the node as its hub (TLS, the hub's certificate); as the second peer with `as` (SID 002). */
+export async function connectHub(n: BenchNode, as?: { kc: KeyAndCert; sid: string }): Promise<HubLink> {
+  const kc = as?.kc ?? n.hubKc, sid = as?.sid ?? '001';
+  const sock = tls.connect({ host: '127.0.0.1', port: n.port, key: kc.keyPem, cert: kc.certPem, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
   await new Promise<void>((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
   const peerOk = spkiFingerprint(sock.getPeerX509Certificate()!.toString()) === spkiFingerprint(n.nodeKc.certPem);
   // The node answers ':001 PING 001 0AA' with ':leaf.gen.test PONG 0AA :hub.gen.test'; one PING
   // per batch, so the n-th PONG ends the n-th batch.
   let tail = '';
   let pongs = 0;
+  let received = 0;
   let waiting: { pong: number; resolve: (t: bigint) => void } | null = null;
   let closed: Error | null = null;
   const rejecters = new Set<(e: Error) => void>();
@@ -136,6 +149,7 @@ export async function connectHub(n: BenchNode): Promise<HubLink> {
     const text = tail + d.toString('latin1');
     const lines = text.split('\r\n');
     tail = lines.pop()!;
+    received += lines.length;
     for (const l of lines) if (/^:\S+ PONG /.test(l)) pongs++;
     if (waiting && pongs >= waiting.pong) { const w = waiting; waiting = null; w.resolve(process.hrtime.bigint()); }
     if (tail.length > 1e6) tail = '';
@@ -144,10 +158,11 @@ export async function connectHub(n: BenchNode): Promise<HubLink> {
   let sent = 0;
   return {
     sock, peerOk,
+    get received() { return received; },
     async sendAndPing(lines: string[]): Promise<number> {
       if (closed) throw closed;
       const pong = ++sent;
-      const payload = Buffer.from([...lines, ':001 PING 001 0AA', ''].join('\r\n'), 'latin1');
+      const payload = Buffer.from([...lines, `:${sid} PING ${sid} 0AA`, ''].join('\r\n'), 'latin1');
       const done = new Promise<bigint>((resolve, reject) => {
         waiting = { pong, resolve };
         rejecters.add(reject);

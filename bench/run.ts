@@ -4,6 +4,8 @@
 //   replay  `tslink replay FILE --json` of the generated 50k capture as a whole process (issue 13: < 0.8 s)
 //   idle    idle RSS of the node on the default configuration (issue 13: ≤ 60 MB)
 //   tkl     RSS a node keeps for 50,000 G-line adds (issue 13: ≤ +10 MB)
+//   tklstore  start-up load of 100,000 TKLs, by the store and by a node (issue 15: < 250 ms); 50,000
+//           G-lines from a peer and PING→PONG on another link meanwhile (issue 15: ≤ 300 ms)
 //   fanout  1,000 local clients in one channel, messages from a server peer fanned out (issue 17)
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { burstLines, ingest, BURST, type IngestFigures } from './engineIngest.ts';
@@ -74,6 +76,8 @@ if (all || which.includes('tklmatch')) {
 if (all || which.includes('tklstore')) {
   const { tklStoreBench } = await import('./tklStore.ts');
   await tklStoreBench();
+  const { tklPongBench } = await import('./tklPong.ts');
+  await tklPongBench();
 }
 
 if (all || which.includes('fanout')) {

@@ -83,6 +83,14 @@ export function buildRegistry(prom: Prom, source: MetricsSource): PromClient.Reg
   new prom.Gauge({ name: 'tslink_servers', help: 'Servers on the network, this one included', registers, collect() { this.set(source.engine.net.serversBySid.size); } });
   new prom.Gauge({ name: 'tslink_users', help: 'Users on the network', registers, collect() { this.set(source.engine.net.usersByUid.size); } });
   new prom.Gauge({ name: 'tslink_channels', help: 'Channels on the network', registers, collect() { this.set(source.engine.net.channels.size); } });
+  new prom.Gauge({
+    name: 'tslink_store_persisting', help: 'Whether the store takes writes (1), or a write failed (a full disk) and the node runs from memory (0)', registers,
+    collect() { const st = source.storeStatus?.(); this.set(st && st.state === 'ok' ? 1 : 0); },
+  });
+  new prom.Gauge({
+    name: 'tslink_store_unpersisted_changes', help: 'Changes kept in memory only since a store write failed (lost at the next stop)', registers,
+    collect() { this.set(source.storeStatus?.()?.unpersisted ?? 0); },
+  });
 
   new prom.Gauge({
     name: 'tslink_tkl', help: 'Network bans and exceptions in force, by TKL type (gline, kline, gzline, zline, shun, qline, spamfilter, except, ...)', labelNames: ['type'], registers,

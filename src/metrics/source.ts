@@ -2,6 +2,7 @@
 import type { TslinkConfig } from '../config/index.ts';
 import type { LinkStatus } from '../rpc/api.ts';
 import type { Network } from '../state/network.ts';
+import type { StoreStatus } from '../store/types.ts';
 import type { LineCounts } from './lineCounts.ts';
 import type { RefusalCounts } from './refusalCounts.ts';
 
@@ -21,4 +22,6 @@ export interface MetricsSource {
   burstOf(id: string): BurstFigures | undefined;
   readonly lineCounts: LineCounts;
   readonly refusalCounts: RefusalCounts;
+  /** The store's state (null before start). */
+  storeStatus?(): StoreStatus | null;
 }

@@ -5,6 +5,7 @@
 import type { Network } from '../state/network.ts';
 import type { Server } from '../state/model.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
+import type { StoreStatus } from '../store/types.ts';
 import type { Json, JsonObject, MeFacts } from './objects.ts';
 
 /** Who makes a call: UnrealIRCd's RPC client (`RPC:local` on the unix socket, `RPC:<rpc-user>` over HTTPS). */
@@ -101,6 +102,8 @@ export interface RpcNode {
   /** Append to the audit log. */
   audit(entry: AuditEntry): void;
   links(): LinkStatus[];
+  /** The node's store: whether it persists, or a write failed and the node runs from memory (null: none open). */
+  storeStatus?(): StoreStatus | null;
   /** When the node started (ms). */
   readonly startedAt: number;
 }

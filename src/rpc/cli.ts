@@ -113,6 +113,18 @@ function linkLines(list: Json[]): string[] {
   });
 }
 
+/** The store's line of `tslink status`: persisting, or running from memory since a write failed. */
+export function storeLine(st: Obj): string {
+  const c = obj(st.counts);
+  const held = `${String(c.tkl ?? 0)} TKLs, ${String(c.tombstones ?? 0)} tombstones, ${String(c.channels ?? 0)} +P channels`;
+  if (st.state === 'ok') return `store: ok (${String(st.kind)}${st.path ? ` ${String(st.path)}` : ''}), ${held}`;
+  if (st.state === 'degraded') {
+    const e = obj(st.error);
+    return `store: NOT PERSISTING since ${String(e.at ?? '?')}: ${String(e.message ?? 'a write failed')}; ${String(st.unpersisted ?? 0)} change(s) in memory only (lost at the next stop); ${held} as of the last good commit`;
+  }
+  return `store: ${String(st.state ?? 'none')}`;
+}
+
 /** The server tree of server.list, from our own server down. */
 export function mapLines(servers: Json[], me: string): string[] {
   const byName = new Map<string, Obj>();
@@ -167,11 +179,12 @@ export async function rpcCli(argv: string[], io: CliIo = defaultIo): Promise<num
     switch (cmd) {
       case 'status': {
         expectArgs(0, 0);
-        const [me, stats, links] = [obj(obj(await call('server.get')).server), obj(await call('stats.get')), obj(await call('tslink.links'))];
-        if (o.json) { io.out(JSON.stringify({ server: me, stats, links }, null, 2) + '\n'); return 0; }
+        const [me, stats, links, store] = [obj(obj(await call('server.get')).server), obj(await call('stats.get')), obj(await call('tslink.links')), obj(await call('tslink.store'))];
+        if (o.json) { io.out(JSON.stringify({ server: me, stats, links, store }, null, 2) + '\n'); return 0; }
         const up = typeof links.uptime === 'number' ? duration(links.uptime) : '?';
         io.out(`${String(me.name)} (${String(me.id)}), ${String(obj(obj(me.server).features).software ?? 'tslink')}, up ${up}\n`);
         io.out(`servers ${String(obj(stats.server).total)}, users ${String(obj(stats.user).total)}, channels ${String(obj(stats.channel).total)}, network bans ${String(obj(stats.server_ban).total)}\n`);
+        io.out(`${storeLine(store)}\n`);
         io.out(`links:\n${linkLines(arr(links.list)).join('\n')}\n`);
         return 0;
       }

@@ -199,6 +199,8 @@ export class TslinkRpcNode implements RpcNode {
     }));
   }
 
+  storeStatus(): ReturnType<TslinkNode['storeStatus']> { return this.node.storeStatus(); }
+
   close(): void {
     this.untap?.();
     this.untap = null;

@@ -1,5 +1,5 @@
 // Our burst toward a newly linked server, in UnrealIRCd's order (handshake.md §6):
-// server MD, servers (parents first) with EOS/SINFO/MD, users (UID, MD, AWAY, SWHOIS),
+// server MD, servers (parents first) with EOS/SINFO/MD, network MD (globalvar; tslink's), users (UID, MD, AWAY, SWHOIS),
 // channels (SJOIN, TOPIC, MD, MLOCK), member MD, TKLs, NETINFO, EOS.
 //
 // One mechanism for every burst: a cursor over the state (BurstCursor) that writes the next lines
@@ -116,6 +116,8 @@ export class BurstCursor {
       for (const [k, v] of c.md) e.send(link, `:${c.sid} MD client ${c.sid} ${k} :${v}`);
       for (const x of [...c.children].reverse()) stack.push(x);
     }
+    // Network-level MD (MD globalvar, in the form UnrealIRCd's broadcast_md_globalvar_cmd() writes).
+    if (e.net.globalMd.size) for (const [k, v] of e.net.globalMd) e.send(link, `:${me.sid} MD globalvar ${k} :${v}`);
     // Users server by server, each in the order of its user list (the UID index's order is its hash's).
     for (const s of e.net.serversBySid.values()) {
       if (s.link === link.id) continue;

@@ -5,7 +5,7 @@ import { casefold } from '../wire/casemap.ts';
 import { BIGLINE_COMMANDS, BODY_MAX, LINE_MAX_IN, LINE_MAX_OUT, MAX_PARAMS_SERVER, MAX_PARAMS_USER } from '../wire/limits.ts';
 import { cutAtBreak, parseFrom, type Message, type Tags } from '../wire/message.ts';
 import { Network } from '../state/network.ts';
-import type { LinkId, Server, User } from '../state/model.ts';
+import type { Channel, LinkId, Server, User } from '../state/model.ts';
 import { TklTable } from '../tkl/tklTable.ts';
 import type { TklEntry } from '../tkl/types.ts';
 import type { Effect, LogLevel } from './effects.ts';
@@ -187,6 +187,11 @@ export class Engine {
     this.out.push(fields ? { kind: 'log', level, event, msg, link: link?.id, fields } : { kind: 'log', level, event, msg, link: link?.id });
   }
   emit(e: Effect): void { this.out.push(e); }
+
+  /** A channel's stored state may have changed: the 'channel' effect, when it is +P now or `hadP` (it was before the change). */
+  channelChanged(ch: Channel, hadP = false): void {
+    if (hadP || ch.modes.has('P')) this.out.push({ kind: 'channel', channel: ch });
+  }
 
   /**
    * log() for what may come once per line (a line or parameter cut, a refused UID, ...): counted

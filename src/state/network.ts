@@ -23,6 +23,8 @@ export class Network {
   readonly usersByUid = new UidIndex();
   readonly usersByNick = new NickIndex();
   readonly channels = new Map<string, Channel>();
+  /** Network-level MD (`MD globalvar <key> :<value>`): key -> value. */
+  readonly globalMd = new Map<string, string>();
   /** Changes whenever a server is indexed or removed (for caches of serversBySid lookups). */
   serverEpoch = 0;
   /** The most users the network held at once since start (LUSERS 266's max). */

@@ -11,7 +11,7 @@ import {
 } from './codec.ts';
 import { TombstoneSet, tombstoneFor, tombstoneLive, DEFAULT_MAX_TOMBSTONES } from './tombstones.ts';
 import {
-  type CommitResult, type PermanentChannel, type Store, type StoreLogger, type StoreSnapshot, type StoreStatus, type Tombstone,
+  type CommitResult, type LoadOptions, type PermanentChannel, type Store, type StoreLogger, type StoreSnapshot, type StoreStatus, type Tombstone,
   STORE_SCHEMA_VERSION, StoreOpenError,
 } from './types.ts';
 
@@ -50,13 +50,15 @@ export class BatchingStore implements Store {
   private commits = 0;
   private lastCommitAt: number | null = null;
   private loaded = false;
+  /** Writes not persisted since the store went 'degraded' (the failed batch included). */
+  private unpersisted = 0;
 
   constructor(private readonly backend: Backend, opts: CoreOptions = {}) {
     this.tombs = new TombstoneSet(opts.maxTombstones ?? DEFAULT_MAX_TOMBSTONES);
     this.log = opts.logger;
   }
 
-  load(now: number): StoreSnapshot {
+  load(now: number, opts: LoadOptions = {}): StoreSnapshot {
     const t0 = performance.now();
     if (this.loaded) throw new Error('store already loaded');
     this.loaded = true;
@@ -64,7 +66,7 @@ export class BatchingStore implements Store {
     const read = <T>(db: DbName, decode: (k: string, v: unknown) => T): T[] => {
       const out: T[] = [];
       try {
-        this.backend.forEach(db, (k, v) => { out.push(decode(k, v)); });
+        this.backend.forEach(db, (k, v) => { const r = decode(k, v); if (r !== undefined) out.push(r); });
       } catch (e) {
         const why = e instanceof CorruptRecord ? e.message : (e as Error).message;
         throw new StoreOpenError(`The store at ${where} is corrupt (${db}: ${why}). It was left as it is; move it away to start with an empty store, or restore a backup.`, 'corrupt');
@@ -76,9 +78,14 @@ export class BatchingStore implements Store {
     // The deletes of what expired are queued only once everything has decoded: a store that
     // turns out to be corrupt is not written to at all.
     const deletes: Op[] = [];
+    // Each TKL goes to onTkl as it is decoded, when given (start-up: straight into the node's
+    // table, so that 100,000 entries are not all held as objects at once), else into the snapshot.
+    const onTkl = opts.onTkl ?? ((e: TklEntry) => { tkl.push(e); });
+    let tklCount = 0;
     read('tkl', (k, v) => {
       const e = decodeTkl(v);
-      if (e.expireAt !== 0 && e.expireAt <= now) { deletes.push({ db: 'tkl', key: k, value: undefined }); dropped.expiredTkl++; } else tkl.push(e);
+      if (e.expireAt !== 0 && e.expireAt <= now) { deletes.push({ db: 'tkl', key: k, value: undefined }); dropped.expiredTkl++; } else { tklCount++; onTkl(e); }
+      return undefined;
     });
     for (const [k, t] of read('tomb', (k, v) => [k, decodeTombstone(v)] as const)) {
       if (!tombstoneLive(t, now)) { deletes.push({ db: 'tomb', key: k, value: undefined }); dropped.expiredTombstones++; continue; }
@@ -94,7 +101,7 @@ export class BatchingStore implements Store {
     const networkMd = new Map(read('netmd', (k, v) => decodeNetMd(k, v)).map((r) => [r.key, r.value] as const));
     const channels = read('chan', (_k, v) => decodeChannel(v));
     for (const op of deletes) void this.enqueue(op);
-    return { tkl, tombstones: [...this.tombs.values()], channelMd, networkMd, channels, dropped, loadMs: performance.now() - t0 };
+    return { tkl, tklCount, tombstones: [...this.tombs.values()], channelMd, networkMd, channels, dropped, loadMs: performance.now() - t0 };
   }
 
   putTkl(e: TklEntry): Promise<CommitResult> {
@@ -159,14 +166,14 @@ export class BatchingStore implements Store {
 
   private enqueue(op: Op): Promise<CommitResult> {
     if (this.state === 'closed') return Promise.resolve({ persisted: false, error: 'store closed' });
-    if (this.state === 'degraded') return Promise.resolve({ persisted: false, error: this.error!.message });
+    if (this.state === 'degraded') { this.unpersisted++; return Promise.resolve({ persisted: false, error: this.error!.message }); }
     this.queueOp(op);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Queue a write for this turn's commit, with nothing to tell anyone when it is done. */
   private queueOp(op: Op): void {
-    if (this.state !== 'ok') return;
+    if (this.state !== 'ok') { if (this.state === 'degraded') this.unpersisted++; return; }
     const id = `${op.db}\0${op.key}`;
     this.queue.delete(id); // the last write of a key in a turn wins, in its new place
     this.queue.set(id, op);
@@ -183,7 +190,7 @@ export class BatchingStore implements Store {
     if (this.state !== 'ok') { const r: CommitResult = { persisted: false, error: this.error?.message ?? 'store closed' }; for (const w of waiters) w(r); return; }
     const p = this.backend.commit(ops).then(
       () => { this.commits++; this.lastCommitAt = NOW_S(); for (const w of waiters) w(OK); },
-      (err: unknown) => { this.degrade(err); const r: CommitResult = { persisted: false, error: this.error!.message }; for (const w of waiters) w(r); },
+      (err: unknown) => { this.degrade(err); this.unpersisted += ops.length; const r: CommitResult = { persisted: false, error: this.error!.message }; for (const w of waiters) w(r); },
     ).finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }
@@ -209,13 +216,17 @@ export class BatchingStore implements Store {
     return {
       state: this.state, kind: b.kind, path: b.path, schemaVersion: STORE_SCHEMA_VERSION, error: this.error,
       counts: { tkl: count('tkl'), tombstones: this.tombs.size, channels: count('chan'), channelMd: count('chanmd'), networkMd: count('netmd') },
-      pending: this.queue.size, commits: this.commits, lastCommitAt: this.lastCommitAt,
+      pending: this.queue.size, commits: this.commits, lastCommitAt: this.lastCommitAt, unpersisted: this.unpersisted,
     };
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     await this.flush();
+    if (this.state === 'degraded' && this.unpersisted > 0) {
+      this.log?.error({ event: 'STORE_UNPERSISTED', path: this.backend.path, unpersisted: this.unpersisted, code: this.error?.code },
+        `${this.unpersisted} change(s) since the store write failed (${this.error?.code}) were kept in memory only and are lost with this stop; the store holds the state of its last good commit`);
+    }
     this.state = 'closed';
     await this.backend.close();
   }

@@ -41,10 +41,17 @@ export interface PermanentChannel {
   lists: { b: PermanentListEntry[]; e: PermanentListEntry[]; I: PermanentListEntry[] };
 }
 
+export interface LoadOptions {
+  /** Each live TKL as it is decoded (the entry is the callee's), instead of in StoreSnapshot.tkl. */
+  onTkl?: (e: TklEntry) => void;
+}
+
 /** What start-up gets back. */
 export interface StoreSnapshot {
-  /** Live TKLs (the ones that expired while the node was down were dropped, and deleted). */
+  /** Live TKLs (the ones that expired while the node was down were dropped, and deleted); empty when LoadOptions.onTkl took them. */
   tkl: TklEntry[];
+  /** How many live TKLs were loaded. */
+  tklCount: number;
   tombstones: Tombstone[];
   /** Channel MD: folded channel name -> { name as given, key -> value }. */
   channelMd: Map<string, { name: string; md: Map<string, string> }>;
@@ -70,6 +77,8 @@ export interface StoreStatus {
   pending: number;
   commits: number;
   lastCommitAt: number | null;
+  /** Changes not persisted since the store went 'degraded' (0 while 'ok'): what a stop now loses. */
+  unpersisted: number;
 }
 
 /** The result of a write: persisted, or not (the store is degraded: the node keeps it in memory only). */
@@ -90,7 +99,7 @@ export interface StoreLogger {
  */
 export interface Store {
   /** Read everything back (start-up). Drops and deletes what expired by `now`. Call once, before writing. */
-  load(now: number): StoreSnapshot;
+  load(now: number, opts?: LoadOptions): StoreSnapshot;
   /** Add or replace a TKL (after the table's merge: pass the merged entry). Clears a tombstone for its key. */
   putTkl(e: TklEntry): Promise<CommitResult>;
   /** Remove a TKL; with `tombstone`, record that removal (network bans). */

@@ -13,7 +13,8 @@
 //
 // A record's offset is its block's number times 2^20 plus its place in the block.
 // Record (little endian), at a place that is a multiple of 8:
-//   u32 size (bytes, a multiple of 8)   u8 flags   u8 number of strings   (2 bytes unused)
+//   u32 size (bytes, a multiple of 8)   u8 flags   u8 number of strings   u16 tag (the identity
+//   hash's top 16 bits: a probe of the index compares it before the strings)
 //   f64 sequence number (records stay in this order)
 //   f64 expireAt   f64 setAt            (NaN when the value is a bigint: then it is a string below)
 //   strings: u32 length, then the characters (one byte each, or two when WIDE); or, for set_by
@@ -266,11 +267,18 @@ export class TklTable {
   /** The slot holding the entry with identity k, or -1. */
   private findSlot(k: Identity): number {
     const mask = this.slots.length - 1;
-    for (let i = identityHash(k) & mask; ; i = (i + 1) & mask) {
+    const h = identityHash(k), tag = h >>> 16;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = this.slots[i];
       if (v === EMPTY) return -1;
-      if (v !== TOMBSTONE && this.isIdentity(v - 1, k)) return i;
+      if (v !== TOMBSTONE && this.tagOf(v - 1) === tag && this.isIdentity(v - 1, k)) return i;
     }
+  }
+
+  /** The identity hash's top 16 bits, as the record at o holds them. */
+  private tagOf(o: number): number {
+    const d = this.blocks[o >>> SHIFT], p = (o & PLACE) + 6;
+    return d[p] | (d[p + 1] << 8);
   }
 
   /** Make room in the index for one more entry (before its record is written: reindex() indexes every live record). */
@@ -348,7 +356,7 @@ export class TklTable {
   }
 
   /** Append the record of e; returns its offset. */
-  private append(e: TklEntry): number {
+  private append(e: TklEntry, h: number = identityHash(e)): number {
     const strs = [e.type, e.user, e.host, e.setBy, e.reason];
     let flags = LIVE;
     if (e.bantypes !== undefined) { flags |= BANTYPES; strs.push(e.bantypes); }
@@ -371,6 +379,8 @@ export class TklTable {
     d.writeUInt32LE(size, p);
     d[p + 4] = flags;
     d[p + 5] = strs.length;
+    d[p + 6] = (h >>> 16) & 0xff;
+    d[p + 7] = h >>> 24;
     d.writeDoubleLE(this.seq++, p + 8);
     d.writeDoubleLE(expBig ? Number.NaN : (e.expireAt as number), p + 16);
     d.writeDoubleLE(setBig ? Number.NaN : (e.setAt as number), p + 24);
@@ -384,10 +394,12 @@ export class TklTable {
         p += 8;
         continue;
       }
-      const s = strs[k];
-      d.writeUInt32LE(s.length, p);
+      const s = strs[k], len = s.length;
+      d[p] = len & 0xff; d[p + 1] = (len >>> 8) & 0xff; d[p + 2] = (len >>> 16) & 0xff; d[p + 3] = len >>> 24;
       p += 4;
-      p += wide ? d.ucs2Write(s, p) : d.latin1Write(s, p);
+      if (wide) p += d.ucs2Write(s, p);
+      else if (len > 64) p += d.latin1Write(s, p);
+      else { for (let c = 0; c < len; c++) d[p + c] = s.charCodeAt(c); p += len; } // a short one: no call into C++
     }
     this.ends[o >>> SHIFT] += size;
     this.bytes += size;
@@ -483,6 +495,42 @@ export class TklTable {
     if (!k) return undefined;
     const i = this.findSlot(k);
     return i < 0 ? undefined : this.entryAt(this.slots[i] - 1);
+  }
+
+  /** Make the index big enough for `count` entries in all, at once (a bulk load: no re-indexing as it grows). */
+  reserve(count: number): void {
+    if ((count + 1) * 8 > this.slots.length * 5) this.reindex(count + 1);
+  }
+
+  /**
+   * A bulk load's add (the store's records at start-up): `e` becomes the table's own (no copy),
+   * and an entry of the same identity already held is merged as add() does. One hash and one
+   * probe for a new entry (reserve() first: the index is then never rebuilt as it fills).
+   * Returns whether it was new.
+   */
+  addOwned(e: TklEntry): boolean {
+    const h = identityHash(e), tag = h >>> 16;
+    let slots = this.slots, mask = slots.length - 1, free = -1, i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const v = slots[i];
+      if (v === EMPTY) break;
+      if (v === TOMBSTONE) { if (free < 0) free = i; continue; }
+      if (this.tagOf(v - 1) === tag && this.isIdentity(v - 1, e)) { this.add(e); return false; }
+    }
+    if ((this.used + 1) * 8 > slots.length * 5) {
+      this.reindex(this.n + 1);
+      slots = this.slots; mask = slots.length - 1; free = -1;
+      for (i = h & mask; slots[i] !== EMPTY; i = (i + 1) & mask);
+    }
+    const o = this.append(e, h);
+    if (this.slots !== slots) {
+      // append() compacted the records (and rebuilt the index without this one): find its place again.
+      slots = this.slots; mask = slots.length - 1; free = -1;
+      for (i = h & mask; slots[i] !== EMPTY; i = (i + 1) & mask);
+    }
+    if (free >= 0) i = free; else this.used++;
+    slots[i] = o + 1;
+    return true;
   }
 
   /** Add or merge. Merge: oldest set_at, permanent-or-longest expiry, set_by greater by strcmp;

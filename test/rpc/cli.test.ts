@@ -32,6 +32,7 @@ describe('tslink CLI over the RPC socket', { timeout: 120_000 }, () => {
     assert.equal(s.code, 0, s.err);
     assert.match(s.out, /^rpc\.test \(0RP\), tslink-0\.1\.0, up \d+s/);
     assert.match(s.out, /servers 2, users 3, channels 2/);
+    assert.match(s.out, /^store: ok \(lmdb \S+\), \d+ TKLs, 0 tombstones, 0 \+P channels$/m);
     assert.match(s.out, /peer\.test \(0PE\) {2}in {2}127\.0\.0\.1 {2}linked {2}burst \d+ ms {2}sendq \d+\/20971520/);
     const l = await run(['links', '--socket', r.socket, '--json']);
     assert.equal(JSON.parse(l.out)[0].name, 'peer.test');

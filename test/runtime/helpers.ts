@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { parseConfigText } from '../../src/config/index.ts';
 import type { ConfigResult, TslinkConfig } from '../../src/config/index.ts';
 import { TslinkNode } from '../../src/runtime/node.ts';
+import type { Store } from '../../src/store/types.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { certFingerprint, generateSelfSigned, spkiFingerprint } from '../../src/link/certs.ts';
 
@@ -192,13 +193,13 @@ export class Harness {
   }
 
   /** Build (from config TEXT), construct and start a node. */
-  async startNode(spec: Omit<NodeSpec, 'dataDir'> & { dataDir?: string }, opts: { start?: boolean; captureDir?: string; loadConfig?: () => ConfigResult } = {}): Promise<TestNode> {
+  async startNode(spec: Omit<NodeSpec, 'dataDir'> & { dataDir?: string }, opts: { start?: boolean; captureDir?: string; loadConfig?: () => ConfigResult; store?: Store } = {}): Promise<TestNode> {
     const full: NodeSpec = { ...spec, dataDir: spec.dataDir ?? join(this.dir, `data-${spec.id.name}`) };
     const text = configText(full);
     const res = parseConfigText(text, `${spec.id.name}.conf`);
     if (!res.config) throw new Error(`config for ${spec.id.name} invalid:\n${res.errors.map((e) => e.text).join('\n')}\n${text}`);
     const log = new LogSink();
-    const node = new TslinkNode(res.config, { logger: createLogger({ destination: log, level: 'debug' }), captureDir: opts.captureDir, loadConfig: opts.loadConfig });
+    const node = new TslinkNode(res.config, { logger: createLogger({ destination: log, level: 'debug' }), captureDir: opts.captureDir, loadConfig: opts.loadConfig, store: opts.store });
     this.nodes.add(node);
     if (opts.start !== false) await node.start();
     return { node, log, spec: full, config: res.config, port: spec.port };

@@ -112,6 +112,28 @@ describe('TKL table', () => {
     assert.deepEqual([...t.values()].map((e) => e.host), Array.from({ length: 50 }, (_, i) => `192.0.2.${i}`));
   });
 
+  it('a bulk load (addOwned) that compacts the records as it goes keeps every entry findable', () => {
+    const t = new TklTable();
+    const N = 20000;
+    for (let i = 0; i < N; i++) t.add(G(`10.0.${i >> 8}.${i & 255}`, { reason: `reason ${i}` }));
+    for (let i = 0; i < N; i++) if (i % 10 !== 0) t.remove(tklKey(G(`10.0.${i >> 8}.${i & 255}`)));
+    const epoch = (t as unknown as { epoch: number }).epoch;
+    const M = 20000;
+    t.reserve(t.size + M);
+    for (let i = 0; i < M; i++) {
+      const e = G(`172.16.${i >> 8}.${i & 255}`, { reason: `bulk ${i}` });
+      assert.equal(t.addOwned(e), true);
+      assert.ok(t.get(tklKey(e)), `${e.host} found right after its add`);
+    }
+    assert.ok((t as unknown as { epoch: number }).epoch > epoch, 'the records were compacted during the load');
+    assert.equal(t.size, N / 10 + M);
+    for (let i = 0; i < M; i++) assert.equal(t.get(tklKey(G(`172.16.${i >> 8}.${i & 255}`)))?.reason, `bulk ${i}`);
+    for (let i = 0; i < N; i += 10) assert.ok(t.get(tklKey(G(`10.0.${i >> 8}.${i & 255}`))));
+    assert.equal(t.addOwned(G('172.16.0.5', { setAt: 1 })), false, 'one held already is merged');
+    assert.equal(t.get(tklKey(G('172.16.0.5')))?.setAt, 1);
+    assert.equal(t.size, N / 10 + M);
+  });
+
   it("finds an entry whatever the case of its masks, among many (UnrealIRCd's strcasecmp identity)", () => {
     const t = new TklTable();
     const N = 3000;
@@ -149,6 +171,9 @@ describe('TKL table', () => {
       fc.record({ op: fc.constant('add' as const), e: entry, now: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }) }),
       fc.record({ op: fc.constant('remove' as const), e: entry }),
       fc.record({ op: fc.constant('expire' as const), now: fc.integer({ min: 0, max: 300 }) }),
+      // The store's bulk load at start-up: the entry handed over (addOwned), the index sized at once (reserve).
+      fc.record({ op: fc.constant('owned' as const), e: entry }),
+      fc.record({ op: fc.constant('reserve' as const), n: fc.integer({ min: 0, max: 400 }) }),
     );
     fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
       const t = new TklTable(), m = new ModelTable();
@@ -157,6 +182,11 @@ describe('TKL table', () => {
           const a = t.add(o.e, o.now), b = m.add(o.e, o.now);
           assert.equal(a.kind, b.kind);
           assert.deepEqual(plain(a.entry), plain(b.entry));
+        } else if (o.op === 'owned') {
+          const b = m.add(o.e);
+          assert.equal(t.addOwned(structuredClone(o.e)), b.kind === 'added');
+        } else if (o.op === 'reserve') {
+          t.reserve(o.n);
         } else if (o.op === 'remove') {
           assert.deepEqual(plain(t.remove(tklKey(o.e))), plain(m.remove(tklKey(o.e))));
         } else {

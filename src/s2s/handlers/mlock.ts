@@ -11,6 +11,7 @@ export const MLOCK: CommandSpec = {
     // TS; set_channel_mlock() relays it with our TS, not theirs.
     if (!ch || parseTs(tsStr) > ch.ts) return;
     ch.mlock = letters;
+    e.channelChanged(ch);
     e.broadcast(ctx.link, (l) => (l.has('MLOCK') ? `:${ctx.src.kind === 'server' ? ctx.src.server.sid : ''} MLOCK ${ch.ts} ${ch.name} :${letters}` : null), ctx.rawTags);
   },
 };

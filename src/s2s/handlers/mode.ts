@@ -69,6 +69,7 @@ export const MODE: CommandSpec = {
     } else if (server && ts === null) {
       ts = ch.ts; // a server MODE without TS is relayed with our TS (mode.c: sendts -1 → creationtime)
     }
+    const hadP = ch.modes.has('P');
     const groups = e.modeGroups(link);
     const limit: ModeLimitCount = { dropped: 0 };
     const applied = applyModeChanges(e.net, ch, parseModeChanges(groups, modeStr, params), sourceMask(ctx.src), e.now(), groups, limit);
@@ -77,7 +78,7 @@ export const MODE: CommandSpec = {
     }
     if (!applied.length) {
       // Nothing changed. A TS lowering still has to reach the other servers.
-      if (tsLowered) e.broadcast(link, `:${e.me.sid} MODE ${ch.name} + ${ch.ts}`);
+      if (tsLowered) { e.broadcast(link, `:${e.me.sid} MODE ${ch.name} + ${ch.ts}`); e.channelChanged(ch); }
       e.net.destroyIfEmpty(ch);
       return;
     }
@@ -86,6 +87,7 @@ export const MODE: CommandSpec = {
     const out = modeLines(`:${sourceId(ctx.src)} MODE ${ch.name}`, applied, server ? ` ${ts ?? 0}` : '', LINE_MAX_OUT);
     for (const l of out.lines) e.relay(ctx, l);
     if (out.dropped.length) logModeNotSent(e, ch.name, out.dropped, link);
+    e.channelChanged(ch, hadP);
     e.net.destroyIfEmpty(ch);
   },
 };

@@ -78,6 +78,7 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
 
   let ch = e.net.channel(name);
   const created = !ch;
+  const hadP = ch !== undefined && ch.modes.has('P');
   if (!ch) ch = e.net.createChannel(own(name), valid ? tsParsed : now);
   const ours = ch.ts;
   const theirs = valid ? tsParsed : ours;
@@ -187,6 +188,8 @@ function sjoin(e: Engine, link: Link | null, server: Server, tsStr: string, name
 
   // Relayed with the TS sjoin.c used (an invalid TS was replaced by ours).
   if (relaying) relaySjoin(e, link, server, rawTags, ch, String(theirs), modeStr, modeParams, members, relayLists);
+  // A +P channel's modes, lists or TS may have changed (members are not stored).
+  if (mode !== 'ours-win') e.channelChanged(ch, hadP);
   e.net.destroyIfEmpty(ch);
 }
 

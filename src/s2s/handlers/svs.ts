@@ -81,6 +81,7 @@ function svsmodeChannel(e: Engine, ctx: Ctx): void {
   const out = modeLines(`:${sourceId(ctx.src)} MODE ${ch.name}`, removed, ctx.src.kind === 'server' ? ' 0' : '', LINE_MAX_OUT);
   for (const l of out.lines) e.broadcast(null, l);
   if (out.dropped.length) logModeNotSent(e, ch.name, out.dropped, ctx.link);
+  if (removed.length) e.channelChanged(ch);
 }
 
 /**

@@ -42,6 +42,7 @@ export const TOPIC: CommandSpec = {
     }
     // An empty topic is stored too (with its setter and TS), as topic.c does.
     ch.topic = { text: own(text), setBy: own(setBy), ts };
+    e.channelChanged(ch);
     if (e.hasOtherLinks(ctx.link)) e.relay(ctx, `:${sourceId(ctx.src)} TOPIC ${ch.name} ${setBy} ${ts} :${text}`);
   },
 };
