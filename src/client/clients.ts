@@ -32,7 +32,7 @@ export type ClientEffect =
  * What the node's allow { } blocks say of a client about to register: its class and limits, or
  * why it is refused (UnrealIRCd's words: "Too many connections from your IP", ...).
  */
-export type Admission = { className: string; limits: ClientLimits } | { refuse: string };
+export type Admission = { className: string; limits: ClientLimits } | { refuse: string; badPassword?: boolean };
 
 const UID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -45,8 +45,11 @@ export class LocalClients {
   readonly saslPending = new Map<string, ClientSession>();
   readonly router: ClientRouter;
   readonly cfg: ClientConfig;
-  /** The allow-block check at registration (set by the runtime); unset: everyone, with cfg.limits. */
-  admit?: (s: ClientSession) => Admission;
+  /**
+   * The allow-block check at registration (set by the runtime); unset: everyone, with cfg.limits.
+   * A promise when a password hash is being checked: registration waits for it (admission.ts).
+   */
+  admit?: (s: ClientSession) => Admission | Promise<Admission>;
   /** The node's oper blocks and password checks (set by the runtime); unset: OPER finds no block. */
   opers?: OperAuthority;
   /** Called when something finished off the event loop's turn (an OPER check) left effects to drain. */

@@ -52,8 +52,6 @@ export interface ClientConfig {
   admin: string[] | null;
   /** set::ping-cookie (default yes): PING :<cookie> before 001, answered by PONG. */
   pingCookie: boolean;
-  /** A server password (allow::password); null: none asked. */
-  password: string | null;
   limits: ClientLimits;
   /** Member modes and their client prefixes (PREFIX=). */
   prefix: string;
@@ -85,7 +83,6 @@ export function clientConfig(o: Partial<ClientConfig> = {}): ClientConfig {
     motd: null,
     admin: null,
     pingCookie: true,
-    password: null,
     prefix: DEFAULT_PREFIX,
     ...o,
     sasl: { ...DEFAULT_SASL, ...(o.sasl ?? {}) },

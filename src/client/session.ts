@@ -15,6 +15,7 @@ import type { LocalClients } from './clients.ts';
 import type { ClientLimits, FloodClass } from './config.ts';
 import { abortSasl, saslTick, type SaslState } from './sasl.ts';
 import type { OperState } from './oper.ts';
+import { admitThenRegister } from './admission.ts';
 
 export type ClientId = string;
 
@@ -92,7 +93,7 @@ export class ClientSession {
   oper: OperState | null = null;
   /** The server notice mask (user mode +s, local to this server); '' when none. */
   snomask = '';
-  /** A check this client waits for (OPER's password hash): no further line is read until it answers. */
+  /** A check this client waits for (OPER's or allow's password hash): no further line is read until it answers. */
   private held = false;
 
   constructor(readonly mgr: LocalClients, readonly id: ClientId, readonly info: ClientInfo) {
@@ -332,25 +333,14 @@ export class ClientSession {
       }
       return;
     }
-    if (this.mgr.cfg.password !== null && this.password !== this.mgr.cfg.password) {
-      this.numeric(N.ERR_PASSWDMISMATCH());
-      this.close('Password mismatch');
-      return;
-    }
     // The nick may have been taken on the network since NICK was accepted.
     if (this.mgr.host.net.userByNick(this.nick)) {
       this.numeric(N.ERR_NICKNAMEINUSE(this.nick));
       this.nick = '';
       return;
     }
-    // allow { } blocks, maxperip, class limits (nick.c AllowClient()): a refusal ends the connection.
-    const admitted = this.mgr.admit?.(this);
-    if (admitted !== undefined) {
-      if ('refuse' in admitted) { this.close(admitted.refuse); return; }
-      this.className = admitted.className;
-      this.limits = admitted.limits;
-    }
-    this.mgr.register(this);
+    // allow { } blocks (their passwords), maxperip, class limits (nick.c AllowClient()): admission.ts.
+    admitThenRegister(this);
   }
 
   /**

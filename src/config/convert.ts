@@ -151,7 +151,7 @@ class Converter {
           const object: JsonObject = { pos: node.pos, name: node.value! };
           this.positions.set(pointer, { pos: node.pos, key: node.name, label });
           this.positions.set(childPointer(pointer, 'name'), { pos: node.pos, key: 'name', block: label });
-          this.blockContents(object, this.operPasswordType(node.children ?? [], label), operSchema, pointer, label);
+          this.blockContents(object, this.operPasswordType(node.children ?? [], label, 'opers'), operSchema, pointer, label);
           (doc.oper as unknown[]).push(object);
         }
         return;
@@ -214,7 +214,8 @@ class Converter {
   private topBlock(node: ConfigNode, schema: ConfSchema, pointer: string, label: string): JsonObject {
     const object: JsonObject = { pos: node.pos };
     this.positions.set(pointer, { pos: node.pos, key: node.name, label });
-    const children = schema === linkSchema ? this.passwordTypesToVerify(node.children ?? [], label) : (node.children ?? []);
+    const children = schema === linkSchema ? this.passwordTypesToVerify(node.children ?? [], label)
+      : schema === allowSchema ? this.operPasswordType(node.children ?? [], label, 'allow blocks') : (node.children ?? []);
     this.blockContents(object, children, schema, pointer, label);
     return object;
   }
@@ -400,15 +401,15 @@ class Converter {
   }
 
   /**
-   * An oper block's `password "<fingerprint>" { certfp; }`: UnrealIRCd's auth type for a client
-   * certificate, kept as `password` plus a `password-type` item; other auth types are errors.
+   * An oper (or allow) block's `password "<fingerprint>" { certfp; }`: UnrealIRCd's auth type for a
+   * client certificate, kept as `password` plus a `password-type` item; other auth types are errors.
    */
-  private operPasswordType(children: ConfigNode[], label: string): ConfigNode[] {
+  private operPasswordType(children: ConfigNode[], label: string, what: string): ConfigNode[] {
     return children.flatMap((child) => {
       if (child.name !== 'password' || !child.children) return [child];
       const type = child.children.length === 1 && child.children[0].value === undefined && !child.children[0].children ? child.children[0].name : '';
       if (type !== 'certfp' || child.value === undefined) {
-        this.error(child, 'the password type tslink checks for opers is { certfp; } (else give a hash: password "$argon2id$..."; or "$scrypt$...")', label);
+        this.error(child, `the password type tslink checks for ${what} is { certfp; } (else give a hash: password "$argon2id$..."; or "$scrypt$...")`, label);
         return [];
       }
       return [{ name: 'password', value: child.value, pos: child.pos }, { name: 'password-type', value: type, pos: child.pos }];

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { PositionTable } from './positions.ts';
 import { DEFAULT_CLASS_NAME } from './rules.ts';
 import type { RawAllow, RawClass, RawDenyLink, RawDocument, RawExceptBan, RawLink, RawListen, RawLogFile, RawOper, RawRpcUser, RawSet } from './schema.ts';
-import type { AllowConfig, ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, OperConfig, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
+import type { AllowConfig, ClassConfig, DenyLinkConfig, ExceptBanConfig, LinkConfig, ListenConfig, LogFileConfig, OperConfig, PasswordAuth, RpcUserConfig, SetConfig, SourcePos, TslinkConfig } from './types.ts';
 import { normaliseCertfp } from './fingerprints.ts';
 
 /** Values used when a class block (or the whole `servers` class) leaves them out. */
@@ -154,18 +154,15 @@ function finaliseAllow(raw: RawAllow): AllowConfig {
     rejectOnAuthFailure: opts['reject-on-auth-failure'] === true,
     pos: raw.pos,
   };
-  if (raw.password !== undefined) allow.password = raw.password;
+  // rules.ts refuses a plaintext password: none reaches here, and none is ever kept.
+  if (raw.password !== undefined) allow.auth = passwordAuth(raw.password, raw['password-type'], 'an allow block');
   return allow;
 }
 
 function finaliseOper(raw: RawOper): OperConfig {
   const pw = raw.password;
   // rules.ts refuses a plaintext password: none reaches here, and none is ever kept.
-  if (pw !== undefined && raw['password-type'] !== 'certfp' && !isOperPasswordHash(pw)) {
-    throw new Error(`finaliseConfig: oper "${raw.name}" has a plaintext password (validation should have failed)`);
-  }
-  const auth: OperConfig['auth'] = pw === undefined ? { type: 'none' }
-    : raw['password-type'] === 'certfp' ? { type: 'certfp', fingerprint: normaliseCertfp(pw) } : { type: 'hash', hash: pw };
+  const auth: OperConfig['auth'] = pw === undefined ? { type: 'none' } : passwordAuth(pw, raw['password-type'], `oper "${raw.name}"`);
   const oper: OperConfig = {
     name: raw.name,
     auth,
@@ -181,6 +178,13 @@ function finaliseOper(raw: RawOper): OperConfig {
   setIfDefined(oper, 'modes', raw.modes);
   setIfDefined(oper, 'requireModes', raw['require-modes']);
   return oper;
+}
+
+/** A password as written (oper, allow) as tslink keeps it: a hash, or a certfp; a plaintext one throws (rules.ts refused it). */
+function passwordAuth(pw: string, type: 'certfp' | undefined, label: string): PasswordAuth {
+  if (type === 'certfp') return { type: 'certfp', fingerprint: normaliseCertfp(pw) };
+  if (!isOperPasswordHash(pw)) throw new Error(`finaliseConfig: ${label} has a plaintext password (validation should have failed)`);
+  return { type: 'hash', hash: pw };
 }
 
 /** A stored oper password that is a hash tslink checks ($scrypt$, $argon2id$); anything else is plaintext, refused by rules.ts. */

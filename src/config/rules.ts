@@ -17,10 +17,11 @@ import { parsePasswordHash } from '../link/passwords.ts';
 import { isCertfp, normaliseCertfp } from './fingerprints.ts';
 import { DEFAULT_OPERCLASSES, SNOMASK_LETTERS } from './operclasses.ts';
 
-/** An oper block's password that is not a hash (the text itself is never repeated in the message). */
-export const OPER_PLAINTEXT_PASSWORD =
+/** An oper or allow block's password that is not a hash (the text itself is never repeated in the message). */
+export const PLAINTEXT_PASSWORD =
   '"password" must be a password hash ("$scrypt$..." or "$argon2id$...") or a certfp with { certfp; }: ' +
   'a plaintext password is not accepted here, hash it with "tslink mkpasswd" and put the hash in "password"';
+export const OPER_PLAINTEXT_PASSWORD = PLAINTEXT_PASSWORD;
 
 /** The class every link uses unless it names another; it always exists. */
 export const DEFAULT_CLASS_NAME = 'servers';
@@ -62,6 +63,34 @@ class RuleContext {
     }
     const masks = [...(allow.mask ?? []), ...(allow.match ?? []), ...(allow.ip ?? []), ...(allow.hostname ?? [])];
     if (masks.length === 0) this.sink.error(allow.pos, 'allow block needs a mask (mask *; for everyone)', 'allow');
+    // UnrealIRCd keeps a plaintext allow::password as written; tslink refuses it, as for opers.
+    this.checkClientPassword(allow.password, allow['password-type'], at('password'), 'allow');
+  }
+
+  /**
+   * A client's password as written (oper::password, allow::password): a $scrypt$ or $argon2id$
+   * hash that parses, or a certfp with { certfp; }. Anything else (plaintext, bcrypt, crypt) is an
+   * error whose text never repeats the password.
+   */
+  private checkClientPassword(pw: unknown, type: unknown, at: SourcePos, label: string): void {
+    // An empty password is the schema's error (it says the same).
+    if (typeof pw !== 'string' || pw === '') return;
+    if (type === 'certfp') {
+      if (!isCertfp(normaliseCertfp(pw))) this.sink.error(at, 'a certfp is the SHA-256 fingerprint of the client certificate: 64 hex digits (colons allowed)', label);
+      return;
+    }
+    if (type !== undefined) return; // the schema refuses other types
+    if (pw.startsWith('$argon2id$')) {
+      const r = parseArgon2Hash(pw);
+      if (!r.ok) this.sink.error(at, `${r.reason}: use a $scrypt$ hash from "tslink mkpasswd", or one from UnrealIRCd's mkpasswd`, label);
+    } else if (pw.startsWith('$scrypt$')) {
+      const r = parsePasswordHash(pw);
+      if (!r.ok) this.sink.error(at, `${r.reason}: make one with "tslink mkpasswd"`, label);
+    } else if (/^\$(2[abxy]|argon2i|argon2d|1|5|6)\$/.test(pw)) {
+      this.sink.error(at, 'tslink checks $argon2id$ and $scrypt$ password hashes only (not bcrypt, crypt or other argon2 types): make one with "tslink mkpasswd" or UnrealIRCd\'s mkpasswd', label);
+    } else {
+      this.sink.error(at, PLAINTEXT_PASSWORD, label);
+    }
   }
 
   /**
@@ -87,23 +116,7 @@ class RuleContext {
     if (typeof oper.operclass === 'string' && !DEFAULT_OPERCLASSES.has(oper.operclass)) {
       this.sink.warn(at('operclass'), `operclass "${oper.operclass}" is not one of UnrealIRCd's default operclasses (${[...DEFAULT_OPERCLASSES.keys()].join(', ')}) and tslink reads no operclass blocks: OPER with this block will fail, as on UnrealIRCd with an unknown operclass`, label);
     }
-    // An empty password is the schema's error (it says the same).
-    if (typeof pw === 'string' && pw !== '' && oper['password-type'] === undefined) {
-      if (pw.startsWith('$argon2id$')) {
-        const r = parseArgon2Hash(pw);
-        if (!r.ok) this.sink.error(at('password'), `${r.reason}: use a $scrypt$ hash from "tslink mkpasswd", or one from UnrealIRCd's mkpasswd`, label);
-      } else if (pw.startsWith('$scrypt$')) {
-        const r = parsePasswordHash(pw);
-        if (!r.ok) this.sink.error(at('password'), `${r.reason}: make one with "tslink mkpasswd"`, label);
-      } else if (/^\$(2[abxy]|argon2i|argon2d|1|5|6)\$/.test(pw)) {
-        this.sink.error(at('password'), 'tslink checks $argon2id$ and $scrypt$ password hashes only (not bcrypt, crypt or other argon2 types): make one with "tslink mkpasswd" or UnrealIRCd\'s mkpasswd', label);
-      } else {
-        this.sink.error(at('password'), OPER_PLAINTEXT_PASSWORD, label);
-      }
-    }
-    if (typeof pw === 'string' && oper['password-type'] === 'certfp' && !isCertfp(normaliseCertfp(pw))) {
-      this.sink.error(at('password'), 'a certfp is the SHA-256 fingerprint of the client certificate: 64 hex digits (colons allowed)', label);
-    }
+    this.checkClientPassword(pw, oper['password-type'], at('password'), label);
     if (typeof oper.modes === 'string' && /[orzS]/.test(oper.modes)) this.sink.error(at('modes'), `oper::modes may not include mode '${/[orzS]/.exec(oper.modes)![0]}'`, label);
     if (typeof oper.snomask === 'string') {
       const bad = [...oper.snomask].filter((c) => c !== '+' && c !== '-' && !SNOMASK_LETTERS.includes(c));

@@ -89,6 +89,7 @@ export interface RawAllow {
   maxperip?: number;
   'global-maxperip'?: number;
   password?: string;
+  'password-type'?: 'certfp';
   options?: { tls?: boolean; ssl?: boolean; noident?: boolean; useip?: boolean; 'reject-on-auth-failure'?: boolean };
   pos: SourcePos;
 }
@@ -406,7 +407,9 @@ export const allowSchema = topBlock(
     class: word('a class name'),
     maxperip: integer(1, 1000000),
     'global-maxperip': integer(1, 1000000),
-    password: text('the password clients give with PASS'),
+    password: text('a password hash ("$scrypt$..." from "tslink mkpasswd", or UnrealIRCd\'s "$argon2id$...") clients give the password of with PASS, ' +
+      'or a certfp with { certfp; } (a plaintext password is not accepted: hash it with "tslink mkpasswd")'),
+    'password-type': text('certfp', { enum: ['certfp'] }),
     options: block({ tls: flag(), ssl: flag(), noident: flag(), useip: flag(), 'reject-on-auth-failure': flag() }),
   },
   ['class', 'maxperip'],

@@ -143,6 +143,9 @@ export interface LinkConfig {
   pos: SourcePos;
 }
 
+/** A client's password check (oper, allow): a hash tslink checks, or a client certificate fingerprint. */
+export type PasswordAuth = { type: 'hash'; hash: string } | { type: 'certfp'; fingerprint: string };
+
 /**
  * `allow { mask ...; class ...; maxperip ...; }`: who may connect as a client, with which class
  * (UnrealIRCd's block; the first block that matches a client, in file order, is its block).
@@ -156,8 +159,12 @@ export interface AllowConfig {
   maxPerIp: number;
   /** allow::global-maxperip: users from one IP on the whole network (default maxperip + 1). */
   globalMaxPerIp: number;
-  /** allow::password: what the client must give with PASS for this block to match. */
-  password?: string;
+  /**
+   * allow::password: what the client must show for this block to match: PASS checked against a
+   * `$scrypt$`/`$argon2id$` hash, or (`password "<fp>" { certfp; }`) its client certificate's
+   * SHA-256 fingerprint (lowercase hex). A plaintext password is a configuration error.
+   */
+  auth?: PasswordAuth;
   /** allow::options::tls: only TLS connections match. */
   tlsOnly: boolean;
   /** allow::options::reject-on-auth-failure: a wrong password refuses instead of trying the next block. */
@@ -276,7 +283,7 @@ export interface OperConfig {
    * SHA-256 fingerprint (certfp, lowercase hex); none: only the mask decides (UnrealIRCd refuses
    * that with mask *). A plaintext password is a configuration error (UnrealIRCd only warns).
    */
-  auth: { type: 'hash'; hash: string } | { type: 'certfp'; fingerprint: string } | { type: 'none' };
+  auth: PasswordAuth | { type: 'none' };
   /** oper::mask / match: the masks one of which the client must match (`*`, `ident@host`, IP masks). */
   masks: string[];
   operclass: string;

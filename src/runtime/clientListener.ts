@@ -21,6 +21,8 @@ import { isOneLine } from '../wire/message.ts';
 import { buildServerTlsOptions, hardenLinkSocket, type TlsMinVersion } from '../link/tlsOptions.ts';
 import { admitByAllow, clientConfigFrom } from './clientAdmission.ts';
 import { NodeOperAuthority } from './operAuth.ts';
+import { allowPasswordCheck } from './allowAuth.ts';
+import { SecretVerifier } from './secretVerifier.ts';
 import type { Logger } from './logger.ts';
 
 export interface ClientSideDeps {
@@ -76,11 +78,14 @@ export class ClientSide {
   private outCloses: ClientId[] = [];
   private writeScheduled = false;
   private readonly opers: NodeOperAuthority;
+  /** The password hash checks of OPER and allow::password, bounded together. */
+  private readonly verifier = new SecretVerifier();
 
   constructor(private readonly deps: ClientSideDeps) {
     this.clients = LocalClients.onEngine(deps.engine, clientConfigFrom(deps.config()), () => Date.now());
-    this.clients.admit = (s) => admitByAllow(this.deps.config(), this.clients, s);
-    this.opers = new NodeOperAuthority({ config: deps.config, log: deps.log, baseLimits: () => this.clients.cfg.limits });
+    const checkPassword = allowPasswordCheck(this.verifier, deps.log);
+    this.clients.admit = (s) => admitByAllow(this.deps.config(), this.clients, s, checkPassword);
+    this.opers = new NodeOperAuthority({ config: deps.config, log: deps.log, baseLimits: () => this.clients.cfg.limits, verifier: this.verifier });
     this.clients.opers = this.opers;
     this.clients.wake = () => { if (!this.stopping) this.deps.pump(); };
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -235,6 +240,7 @@ export class ClientSide {
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.conns.values()]) c.socket.destroy();
     await this.opers.close();
+    await this.verifier.close();
     await closed;
   }
 }

@@ -4,24 +4,16 @@
 // compared in constant time through SHA-256 digests. There is no plaintext password: the
 // configuration refuses one (config/rules.ts). Blocks are read from the configuration at each
 // OPER (a rehash applies).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { OperConfig, TslinkConfig } from '../config/index.ts';
 import { DEFAULT_OPERCLASSES, OPER_SNOMASK_DEFAULT } from '../config/operclasses.ts';
 import type { OperAuthority, OperBlock } from '../client/oper.ts';
 import type { ClientSession } from '../client/session.ts';
 import type { ClientLimits } from '../client/config.ts';
-import { Argon2Verifier } from '../link/argon2Passwords.ts';
-import { PasswordChecker } from '../link/passwords.ts';
+import { SecretVerifier, sameSecret, uncheckable } from './secretVerifier.ts';
 import { allowMaskMatches, classLimits } from './clientAdmission.ts';
 import type { Logger } from './logger.ts';
 
-/** Longest password looked at: UnrealIRCd's PASSWDLEN-ish bound (a longer one is no password of ours). */
-const MAX_PASSWORD_BYTES = 256;
-
-function digest(text: string): Buffer { return createHash('sha256').update(text, 'utf8').digest(); }
-
-/** Constant-time equality of two texts (their SHA-256 digests are compared). */
-export function sameSecret(a: string, b: string): boolean { return timingSafeEqual(digest(a), digest(b)); }
+export { sameSecret } from './secretVerifier.ts';
 
 /** set::<name> as written (kept unvalidated in set.extra), or undefined. */
 function setValue(cfg: TslinkConfig, name: string): string | undefined {
@@ -55,12 +47,17 @@ export interface OperAuthDeps {
   log: Logger;
   /** The limits clients start from (the client side's configuration). */
   baseLimits: () => ClientLimits;
+  /** The hash checks (shared with allow::password, so their bound is the node's); a private one when absent. */
+  verifier?: SecretVerifier;
 }
 
 export class NodeOperAuthority implements OperAuthority {
-  private readonly scrypt = new PasswordChecker(2);
-  private readonly argon2 = new Argon2Verifier();
-  constructor(private readonly deps: OperAuthDeps) {}
+  private readonly verifier: SecretVerifier;
+  private readonly ownVerifier: boolean;
+  constructor(private readonly deps: OperAuthDeps) {
+    this.ownVerifier = deps.verifier === undefined;
+    this.verifier = deps.verifier ?? new SecretVerifier();
+  }
 
   private config(name: string): OperConfig | undefined { return this.deps.config().opers.find((o) => o.name === name); }
 
@@ -82,9 +79,8 @@ export class NodeOperAuthority implements OperAuthority {
       case 'none': return true;
       case 'certfp': return s.info.certfp !== undefined && sameSecret(s.info.certfp.toLowerCase(), auth.fingerprint);
       case 'hash': {
-        if (password === '' || Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false;
-        const check = auth.hash.startsWith('$argon2id$') ? this.argon2.check(password, auth.hash) : this.scrypt.check(password, auth.hash);
-        return check.then((r) => {
+        if (uncheckable(password)) return false;
+        return this.verifier.check(password, auth.hash).then((r) => {
           if (!r.ok && r.reason !== 'password mismatch') this.deps.log.warn({ event: 'OPER_HASH_UNCHECKED', oper_block: block.name, reason: r.reason }, `oper block ${block.name}: the password hash could not be checked: ${r.reason}`);
           return r.ok;
         });
@@ -104,5 +100,5 @@ export class NodeOperAuthority implements OperAuthority {
     this.deps.log[level]({ event, ...fields }, msg);
   }
 
-  async close(): Promise<void> { await this.argon2.close(); }
+  async close(): Promise<void> { if (this.ownVerifier) await this.verifier.close(); }
 }

@@ -5,9 +5,11 @@ import { describe, it } from 'node:test';
 import { parseConfigText, type ConfigResult } from '../../src/config/index.ts';
 import { classLimits, clientConfigFrom, cloakKeysOf } from '../../src/runtime/clientAdmission.ts';
 import { DEFAULT_LIMITS } from '../../src/client/config.ts';
+import { hashPasswordSync } from '../../src/link/passwords.ts';
 
 const ME = 'me { name "leaf.test"; info "x"; sid "0AB"; }';
 const SET = 'set { network-name "T"; }';
+const PW_HASH = hashPasswordSync('pw', { N: 1024, r: 8, p: 1 });
 const CLIENTS = 'class clients { pingfreq 90; maxclients 1000; sendq 200k; recvq 8000; }';
 
 function load(body: string): ConfigResult {
@@ -16,12 +18,12 @@ function load(body: string): ConfigResult {
 
 describe('config: allow blocks and client classes', () => {
   it('an allow block: its masks (mask, match, ip, hostname), class, maxperip; global-maxperip defaults to maxperip + 1', () => {
-    const r = load(`${CLIENTS}\nallow { mask *; class clients; maxperip 3; }\nallow { mask 192.0.2.1; ip 10.0.0.0/8; class clients; password "pw"; maxperip 20; global-maxperip 5; options { tls; reject-on-auth-failure; } }`);
+    const r = load(`${CLIENTS}\nallow { mask *; class clients; maxperip 3; }\nallow { mask 192.0.2.1; ip 10.0.0.0/8; class clients; password "${PW_HASH}"; maxperip 20; global-maxperip 5; options { tls; reject-on-auth-failure; } }`);
     assert.deepEqual(r.errors.map((e) => e.text), []);
     const [a, b] = r.config!.allow;
     assert.deepEqual({ ...a, pos: undefined }, { masks: ['*'], className: 'clients', maxPerIp: 3, globalMaxPerIp: 4, tlsOnly: false, rejectOnAuthFailure: false, pos: undefined });
     assert.deepEqual(b.masks, ['192.0.2.1', '10.0.0.0/8']);
-    assert.equal(b.password, 'pw');
+    assert.deepEqual(b.auth, { type: 'hash', hash: PW_HASH });
     assert.equal(b.globalMaxPerIp, 20, 'never below maxperip');
     assert.equal(b.tlsOnly, true);
     assert.equal(b.rejectOnAuthFailure, true);
