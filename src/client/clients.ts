@@ -21,6 +21,8 @@ import { MonitorTable } from './monitorTable.ts';
 import type { User } from '../state/model.ts';
 import { abortSasl } from './sasl.ts';
 import type { OperAuthority } from './oper.ts';
+import { HostCache, startHostLookup, type HostLookupConfig } from './rdns.ts';
+import { answerHunted } from './hunt.ts';
 
 export type ClientEffect =
   /** A line for the client (without CR LF; the runtime writes it through encodeLine()). */
@@ -60,6 +62,10 @@ export class LocalClients {
   readonly whowas = new WhowasHistory();
   /** MONITOR lists of the local users. */
   readonly monitors = new MonitorTable();
+  /** Reverse DNS for new connections (set by the runtime; rdns.ts); unset or null: the IP is the host. */
+  hostLookup?: () => HostLookupConfig | null;
+  /** The per-IP results of those lookups. */
+  readonly hostCache = new HostCache();
   /** Highest number of local users seen (265). */
   maxLocal = 0;
   private uidNext = 0;
@@ -80,6 +86,8 @@ export class LocalClients {
   static onEngine(engine: Engine, cfg?: ClientConfig, clockMs?: () => number): LocalClients {
     const c = new LocalClients(engineHost(engine, clockMs), cfg);
     c.router.attach(engine);
+    // Requests of remote users hunted to us (VERSION <us>, WHOIS <our user> <nick>...): hunt.ts.
+    engine.hunted = (src, msg) => answerHunted(c, src, msg);
     return c;
   }
 
@@ -87,6 +95,8 @@ export class LocalClients {
   connect(id: ClientId, info: ClientInfo): ClientSession {
     const s = new ClientSession(this, id, info);
     this.sessions.set(id, s);
+    const lookup = this.hostLookup?.();
+    if (lookup) startHostLookup(s, lookup, this.hostCache, () => this.host.now());
     return s;
   }
   receive(id: ClientId, line: string): void { this.sessions.get(id)?.receive(line); }

@@ -45,8 +45,8 @@ export class ClientSession {
   nick = '';
   ident = '';
   realname = '';
-  /** The real host: the verified host name, "localhost", or the IP. */
-  readonly realHost: string;
+  /** The real host: the verified host name, "localhost", or the IP (set once the lookup is done: rdns.ts). */
+  realHost: string;
   uid = '';
   /** The engine's record of this user once registered (null before, and after it is gone). */
   user: User | null = null;
@@ -103,6 +103,12 @@ export class ClientSession {
     this.fakeLag = now;
     this.limits = mgr.cfg.limits;
     this.realHost = isLocalhost(info.ip) ? 'localhost' : info.hostname ?? info.ip;
+  }
+
+  /** The reverse DNS lookup (rdns.ts) verified this name for the IP: the real host from now on. */
+  setResolvedHost(name: string): void {
+    this.info.hostname = name;
+    if (!isLocalhost(this.info.ip)) this.realHost = name;
   }
 
   /** The name numerics address the client by: its nick, "*" before it has one. */

@@ -24,6 +24,8 @@ import { NodeOperAuthority } from './operAuth.ts';
 import { allowPasswordCheck } from './allowAuth.ts';
 import { SecretVerifier } from './secretVerifier.ts';
 import type { Logger } from './logger.ts';
+import { hostLookupFor } from './clientDns.ts';
+import type { HostResolver } from '../client/rdns.ts';
 
 export interface ClientSideDeps {
   engine: Engine;
@@ -67,7 +69,8 @@ export class ClientSide {
   readonly clients: LocalClients;
   /** The addresses the client ports listen on (port 0 resolved). */
   readonly ports: { host: string; port: number; tls: boolean }[] = [];
-  private readonly servers: net.Server[] = [];
+  /** The open client ports by clientListenKey() (a rehash opens and closes them: reconcile()). */
+  private readonly servers = new Map<string, { server: net.Server; port: { host: string; port: number; tls: boolean } | null }>();
   private readonly conns = new Map<ClientId, ClientConn>();
   private readonly timer: NodeJS.Timeout;
   private seq = 0;
@@ -88,30 +91,68 @@ export class ClientSide {
     this.opers = new NodeOperAuthority({ config: deps.config, log: deps.log, baseLimits: () => this.clients.cfg.limits, verifier: this.verifier });
     this.clients.opers = this.opers;
     this.clients.wake = () => { if (!this.stopping) this.deps.pump(); };
+    // Reverse DNS of new clients (set::options::dont-resolve, set::dns::client; clientDns.ts).
+    const lookup = hostLookupFor(() => this.resolver);
+    this.clients.hostLookup = () => lookup(this.deps.config());
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
+
+  /** Replaces node:dns for the client lookups (tests); null: node:dns with set::dns::client's settings. */
+  resolver: HostResolver | null = null;
 
   /** Connected client sockets (registered or not). */
   get connections(): number { return this.conns.size; }
 
   /** Open one clientsonly listen block. */
   listen(l: ListenConfig): Promise<void> {
+    const key = clientListenKey(l);
     const server = net.createServer((raw) => this.accepted(raw, l.tls));
-    this.servers.push(server);
+    const entry: { server: net.Server; port: { host: string; port: number; tls: boolean } | null } = { server, port: null };
+    this.servers.set(key, entry);
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => { if (this.servers.get(key) === entry) this.servers.delete(key); reject(err); });
       const done = (): void => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         server.on('error', (err) => this.deps.log.error({ event: 'CLIENT_LISTEN_ERROR', err: err.message }, `client port: ${err.message}`));
         const a = server.address();
-        if (a && typeof a === 'object') this.ports.push({ host: a.address, port: a.port, tls: l.tls });
+        if (a && typeof a === 'object') { entry.port = { host: a.address, port: a.port, tls: l.tls }; this.ports.push(entry.port); }
         this.deps.log.info({ event: 'CLIENT_LISTEN', ip: l.ip, port: a && typeof a === 'object' ? a.port : l.port, tls: l.tls }, `client port ${l.ip}:${l.port}${l.tls ? ' (tls)' : ' (plaintext)'} open`);
         resolve();
       };
       if (l.file) server.listen({ path: l.file, backlog: 1024 }, done);
       else server.listen({ port: l.port ?? 0, host: l.ip === '*' ? undefined : l.ip, backlog: 1024 }, done);
     });
+  }
+
+  /**
+   * Make the open client ports those of `listen` (its clientsonly blocks), after a rehash: a port
+   * no longer configured stops accepting (its clients stay connected, as UnrealIRCd keeps them), a
+   * new one opens, a changed one (TLS turned on or off) is closed and opened again. Returns what
+   * it did, for the REHASH log line.
+   */
+  async reconcile(listen: readonly ListenConfig[]): Promise<string[]> {
+    const out: string[] = [];
+    const wanted = new Map(listen.filter((l) => l.clientsOnly && !l.rpc && !l.metrics).map((l) => [clientListenKey(l), l]));
+    for (const [key, entry] of [...this.servers]) {
+      if (wanted.has(key)) continue;
+      this.servers.delete(key);
+      entry.server.close();
+      if (entry.port) this.ports.splice(this.ports.indexOf(entry.port), 1);
+      this.deps.log.info({ event: 'CLIENT_LISTEN_CLOSED', listen: key }, `client port ${key} closed (its clients stay connected)`);
+      out.push(`client port ${key} closed`);
+    }
+    for (const [key, l] of wanted) {
+      if (this.servers.has(key)) continue;
+      try {
+        await this.listen(l);
+        out.push(`client port ${key} opened`);
+      } catch (err) {
+        this.deps.log.error({ event: 'CLIENT_LISTEN_FAILED', listen: key, reason: (err as Error).message }, `could not open client port ${key}: ${(err as Error).message}`);
+        out.push(`client port ${key} FAILED: ${(err as Error).message}`);
+      }
+    }
+    return out;
   }
 
   /** A new socket on a client port: admitted by the node, then (TLS ports) its handshake. */
@@ -232,7 +273,7 @@ export class ClientSide {
   async stop(reason = 'Server shutting down'): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const closed = Promise.all([...this.servers.values()].map(({ server }) => new Promise<void>((r) => server.close(() => r()))));
     for (const s of [...this.clients.sessions.values()]) s.close(reason);
     this.deps.pump();
     this.flush();
@@ -243,6 +284,11 @@ export class ClientSide {
     await this.verifier.close();
     await closed;
   }
+}
+
+/** A client listen block's identity across rehashes: its address (or socket file) and whether it is TLS. */
+export function clientListenKey(l: ListenConfig): string {
+  return `${l.file ?? `${l.ip}:${l.port}`}${l.tls ? ' (tls)' : ''}`;
 }
 
 /** A socket's peer address as UnrealIRCd writes it (IPv4, or IPv6 in full groups). */

@@ -930,6 +930,8 @@ export class TslinkNode {
     for (const b of next.links) if (!findLink(old, b.name)) changes.push(`link ${b.name} added`);
     for (const b of old.links) if (!findLink(next, b.name)) changes.push(`link ${b.name} removed`);
     changes.push(...await this.reconcileListeners(next));
+    // The client ports too (clientListener.ts reconcile()): clients on a closed port stay.
+    if (this.clientSide || next.listen.some((l) => l.clientsOnly)) changes.push(...await this.clientPorts().reconcile(next.listen));
     changes.push(...(this.rpc ? await this.rpc.reload() : await this.startRpc()));
     changes.push(...(await this.metrics?.reload() ?? []));
     changes.push(...(await this.opts.logOutput?.reload(next) ?? []));

@@ -140,6 +140,11 @@ export class Engine {
   readonly bootTime: number;
   /** Highest global user count seen (NETINFO). */
   maxGlobal = 0;
+  /**
+   * A request hunted to us (VERSION/ADMIN/TIME/INFO/MOTD/LUSERS/WHOIS <us> from a remote user,
+   * handlers/hunt.ts): the client side answers it (src/client/hunt.ts); unset: not answered.
+   */
+  hunted: ((src: User, msg: Message) => void) | null = null;
   /** EngineOptions.observer (a field, read once per line). */
   private observer: EngineObserver | null;
 

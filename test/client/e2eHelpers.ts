@@ -39,12 +39,15 @@ export interface User {
   closed: boolean;
 }
 
-/** The text of a client port block, an allow block for everyone and the cloak keys. */
-export function clientBlocks(port: number, o: { tls?: boolean; ip?: string; maxperip?: number; connectFlood?: string; recvq?: number; handshakeTimeout?: string; extra?: string } = {}): string {
+/**
+ * The text of a client port block, an allow block for everyone and the cloak keys; no reverse DNS
+ * (set::options::dont-resolve: tests make no DNS queries) unless o.resolve.
+ */
+export function clientBlocks(port: number, o: { tls?: boolean; ip?: string; maxperip?: number; connectFlood?: string; recvq?: number; handshakeTimeout?: string; resolve?: boolean; extra?: string } = {}): string {
   return `listen { ip ${o.ip ?? '127.0.0.1'}; port ${port}; options { clientsonly; ${o.tls === false ? '' : 'tls; '}} }
 class clients { pingfreq 90; maxclients 100; sendq 200k; recvq ${o.recvq ?? 8000}; }
 allow { mask *; class clients; maxperip ${o.maxperip ?? 10}; }
-set { cloak-keys { "${KEYS[0]}"; "${KEYS[1]}"; "${KEYS[2]}"; } ${o.connectFlood ? `anti-flood { everyone { connect-flood ${o.connectFlood}; } }` : ''} ${o.handshakeTimeout ? `handshake-timeout ${o.handshakeTimeout};` : ''} }
+set { cloak-keys { "${KEYS[0]}"; "${KEYS[1]}"; "${KEYS[2]}"; } ${o.resolve ? '' : 'options { dont-resolve; } '}${o.connectFlood ? `anti-flood { everyone { connect-flood ${o.connectFlood}; } }` : ''} ${o.handshakeTimeout ? `handshake-timeout ${o.handshakeTimeout};` : ''} }
 ${o.extra ?? ''}`;
 }
 

@@ -1,9 +1,9 @@
-// LUSERS   -> 251, 252 (opers), 253 (unknown), 254 (channels), 255, 265, 266 (lusers.c).
+// LUSERS [<server>]   (lusers.c; with a server: hunted there, hunt.ts) -> 251, 252 (opers), 253 (unknown), 254 (channels), 255, 265, 266 (lusers.c).
 import type { ClientCommandSpec } from '../commandTable.ts';
-import type { ClientSession } from '../session.ts';
 import { N } from '../numerics.ts';
+import { HUNTED_ANSWERS, huntServer, type Asker } from '../hunt.ts';
 
-export function sendLusers(s: ClientSession): void {
+export function sendLusers(s: Asker): void {
   const { host } = s.mgr;
   const net = host.net;
   let invisible = 0, opers = 0, total = 0;
@@ -24,4 +24,9 @@ export function sendLusers(s: ClientSession): void {
   s.numeric(N.RPL_GLOBALUSERS(total, Math.max(total, host.maxGlobalUsers())));
 }
 
-export const LUSERS: ClientCommandSpec = { minParams: 0, handler: (s) => sendLusers(s) };
+HUNTED_ANSWERS.set('LUSERS', sendLusers);
+
+export const LUSERS: ClientCommandSpec = {
+  minParams: 0,
+  handler(s, msg) { if (huntServer(s, msg, 0) === 'me') sendLusers(s); },
+};

@@ -1,9 +1,10 @@
-// MOTD   -> 375, 372 per line, 376; or 422 when there is none.
+// MOTD [<server>]   -> 375, 372 per line, 376; or 422 when there is none (motd.c). With another
+// server: hunted there (hunt.ts), and 15 s of fake lag for the asker, as UnrealIRCd adds.
 import type { ClientCommandSpec } from '../commandTable.ts';
-import type { ClientSession } from '../session.ts';
 import { N } from '../numerics.ts';
+import { HUNTED_ANSWERS, huntServer, type Asker } from '../hunt.ts';
 
-export function sendMotd(s: ClientSession): void {
+export function sendMotd(s: Asker): void {
   const motd = s.mgr.cfg.motd;
   if (motd === null) { s.numeric(N.ERR_NOMOTD()); return; }
   s.numeric(N.RPL_MOTDSTART(s.mgr.host.me.name));
@@ -11,4 +12,13 @@ export function sendMotd(s: ClientSession): void {
   s.numeric(N.RPL_ENDOFMOTD());
 }
 
-export const MOTD: ClientCommandSpec = { minParams: 0, handler: (s) => sendMotd(s) };
+HUNTED_ANSWERS.set('MOTD', sendMotd);
+
+export const MOTD: ClientCommandSpec = {
+  minParams: 0,
+  handler(s, msg) {
+    const r = huntServer(s, msg, 0);
+    if (r === 'me') sendMotd(s);
+    else s.addFakeLag(15000);
+  },
+};

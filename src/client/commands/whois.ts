@@ -6,13 +6,25 @@ import { prefixes } from '../channelRules.ts';
 import { displayedHost } from '../../state/user.ts';
 import { modeSort } from '../../s2s/userWire.ts';
 import { ownModes } from '../oper.ts';
+import { HUNTED_ANSWERS, huntServer, type Asker } from '../hunt.ts';
+import type { Message } from '../../wire/message.ts';
 
 export const WHOIS: ClientCommandSpec = {
   minParams: 1,
   handler(s, msg) {
+    // WHOIS <server|nick> <nick>: asked where the first names (hunt.ts).
+    if (msg.params.length > 1 && huntServer(s, msg, 0) !== 'me') return;
+    answerWhois(s, msg);
+  },
+};
+HUNTED_ANSWERS.set('WHOIS', answerWhois);
+
+/** The WHOIS reply for `msg`'s nick (the second parameter when there are two). */
+export function answerWhois(s: Asker, msg: Message): void {
     const net = s.mgr.host.net;
     const me = s.user!;
-    const query = (msg.params.length > 1 ? msg.params[1] : msg.params[0]).split(',')[0];
+    const query = (msg.params.length > 1 ? msg.params[1] : msg.params[0] ?? '').split(',')[0];
+    if (query === '') { s.numeric(N.ERR_NONICKNAMEGIVEN()); return; }
     const t = net.userByNick(query);
     if (!t) { s.numeric(N.ERR_NOSUCHNICK(query)); s.numeric(N.RPL_ENDOFWHOIS(query)); return; }
     const self = t === me, oper = me.umodes.has('o');
@@ -45,5 +57,4 @@ export const WHOIS: ClientCommandSpec = {
     const local = t.server === s.mgr.host.me ? s.mgr.byUid.get(t.uid) : undefined;
     if (local && (!t.umodes.has('I') || self || oper)) s.numeric(N.RPL_WHOISIDLE(t.nick, s.mgr.host.now() - local.idleSince, local.signon));
     s.numeric(N.RPL_ENDOFWHOIS(query));
-  },
-};
+}
