@@ -7,10 +7,11 @@
 //  - Each piece is downsample(SHA256(SHA256(text) ‖ key)): `text` is "<keyA>:<part>:<keyB>" cut
 //    to 511 bytes (the module formats it into a 512-byte buffer), the appended key is cut to 479
 //    bytes (what is left of a 512-byte buffer after the 32-byte digest).
-//  - downsample() XORs each quarter of the 32-byte digest into one byte, as a *signed* char (x86,
-//    where UnrealIRCd runs), and adds the four bytes shifted by 24/16/8/0 as unsigned ints, so a
-//    negative byte borrows from the bytes above it: the cloak of 10.193.102.89 has a 7-digit piece.
-//    The pieces are written with %X: upper case, no leading zeros.
+//  - downsample() XORs each quarter of the 32-byte digest into one byte and puts the four bytes
+//    together big-endian (shifted by 24/16/8/0). The bytes are *unsigned*: UnrealIRCd is always
+//    compiled with -funsigned-char (its configure.ac adds it), so no byte sign-extends into the
+//    others (a harness compiled without that flag gets other cloaks). The pieces are written with
+//    %X: upper case, no leading zeros (a quarter that XORs to 0 gives fewer than 8 digits).
 //  - IPv4 a.b.c.d -> ALPHA.BETA.GAMMA.IP, ALPHA over the address as written with keys (2,3)+1,
 //    BETA over "a.b.c" with keys (3,1)+2, GAMMA over "a.b" with keys (1,2)+3.
 //  - IPv6 -> ALPHA:BETA:GAMMA:IP, ALPHA over the address as written, BETA over its first seven
@@ -45,16 +46,18 @@ function piece(text: string, key: string): number {
   return downsample(second);
 }
 
-/** The module's downsample(): four XORed quarters, each a signed byte, summed as unsigned ints. */
+/**
+ * The module's downsample(): four XORed quarters, each an unsigned byte (-funsigned-char),
+ * as one big-endian 32-bit number.
+ */
 export function downsample(d: Uint8Array): number {
-  const r = [0, 0, 0, 0];
+  let out = 0;
   for (let q = 0; q < 4; q++) {
     let x = 0;
     for (let i = 0; i < 8; i++) x ^= d[q * 8 + i];
-    r[q] = x >= 128 ? x - 256 : x; // char is signed
+    out = out * 256 + x;
   }
-  // (unsigned int)r[k] sign-extends; the sum wraps modulo 2^32.
-  return (((r[0] * 0x1000000) + (r[1] * 0x10000) + (r[2] * 0x100) + r[3]) % 0x100000000 + 0x100000000) % 0x100000000;
+  return out;
 }
 
 const hex = (n: number): string => n.toString(16).toUpperCase();

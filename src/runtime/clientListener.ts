@@ -23,6 +23,8 @@ import { admitByAllow, clientConfigFrom } from './clientAdmission.ts';
 import { NodeOperAuthority } from './operAuth.ts';
 import { allowPasswordCheck } from './allowAuth.ts';
 import { SecretVerifier } from './secretVerifier.ts';
+import { ClientWrites } from './clientWrites.ts';
+import { ArrivalRelief } from './memoryRelief.ts';
 import type { Logger } from './logger.ts';
 import { hostLookupFor } from './clientDns.ts';
 import type { HostResolver } from '../client/rdns.ts';
@@ -76,11 +78,25 @@ export class ClientSide {
   private seq = 0;
   private stopping = false;
   private ctx: { key: string; context: tls.SecureContext } | null = null;
-  /** Lines flush() took, per client, for the next writeOut(); and the closes after them. */
-  private outLines = new Map<ClientId, string[]>();
-  private outCloses: ClientId[] = [];
-  private writeScheduled = false;
   private readonly opers: NodeOperAuthority;
+  /** The lines and closes flush() took, written in time-boxed passes (clientWrites.ts). */
+  private readonly out = new ClientWrites({
+    write: (id, lines) => {
+      const conn = this.conns.get(id);
+      if (!conn || conn.socket.destroyed) return;
+      const data = Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
+      // The session counted these bytes into its sendq as it queued them; they leave it as the
+      // socket takes them.
+      conn.socket.write(data, () => this.clients.sessions.get(id)?.written(data.length));
+    },
+    end: (id) => this.end(id),
+  });
+
+  /** One GC after a wave of registrations (memoryRelief.ts): their JOINs' garbage given back. */
+  private readonly relief = new ArrivalRelief({
+    onRelief: (r) => this.deps.log.info({ event: 'MEMORY_RELIEF', arrivals: r.arrivals, heapBefore: r.heapBefore, heapAfter: r.heapAfter, heapUsed: r.heapUsed, ms: Math.round(r.ms), rss: process.memoryUsage.rss() },
+      `${r.arrivals} clients registered: a GC gave back ${Math.max(0, Math.round((r.heapBefore - r.heapAfter) / 1048576))} MB of heap`),
+  });
   /** The password hash checks of OPER and allow::password, bounded together. */
   private readonly verifier = new SecretVerifier();
 
@@ -203,7 +219,7 @@ export class ClientSide {
       const lines = conn.reader.push(chunk);
       if (lines.length) this.clients.receiveChunk(id, lines);
       const s = this.clients.sessions.get(id);
-      if (s?.registered && conn.release) { conn.release(); conn.release = null; }
+      if (s?.registered && conn.release) { conn.release(); conn.release = null; this.relief.arrived(); }
       this.deps.pump();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => { conn.error ??= readError(err); });
@@ -222,36 +238,16 @@ export class ClientSide {
   /**
    * Take what the client side queued. The lines are written in a microtask, after the event-loop
    * turn that queued them: the node pumps once per S2S line, so a slice of 200 channel messages
-   * becomes one write per member instead of 200 (the write syscalls were most of a fan-out's CPU).
+   * becomes one write per member instead of 200 (the write syscalls were most of a fan-out's CPU);
+   * a big fan-out is written in time-boxed passes (clientWrites.ts).
    */
   flush(): void {
     const effects = this.clients.drain();
-    if (effects.length === 0) return;
     for (const ef of effects) {
-      if (ef.kind === 'close') { this.outCloses.push(ef.client); continue; }
+      if (ef.kind === 'close') { this.out.close(ef.client); continue; }
       if (!isOneLine(ef.line)) { this.deps.log.warn({ event: 'CLIENT_LINE_REFUSED', client: ef.client }, 'a line for a client held a line break: not written'); continue; }
-      let lines = this.outLines.get(ef.client);
-      if (!lines) this.outLines.set(ef.client, (lines = []));
-      lines.push(ef.line);
+      this.out.line(ef.client, ef.line);
     }
-    if (!this.writeScheduled) { this.writeScheduled = true; queueMicrotask(() => this.writeOut()); }
-  }
-
-  /** Each client's queued lines in one write, then the closes (after their last lines). */
-  private writeOut(): void {
-    this.writeScheduled = false;
-    const out = this.outLines, closes = this.outCloses;
-    this.outLines = new Map();
-    this.outCloses = [];
-    for (const [id, lines] of out) {
-      const conn = this.conns.get(id);
-      if (!conn || conn.socket.destroyed) continue;
-      const data = Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
-      // The session counted these bytes into its sendq as it queued them; they leave it as the
-      // socket takes them.
-      conn.socket.write(data, () => this.clients.sessions.get(id)?.written(data.length));
-    }
-    for (const id of closes) this.end(id);
   }
 
   /** The session closed this client: end the socket once its lines are out (bounded). */
@@ -273,6 +269,7 @@ export class ClientSide {
   async stop(reason = 'Server shutting down'): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    this.relief.stop();
     const closed = Promise.all([...this.servers.values()].map(({ server }) => new Promise<void>((r) => server.close(() => r()))));
     for (const s of [...this.clients.sessions.values()]) s.close(reason);
     this.deps.pump();

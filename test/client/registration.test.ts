@@ -85,7 +85,7 @@ test('localhost connections get the host "localhost" (and its cloak)', { timeout
   const n = leafNode();
   const got = register(n, 'c1', 'lh', { ip: '127.0.0.1' });
   assert.ok(got.some((l) => l.endsWith('lh!lh@localhost')), got.join('\n'));
-  assert.equal(n.engine.net.userByNick('lh')!.cloak, 'Clk-D495ABA8');
+  assert.equal(n.engine.net.userByNick('lh')!.cloak, 'Clk-D596ACA8');
 });
 
 test('CAP LS 302 / REQ / LIST / END hold registration and enable caps', { timeout: TIMEOUT }, () => {

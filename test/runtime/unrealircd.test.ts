@@ -16,14 +16,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it, after } from 'node:test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Harness, LOOP, freePort, knowsServer, sleep, waitFor } from './helpers.ts';
-
-const BIN = process.env.UNREALIRCD_BIN;
+import { Harness, LOOP, freePort, knowsServer, waitFor } from './helpers.ts';
+import { UNREALIRCD_BIN as BIN, UNREALIRCD_SKIP, startHub, type Hub } from './unrealHub.ts';
 
 function cloakKey(): string {
   // 80+ characters of a-z, A-Z and 0-9 (UnrealIRCd's requirement), with each class present.
@@ -31,51 +27,6 @@ function cloakKey(): string {
   let s = 'aA0';
   for (const b of randomBytes(85)) s += alphabet[b % alphabet.length];
   return s;
-}
-
-function hubConf(o: { dir: string; serverPort: number; clientPort: number; certPath: string; keyPath: string; tslinkName: string; tslinkSpkifp: string }): string {
-  return `/* written by test/runtime/unrealircd.test.ts */
-include "modules.default.conf";
-include "snomasks.default.conf";
-/* geoip_classic is often not built (it needs libGeoIP) and would download databases. */
-blacklist-module "geoip_classic";
-loadmodule "cloak_sha256";
-me { name "hub.test"; info "UnrealIRCd interop hub"; sid "001"; }
-admin { "tslink interop test"; }
-class clients { pingfreq 90; maxclients 100; sendq 200k; recvq 8000; }
-class servers { pingfreq 60; connfreq 15; maxclients 10; sendq 20M; }
-allow { mask *; class clients; maxperip 10; }
-listen { ip 127.0.0.1; port ${o.clientPort}; }
-listen {
-	ip 127.0.0.1;
-	port ${o.serverPort};
-	options { tls; serversonly; }
-	tls-options { certificate "${o.certPath}"; key "${o.keyPath}"; }
-}
-link ${o.tslinkName} {
-	incoming { mask 127.0.0.1; }
-	password "${o.tslinkSpkifp}" { spkifp; }
-	class servers;
-}
-files { pidfile "${join(o.dir, 'unrealircd.pid')}"; tunefile "${join(o.dir, 'unrealircd.tune')}"; }
-set {
-	network-name "TestNet";
-	default-server "hub.test";
-	services-server "services.test";
-	help-channel "#help";
-	kline-address "admin@hub.test";
-	cloak-keys { "${cloakKey()}"; "${cloakKey()}"; "${cloakKey()}"; }
-	tls { certificate "${o.certPath}"; key "${o.keyPath}"; }
-}
-`;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = net.connect({ host: LOOP, port });
-    s.once('connect', () => { s.destroy(); r(true); });
-    s.once('error', () => r(false));
-  });
 }
 
 /** A minimal IRC client on the hub's plaintext client port. */
@@ -108,55 +59,26 @@ class IrcClient {
 
 describe('interop: tslink leaf ↔ real UnrealIRCd 6 hub', () => {
   const h = new Harness('tslink-unreal-');
-  let hub: ChildProcess | undefined;
+  let hub: Hub | undefined;
   let client: IrcClient | undefined;
   after(async () => {
     client?.socket.destroy();
-    if (hub && hub.exitCode === null) {
-      hub.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise((r) => hub!.once('exit', r)), new Promise((r) => { timer = setTimeout(r, 5000); })]);
-      clearTimeout(timer);
-    }
-    if (hub) {
-      // A process it started may still hold its stdout/stderr: do not wait for them.
-      hub.stdout?.destroy();
-      hub.stderr?.destroy();
-      if (hub.exitCode === null) hub.kill('SIGKILL');
-    }
+    await hub?.stop();
     await h.cleanup();
   });
 
   it('links as a leaf over TLS with spkifp pinning; the hub burst arrives', async (t) => {
     if (!BIN) {
-      t.skip('UNREALIRCD_BIN not set: set it to an UnrealIRCd 6 binary (e.g. ~/unrealircd/bin/unrealircd) to run the interop test');
+      t.skip(UNREALIRCD_SKIP);
       return;
     }
     const hubId = h.identity('hub.test');
     const leafId = h.identity('tslink.test');
-    const [serverPort, clientPort, leafPort] = [await freePort(), await freePort(), await freePort()];
-    const confPath = join(h.dir, 'unrealircd.conf');
-    writeFileSync(confPath, hubConf({ dir: h.dir, serverPort, clientPort, certPath: hubId.certPath, keyPath: hubId.keyPath, tslinkName: leafId.name, tslinkSpkifp: leafId.spkifp }));
-    const uid = process.env.UNREALIRCD_UID ? Number(process.env.UNREALIRCD_UID) : undefined;
-    const gid = process.env.UNREALIRCD_GID ? Number(process.env.UNREALIRCD_GID) : uid;
-    if (uid !== undefined) {
-      chmodSync(h.dir, 0o755);
-      for (const f of readdirSync(h.dir)) chownSync(join(h.dir, f), uid, gid ?? uid);
-      chownSync(h.dir, uid, gid ?? uid);
-    }
-    const hubLog = createWriteStream(join(h.dir, 'unrealircd.out'));
-    hub = spawn(BIN, ['-F', '-f', confPath], { cwd: h.dir, stdio: ['ignore', 'pipe', 'pipe'], uid, gid });
-    hub.stdout!.pipe(hubLog);
-    hub.stderr!.pipe(hubLog);
-    const hubOut = () => { try { return readFileSync(join(h.dir, 'unrealircd.out'), 'utf8').slice(-4000); } catch { return ''; } };
+    const leafPort = await freePort();
+    hub = await startHub({ dir: h.dir, certPath: hubId.certPath, keyPath: hubId.keyPath, tslinkName: leafId.name, tslinkSpkifp: leafId.spkifp, cloakKeys: [cloakKey(), cloakKey(), cloakKey()] });
+    const { serverPort, clientPort } = hub;
+    const hubOut = hub.output;
     try {
-      const deadline = Date.now() + 30_000;
-      while (!(await portOpen(serverPort)) || !(await portOpen(clientPort))) {
-        if (hub.exitCode !== null) throw new Error(`unrealircd exited with ${hub.exitCode}:\n${hubOut()}`);
-        if (Date.now() > deadline) throw new Error(`unrealircd did not listen within 30 s:\n${hubOut()}`);
-        await sleep(200);
-      }
-
       // A user on the hub, in a channel, before the link: it must be in the hub's burst.
       client = new IrcClient(clientPort);
       client.send('NICK interop');
