@@ -25,6 +25,8 @@ export interface LmdbStoreOptions extends CoreOptions {
   durability?: 'commit' | 'flush';
   /** Clock for the 'created' stamp of a new store. */
   now?: () => number;
+  /** How long writes must have stopped before a reopen gives the data file's pages back (ms; tests shorten it). */
+  remapQuietMs?: number;
 }
 
 const MDB_MAGIC = 0xbeefc0de;
@@ -61,41 +63,143 @@ export function checkLmdbFile(file: string): string | null {
   }
 }
 
+/** The environment's options (the same at every opening). */
+const ENV_OPTIONS = { maxDbs: 12, compression: false } as const;
+
+/**
+ * Giving the data file's pages back. LMDB reads through a read-only mapping of data.mdb: every
+ * page a write or a read has passed through stays resident in the process (it counts in its RSS)
+ * until the file is unmapped; 50,000 G-lines written one turn after the other leave the whole
+ * file mapped (~9 MB for 50,000 G-lines). So once at least REMAP_AFTER records have been read or
+ * written since the environment was opened, and no write has come for `remapQuietMs`, the
+ * environment is closed and opened again (a few ms): what it holds is unchanged (every write was
+ * committed, LMDB's close waits for the flush in progress), and a commit queued meanwhile waits
+ * for the new environment. Start-up's load of the whole store counts as reading every record.
+ */
+const REMAP_AFTER = 4096;
+const REMAP_QUIET_MS = 1000;
+
 class LmdbBackend implements Backend {
   readonly kind = 'lmdb';
-  constructor(readonly path: string, private readonly env: RootDatabase, private readonly dbs: Record<DbName, Database>, private readonly durability: 'commit' | 'flush') {}
+  /** Records read or written through the current mapping. */
+  private touched = 0;
+  private lastWriteAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** While the environment is being reopened: resolves once it is open again (or failed to). */
+  private reopening: Promise<void> | null = null;
+  /** Why the environment could not be opened again (every later commit fails with it). */
+  private lost: Error | null = null;
+  /** Commits started and not finished (a reopen waits for none to be running). */
+  private busy = 0;
+  /** Entry counts taken before a reopen, answered while it runs. */
+  private counts: Partial<Record<DbName, number>> = {};
+  private closing = false;
+  /** Times the environment was reopened (tests, status). */
+  remaps = 0;
+  get remapping(): boolean { return this.reopening !== null; }
+
+  constructor(readonly path: string, private env: RootDatabase, private dbs: Record<DbName, Database>, private readonly durability: 'commit' | 'flush', private readonly remapQuietMs = REMAP_QUIET_MS) {}
 
   forEach(db: DbName, fn: (key: string, value: unknown) => void): void {
-    for (const { key, value } of this.dbs[db].getRange({})) fn(key as string, value);
+    let n = 0;
+    for (const { key, value } of this.dbs[db].getRange({})) { n++; fn(key as string, value); }
+    this.touch(n);
   }
 
   async commit(ops: Op[]): Promise<void> {
+    if (this.reopening) await this.reopening; // a reopen waiting for LMDB's flush of the last commit
+    if (this.lost) throw this.lost;
     const dbs = this.dbs;
-    // One synchronous transaction, committed before it returns, without waiting for the disk
-    // flush (NO_SYNC_FLUSH: LMDB's overlapping sync flushes it right after). Synchronous on
-    // purpose: lmdb-js's asynchronous transactions, when a commit fails (a full disk), leave a
-    // rejected promise of their own unhandled (which ends a Node process) and a close() that
-    // never returns; a synchronous one just throws. It holds the event loop about 1 ms per
-    // turn with writes (25 puts: 0.9 ms on the development VM).
-    this.env.transactionSync(() => {
-      for (const op of ops) {
-        if (op.value === undefined) dbs[op.db].removeSync(op.key);
-        else dbs[op.db].putSync(op.key, op.value);
-      }
-    }, TXN_FLAGS);
-    if (this.durability === 'flush') await new Promise<void>((resolve, reject) => { this.env.flushed.then(() => resolve(), reject); });
+    this.busy++;
+    try {
+      // One synchronous transaction, committed before it returns, without waiting for the disk
+      // flush (NO_SYNC_FLUSH: LMDB's overlapping sync flushes it right after). Synchronous on
+      // purpose: lmdb-js's asynchronous transactions, when a commit fails (a full disk), leave a
+      // rejected promise of their own unhandled (which ends a Node process) and a close() that
+      // never returns; a synchronous one just throws. It holds the event loop about 1 ms per
+      // turn with writes (25 puts: 0.9 ms on the development VM).
+      this.env.transactionSync(() => {
+        for (const op of ops) {
+          if (op.value === undefined) dbs[op.db].removeSync(op.key);
+          else dbs[op.db].putSync(op.key, op.value);
+        }
+      }, TXN_FLAGS);
+      if (this.durability === 'flush') await new Promise<void>((resolve, reject) => { this.env.flushed.then(() => resolve(), reject); });
+    } finally {
+      this.busy--;
+    }
+    this.lastWriteAt = performance.now();
+    this.touch(ops.length);
+  }
+
+  private touch(n: number): void {
+    this.touched += n;
+    if (this.touched >= REMAP_AFTER && !this.timer && !this.closing && !this.lost) {
+      this.timer = setTimeout(() => this.quietCheck(), this.remapQuietMs);
+      this.timer.unref();
+    }
+  }
+
+  private quietCheck(): void {
+    this.timer = null;
+    if (this.closing || this.lost || this.reopening) return;
+    const quietFor = performance.now() - this.lastWriteAt;
+    if (this.busy > 0 || quietFor < this.remapQuietMs) {
+      this.timer = setTimeout(() => this.quietCheck(), Math.max(10, this.remapQuietMs - quietFor));
+      this.timer.unref();
+      return;
+    }
+    void this.remapNow();
+  }
+
+  /** Reopen the environment now (the quiet period's end; tests). Resolves once it is open again. */
+  remapNow(): Promise<void> {
+    if (this.closing || this.lost) return Promise.resolve();
+    if (this.reopening) return this.reopening;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    for (const db of DB_NAMES) this.counts[db] = this.count(db);
+    this.reopening = this.reopen().finally(() => { this.reopening = null; });
+    return this.reopening;
+  }
+
+  /** Close the environment and open it again (its mapping, and the pages resident in it, go). */
+  private async reopen(): Promise<void> {
+    this.touched = 0;
+    try {
+      await this.env.close();
+      const env = open({ path: this.path, ...ENV_OPTIONS });
+      const dbs = {} as Record<DbName, Database>;
+      for (const name of DB_NAMES) dbs[name] = env.openDB(name, {});
+      this.env = env;
+      this.dbs = dbs;
+      this.remaps++;
+    } catch (e) {
+      this.lost = new Error(`the store could not be opened again (${(e as Error).message})`);
+    }
   }
 
   count(db: DbName): number {
+    if (this.reopening || this.lost) return this.counts[db] ?? 0;
     return (this.dbs[db].getStats() as { entryCount: number }).entryCount;
   }
 
   async close(): Promise<void> {
-    await this.env.close();
+    this.closing = true;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.reopening) await this.reopening;
+    if (!this.lost) await this.env.close();
   }
 }
 
-export class LmdbStore extends BatchingStore {}
+export class LmdbStore extends BatchingStore {
+  constructor(private readonly lmdb: LmdbBackend, opts: CoreOptions) { super(lmdb, opts); }
+  /** How many times the environment was reopened to give its pages back (tests). */
+  get remaps(): number { return this.lmdb.remaps; }
+  /** Reopen the environment now, as the end of a quiet period after many writes does (tests). */
+  remapNow(): Promise<void> { return this.lmdb.remapNow(); }
+  /** Whether a reopen is under way (tests). */
+  get remapping(): boolean { return this.lmdb.remapping; }
+}
 
 /** Open (or create) the store in `dataDir`. Throws StoreOpenError when it cannot be used. */
 export function openLmdbStore(dataDir: string, opts: LmdbStoreOptions = {}): LmdbStore {
@@ -114,7 +218,7 @@ export function openLmdbStore(dataDir: string, opts: LmdbStoreOptions = {}): Lmd
   }
   let env: RootDatabase;
   try {
-    env = open({ path: dir, maxDbs: 12, compression: false });
+    env = open({ path: dir, ...ENV_OPTIONS });
   } catch (e) {
     throw new StoreOpenError(`Cannot open the store ${dir}: ${(e as Error).message}. ${tail}`, 'open-failed');
   }
@@ -133,7 +237,7 @@ export function openLmdbStore(dataDir: string, opts: LmdbStoreOptions = {}): Lmd
     }
     const dbs = {} as Record<DbName, Database>;
     for (const name of DB_NAMES) dbs[name] = name === 'meta' ? meta : env.openDB(name, {});
-    return new LmdbStore(new LmdbBackend(dir, env, dbs, opts.durability ?? 'commit'), opts);
+    return new LmdbStore(new LmdbBackend(dir, env, dbs, opts.durability ?? 'commit', opts.remapQuietMs), opts);
   } catch (e) {
     if (e instanceof StoreOpenError) throw e;
     return fail(new StoreOpenError(`Cannot open the store ${dir}: ${(e as Error).message}. ${tail}`, 'open-failed'));

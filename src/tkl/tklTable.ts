@@ -12,15 +12,16 @@
 // merges), plain objects holding nothing of the table.
 //
 // A record's offset is its block's number times 2^20 plus its place in the block.
-// Record (little endian), at a place that is a multiple of 8:
+// Record (little endian), at a place that is a multiple of 8 (a G-line: 56 bytes):
 //   u32 size (bytes, a multiple of 8)   u8 flags   u8 number of strings   u16 tag (the identity
 //   hash's top 16 bits: a probe of the index compares it before the strings)
 //   f64 sequence number (records stay in this order)
-//   f64 expireAt   f64 setAt            (NaN when the value is a bigint: then it is a string below)
-//   strings: u32 length, then the characters (one byte each, or two when WIDE); or, for set_by
-//   and reason, SHARED and a u32 number in the table of shared strings
+//   u32 expireAt   u32 setAt            (0 when the value does not fit 32 bits: then it is a string below)
+//   strings: a u8 length below 254 (or 255 and a u32 length), then the characters (one byte
+//   each, or two when WIDE); or, for set_by and reason, 254 and a u32 number in the table of
+//   shared strings
 //     type, user, host, setBy, reason [, bantypes] [, duration, tklReason, matchType, match]
-//     [, expireAt digits] [, setAt digits]
+//     [, expireAt digits] [, setAt digits]   (EXPIRE_BIG / SETAT_BIG: a time beyond 32 bits)
 // Shared strings: a set_by or reason seen again among the last 256 new values (a mass ban: one
 // setter, one reason) is kept once, in a table of strings with a count of the records that use
 // it; a value seen once stays in its record.
@@ -34,10 +35,14 @@ export type TklAddResult = { kind: 'added'; entry: TklEntry } | { kind: 'merged'
 type Identity = Pick<TklEntry, 'type' | 'user' | 'host' | 'spamfilter'>;
 
 const LIVE = 1, BANTYPES = 2, SPAMFILTER = 4, WIDE = 8, EXPIRE_BIG = 16, SETAT_BIG = 32;
-const HEADER = 32;
+const HEADER = 24;
 const EMPTY = 0, TOMBSTONE = -1;
-/** A string field that holds a number in the shared strings instead of characters. */
+/** field()'s length of a string field that holds a number in the shared strings instead of characters. */
 const SHARED = 0xffffffff;
+/** A string's first byte: its length when below SHARED_MARK; SHARED_MARK (a shared number follows) or LONG_MARK (a u32 length follows). */
+const SHARED_MARK = 254, LONG_MARK = 255;
+/** A time the record holds as a u32 (others are kept as digits among its strings). */
+const fitsU32 = (t: Ts): t is number => typeof t === 'number' && t >= 0 && t <= 0xffffffff;
 /** How many recent set_by / reason values are remembered to be shared when seen again. */
 const RECENT_MAX = 256;
 
@@ -147,13 +152,14 @@ export class TklTable {
     const d = this.blockOf(o);
     const at = o & PLACE;
     const wide = (d[at + 4] & WIDE) !== 0;
+    const w = wide ? 2 : 1;
     let p = at + HEADER;
     for (let k = 0; k < i; k++) {
-      const len = TklTable.u32(d, p);
-      p += len === SHARED ? 8 : 4 + len * (wide ? 2 : 1);
+      const b = d[p];
+      p += b < SHARED_MARK ? 1 + b * w : b === SHARED_MARK ? 5 : 5 + TklTable.u32(d, p + 1) * w;
     }
-    this.fp = p + 4;
-    this.flen = TklTable.u32(d, p);
+    const b = d[p];
+    if (b < SHARED_MARK) { this.fp = p + 1; this.flen = b; } else if (b === SHARED_MARK) { this.fp = p + 1; this.flen = SHARED; } else { this.fp = p + 5; this.flen = TklTable.u32(d, p + 1); }
   }
 
   private str(o: number, i: number): string {
@@ -203,13 +209,13 @@ export class TklTable {
 
   private expireAtOf(o: number): Ts {
     const d = this.blockOf(o), at = o & PLACE;
-    if ((d[at + 4] & EXPIRE_BIG) === 0) return d.readDoubleLE(at + 16);
+    if ((d[at + 4] & EXPIRE_BIG) === 0) return TklTable.u32(d, at + 16);
     return tsOf(BigInt(this.str(o, d[at + 5] - ((d[at + 4] & SETAT_BIG) !== 0 ? 2 : 1))));
   }
 
   private setAtOf(o: number): Ts {
     const d = this.blockOf(o), at = o & PLACE;
-    if ((d[at + 4] & SETAT_BIG) === 0) return d.readDoubleLE(at + 24);
+    if ((d[at + 4] & SETAT_BIG) === 0) return TklTable.u32(d, at + 20);
     return tsOf(BigInt(this.str(o, d[at + 5] - 1)));
   }
 
@@ -361,7 +367,7 @@ export class TklTable {
     let flags = LIVE;
     if (e.bantypes !== undefined) { flags |= BANTYPES; strs.push(e.bantypes); }
     if (e.spamfilter) { flags |= SPAMFILTER; strs.push(e.spamfilter.duration, e.spamfilter.tklReason, e.spamfilter.matchType, e.spamfilter.match); }
-    const expBig = typeof e.expireAt !== 'number', setBig = typeof e.setAt !== 'number';
+    const expBig = !fitsU32(e.expireAt), setBig = !fitsU32(e.setAt);
     if (expBig) { flags |= EXPIRE_BIG; strs.push(String(e.expireAt)); }
     if (setBig) { flags |= SETAT_BIG; strs.push(String(e.setAt)); }
     const setById = this.shareId(e.setBy), reasonId = this.shareId(e.reason);
@@ -370,7 +376,7 @@ export class TklTable {
     for (let k = 0; k < strs.length; k++) if (ids[k] === undefined || ids[k] < 0) { if (!isNarrow(strs[k])) { wide = true; break; } }
     if (wide) flags |= WIDE;
     let size = HEADER;
-    for (let k = 0; k < strs.length; k++) size += ids[k] >= 0 ? 8 : 4 + strs[k].length * (wide ? 2 : 1);
+    for (let k = 0; k < strs.length; k++) size += ids[k] >= 0 ? 5 : (strs[k].length < SHARED_MARK ? 1 : 5) + strs[k].length * (wide ? 2 : 1);
     size = (size + 7) & ~7;
     if (size > PLACE) throw new RangeError(`TKL entry of ${size} bytes is too large`);
     const o = this.room(size);
@@ -382,21 +388,21 @@ export class TklTable {
     d[p + 6] = (h >>> 16) & 0xff;
     d[p + 7] = h >>> 24;
     d.writeDoubleLE(this.seq++, p + 8);
-    d.writeDoubleLE(expBig ? Number.NaN : (e.expireAt as number), p + 16);
-    d.writeDoubleLE(setBig ? Number.NaN : (e.setAt as number), p + 24);
+    d.writeUInt32LE(expBig ? 0 : (e.expireAt as number), p + 16);
+    d.writeUInt32LE(setBig ? 0 : (e.setAt as number), p + 20);
     p += HEADER;
     for (let k = 0; k < strs.length; k++) {
       const id = ids[k];
       if (id !== undefined && id >= 0) {
-        d.writeUInt32LE(SHARED, p);
-        d.writeUInt32LE(id, p + 4);
+        d[p] = SHARED_MARK;
+        d.writeUInt32LE(id, p + 1);
         this.sharedRefs[id]++;
-        p += 8;
+        p += 5;
         continue;
       }
       const s = strs[k], len = s.length;
-      d[p] = len & 0xff; d[p + 1] = (len >>> 8) & 0xff; d[p + 2] = (len >>> 16) & 0xff; d[p + 3] = len >>> 24;
-      p += 4;
+      if (len < SHARED_MARK) d[p++] = len;
+      else { d[p] = LONG_MARK; d.writeUInt32LE(len, p + 1); p += 5; }
       if (wide) p += d.ucs2Write(s, p);
       else if (len > 64) p += d.latin1Write(s, p);
       else { for (let c = 0; c < len; c++) d[p + c] = s.charCodeAt(c); p += len; } // a short one: no call into C++
@@ -462,10 +468,10 @@ export class TklTable {
   }
 
   private setTimes(o: number, expireAt: Ts, setAt: Ts): boolean {
-    if ((this.flagsOf(o) & (EXPIRE_BIG | SETAT_BIG)) !== 0 || typeof expireAt !== 'number' || typeof setAt !== 'number') return false;
+    if ((this.flagsOf(o) & (EXPIRE_BIG | SETAT_BIG)) !== 0 || !fitsU32(expireAt) || !fitsU32(setAt)) return false;
     const d = this.blockOf(o), p = o & PLACE;
-    d.writeDoubleLE(expireAt, p + 16);
-    d.writeDoubleLE(setAt, p + 24);
+    d.writeUInt32LE(expireAt, p + 16);
+    d.writeUInt32LE(setAt, p + 20);
     return true;
   }
 

@@ -73,14 +73,15 @@ describe('TKL table', () => {
   it('keeps strings and times exactly: latin1 bytes, wider characters, bigints past 2^53', () => {
     const t = new TklTable();
     const odd = [G('h\xe9\xff\x01', { reason: 'caf\xe9 "\\' }), G('wide\u20ac', { setBy: 'n\u0100!u@h', reason: '\ud800 lone' }),
-      G('big', { expireAt: 9007199254740993n, setAt: 67768036191676799n }), G('big2', { setAt: 9007199254740993n })];
+      G('big', { expireAt: 9007199254740993n, setAt: 67768036191676799n }), G('big2', { setAt: 9007199254740993n }),
+      G('u32', { expireAt: 4294967295, setAt: 4294967296 }), G('l'.repeat(253), { reason: 'r'.repeat(254), setBy: 's'.repeat(70000) }), G('w\u20ac'.repeat(300), { reason: 'r\u20ac'.repeat(127) })];
     for (const x of odd) t.add(x);
     for (const x of odd) assert.deepEqual(plain(t.get(tklKey(x))), plain(x));
     assert.equal(typeof t.get(tklKey(odd[2]))!.expireAt, 'bigint');
     // A merge into a bigint time, and out of it.
     assert.equal(t.add(G('big2', { setAt: 5 })).kind, 'merged');
     assert.equal(t.get(tklKey(odd[3]))!.setAt, 5);
-    assert.deepEqual(t.expire(9007199254740994).map(plain), [plain(odd[2])]);
+    assert.deepEqual(t.expire(9007199254740994).map(plain), [plain(odd[2]), plain(odd[4])]);
   });
 
   it('replaces an expired entry instead of merging with it', () => {
@@ -149,10 +150,12 @@ describe('TKL table', () => {
   });
 
   it('gives the same results as a Map of entries under random operations', () => {
-    const str = fc.constantFrom('*', 'a', 'b', '192.0.2.1', 'h\xe9', 'w\u20ac', '~account:x', '');
+    // Lengths around the records' one-byte length (below 254) and its long form.
+    const str = fc.constantFrom('*', 'a', 'b', '192.0.2.1', 'h\xe9', 'w\u20ac', '~account:x', '', 'l'.repeat(253), 'm'.repeat(254), 'n'.repeat(255), 'w\u20ac'.repeat(200));
     // Case variants: one identity (masks compare without case, tklKey()).
     const mask = fc.constantFrom('*', '192.0.2.1', 'h\xe9', 'H\xe9', 'w\u20ac', 'W\u20ac', 'Ab', 'aB');
-    const ts = fc.oneof(fc.constantFrom<Ts>(0, 1, 100, 200, 9007199254740993n, 9007199254740994n), fc.integer({ min: 0, max: 300 }));
+    // Times around 32 bits (a record holds a time as a u32, or as its digits).
+    const ts = fc.oneof(fc.constantFrom<Ts>(0, 1, 100, 200, 4294967295, 4294967296, 9007199254740993n, 9007199254740994n), fc.integer({ min: 0, max: 300 }));
     const entry = fc.record({
       type: fc.constantFrom('G', 'Z', 's', 'Q', 'E', 'F'),
       user: mask, host: mask, setBy: fc.constantFrom('a!a@a', 'b!b@b', 'z\xff!z@z'), expireAt: ts, setAt: ts, reason: str,

@@ -233,15 +233,70 @@ describe('LMDB open checks: stop with a clear message, never touch the files', (
   });
 });
 
+/** KiB of data.mdb resident in this process's mappings (Linux /proc/self/smaps), or null elsewhere. */
+function residentDataKb(dir: string): number | null {
+  let smaps: string;
+  try { smaps = readFileSync('/proc/self/smaps', 'utf8'); } catch { return null; }
+  let kb = 0, inFile = false;
+  for (const line of smaps.split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(join(dir, 'data.mdb'));
+    else if (inFile && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)![1]);
+  }
+  return kb;
+}
+
+describe('the data file\'s pages are given back after many writes', () => {
+  it('after 6,000 writes and a quiet period the environment is reopened: its resident pages go, nothing is lost, a write queued as it reopens lands', { timeout: 60_000 }, async () => {
+    const dir = tmp('remap');
+    const quiet = 150;
+    const s = openLmdbStore(dir, { logger: silent, remapQuietMs: quiet });
+    s.load(NOW);
+    for (let turn = 0; turn < 60; turn++) {
+      for (let i = 0; i < 100; i++) s.queueTkl(g(`remap-${turn * 100 + i}.example`, { reason: `r ${i}`.repeat(8) }));
+      await new Promise((r) => setImmediate(r));
+    }
+    await s.flush();
+    const before = residentDataKb(join(dir, 'store'));
+    assert.equal(s.remaps, 0, 'not while writes come');
+    const t0 = Date.now();
+    while (s.remaps === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(s.remaps, 1, 'reopened once the writes stopped');
+    const after = residentDataKb(join(dir, 'store'));
+    if (before !== null && after !== null) {
+      assert.ok(before > 600, `data.mdb resident before: ${before} KiB`);
+      assert.ok(after < before / 4, `data.mdb resident after the reopen: ${after} KiB (before: ${before} KiB)`);
+    }
+    // A write queued as a reopen starts lands in the new environment; status answers meanwhile.
+    assert.equal((await s.putTkl(g('before-a-reopen.example'))).persisted, true);
+    const reopened = s.remapNow();
+    assert.equal(s.remapping, true);
+    const during = s.putTkl(g('during-the-reopen.example'));
+    assert.equal(s.status().counts.tkl, 6001, 'status answers while it reopens');
+    await reopened;
+    assert.equal((await during).persisted, true);
+    assert.equal(s.remaps, 2);
+    assert.equal(s.status().counts.tkl, 6002);
+    assert.equal((await s.putTkl(g('after-the-reopen.example'))).persisted, true);
+    await s.close();
+    const again = openLmdbStore(dir, { logger: silent });
+    const hosts = new Set(again.load(NOW).tkl.map((e) => e.host));
+    assert.equal(hosts.size, 6003);
+    for (const h of ['remap-0.example', 'remap-5999.example', 'before-a-reopen.example', 'during-the-reopen.example', 'after-the-reopen.example']) assert.ok(hosts.has(h), h);
+    await again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('crash safety', () => {
-  it('a child adding 10,000 TKLs is killed with SIGKILL at 5 random moments; every TKL it printed is there, the store opens clean', { timeout: 60_000 }, async () => {
+  for (const remap of [undefined, 15]) {
+  it(`a child adding 10,000 TKLs is killed with SIGKILL at 5 random moments; every TKL it printed is there, the store opens clean${remap === undefined ? '' : ' (reopening its environment after pauses)'}`, { timeout: 60_000 }, async () => {
     const dir = tmp('crash');
     const child = join(here, 'fixtures', 'storeCrashChild.ts');
     const printed: string[] = [];
     for (let round = 0; round < 5; round++) {
       const killAfter = 300 + Math.floor(Math.random() * 9000); // printed lines before the kill
       const lines = await new Promise<string[]>((resolve, reject) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', child, dir, `r${round}`, '10000'], { cwd: join(here, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+        const p = spawn(process.execPath, ['--import', 'tsx', child, dir, `r${round}`, '10000', ...(remap === undefined ? [] : [String(remap)])], { cwd: join(here, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
         const got: string[] = [];
         let buf = '';
         let killed = false;
@@ -276,6 +331,7 @@ describe('crash safety', () => {
     assert.ok(printed.length >= 5 * 300);
     rmSync(dir, { recursive: true, force: true });
   });
+  }
 });
 
 describe('TombstoneSet bounds', () => {
