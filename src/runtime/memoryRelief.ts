@@ -9,10 +9,12 @@
 // tens of ms, once per wave). It always gives back the old generation's empty pages; the young
 // generation shrinks only when V8 also judges the allocation rate low (about one run in two in
 // bench/attack.ts): a plain GC cannot ask V8 for its memory-reducing mode.
-// What malloc keeps after that (glibc holds on to OpenSSL's freed per-connection memory) is not
-// the node's to give back: see "Memory after an attack" in the README (jemalloc).
+// After the GC, malloc's free pages go back to the kernel (malloc_trim, mallocTrim.ts): glibc
+// otherwise keeps ~20 MB of what OpenSSL and the sockets freed (its main arena stays at ~27 MB
+// with ~4 MB in use after bench/attack.ts), as free() gives back only the top of an arena.
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+import { mallocTrim } from './mallocTrim.ts';
 
 export interface MemoryReliefOptions {
   /** How many connections at once count as a wave worth a GC once they are gone. */
@@ -21,8 +23,31 @@ export interface MemoryReliefOptions {
   quietMs?: number;
   /** Runs a full GC (tests replace it). */
   gc?: () => void;
-  /** Called after each GC it ran, with the heap's size before and after (bytes). */
-  onRelief?: (r: { peak: number; heapBefore: number; heapAfter: number; ms: number }) => void;
+  /** Gives malloc's free pages back after the GC (mallocTrim(); tests replace it). */
+  trim?: () => 'trimmed' | 'nothing' | 'unavailable';
+  /**
+   * How long after the GC the trim runs (ms): the native memory of collected sockets and TLS
+   * sessions is freed by callbacks V8 runs after the GC, and its sweeper works on meanwhile.
+   */
+  trimDelayMs?: number;
+  /**
+   * Trims after that, every followUpMs, followUps times while the node stays quiet: memory the
+   * next GCs free after a wave (V8 runs its own a few seconds later) goes back too.
+   */
+  followUps?: number;
+  followUpMs?: number;
+  /** Called after each GC it ran: the heap's size and the RSS before and after (bytes), what the trim did. */
+  onRelief?: (r: ReliefFigures) => void;
+}
+
+export interface ReliefFigures {
+  peak: number;
+  heapBefore: number;
+  heapAfter: number;
+  rssBefore: number;
+  rssAfter: number;
+  trim: 'trimmed' | 'nothing' | 'unavailable';
+  ms: number;
 }
 
 let exposedGc: (() => void) | null = null;
@@ -52,18 +77,29 @@ export class MemoryRelief {
   private readonly wave: number;
   private readonly quietMs: number;
   private readonly gc: () => void;
+  private readonly trim: () => 'trimmed' | 'nothing' | 'unavailable';
+  private readonly trimDelayMs: number;
+  private trimTimer: NodeJS.Timeout | null = null;
+  private readonly followUps: number;
+  private readonly followUpMs: number;
+  /** Trims run so far (each relief: one with its GC, one trimDelayMs later, then the follow-ups). */
+  trims = 0;
   private readonly onRelief?: MemoryReliefOptions['onRelief'];
   private open = 0;
   private peak = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** GCs run so far. */
+  /** GCs run so far (each followed, trimDelayMs later, by a trim and onRelief). */
   runs = 0;
 
   constructor(opts: MemoryReliefOptions = {}) {
     this.wave = opts.wave ?? 256;
     this.quietMs = opts.quietMs ?? 5_000;
     this.gc = opts.gc ?? fullGc;
+    this.trim = opts.trim ?? mallocTrim;
+    this.trimDelayMs = opts.trimDelayMs ?? 1_000;
+    this.followUps = opts.followUps ?? 5;
+    this.followUpMs = opts.followUpMs ?? 5_000;
     this.onRelief = opts.onRelief;
   }
 
@@ -86,6 +122,8 @@ export class MemoryRelief {
   stop(): void {
     this.stopped = true;
     this.disarm();
+    if (this.trimTimer) clearTimeout(this.trimTimer);
+    this.trimTimer = null;
   }
 
   private low(): number { return Math.floor(this.wave / 10); }
@@ -101,10 +139,43 @@ export class MemoryRelief {
     const peak = this.peak;
     this.peak = this.open;
     const heapBefore = v8.getHeapStatistics().total_heap_size;
+    const rssBefore = process.memoryUsage.rss();
     const t = performance.now();
-    try { this.gc(); } catch { return; /* no GC available: nothing lost but the shrink */ }
-    this.runs++;
-    this.onRelief?.({ peak, heapBefore, heapAfter: v8.getHeapStatistics().total_heap_size, ms: performance.now() - t });
+    let gcRan = true;
+    try { this.gc(); } catch { gcRan = false; /* no GC available: nothing lost but the shrink */ }
+    // Trimmed at once (what the GC itself freed) and again once its deferred frees have run.
+    this.trimNow();
+    const ms = performance.now() - t;
+    if (gcRan) this.runs++;
+    const heapAfter = v8.getHeapStatistics().total_heap_size;
+    if (this.trimTimer) clearTimeout(this.trimTimer);
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null;
+      if (this.stopped) return;
+      const t2 = performance.now();
+      const trim = this.trimNow();
+      if (trim !== 'unavailable') this.followUp(this.followUps);
+      if (!gcRan && trim === 'unavailable') return;
+      this.onRelief?.({ peak, heapBefore, heapAfter, rssBefore, rssAfter: process.memoryUsage.rss(), trim, ms: ms + performance.now() - t2 });
+    }, this.trimDelayMs);
+    this.trimTimer.unref();
+  }
+
+  private trimNow(): ReliefFigures['trim'] {
+    this.trims++;
+    try { return this.trim(); } catch { return 'unavailable'; }
+  }
+
+  /** `left` more trims, followUpMs apart, while the count of open connections stays low. */
+  private followUp(left: number): void {
+    if (left <= 0) return;
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null;
+      if (this.stopped || this.open > this.low()) return;
+      this.trimNow();
+      this.followUp(left - 1);
+    }, this.followUpMs);
+    this.trimTimer.unref();
   }
 }
 

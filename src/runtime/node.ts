@@ -137,8 +137,59 @@ export interface NodeOptions {
   store?: Store;
 }
 
-/** A connection's handshake slot (admit()); `trusted`: its address matches a link block. */
-interface AdmittedSlot { release: () => void; trust: () => void; trusted: boolean }
+/**
+ * What the node holds of an accepted connection before it is a link (admit()): its handshake
+ * slot, whether it is still counted by MemoryRelief, and (TLS listeners) its listener and when its
+ * TLS handshake must be over. One small object per connection: the node's close, data and error
+ * handlers are shared by all connections, and the TLS handshake deadlines are checked by one
+ * timer (PreAuthDeadlines), not one per connection (issue 14 item 2, memory per idle connection).
+ */
+class PreAuth {
+  /** Counted as open in MemoryRelief (until released or closed). */
+  counted = true;
+  /** When its TLS handshake must be over (ms since the epoch; 0: not waiting for one). */
+  deadline = 0;
+  loopback = false;
+  constructor(readonly trusted: boolean, private readonly slot: { release: () => void; trust: () => void }, private readonly relief: MemoryRelief) {}
+  /** Its handshake is over (authenticated) or the connection closed: the slot and the count go. */
+  release(): void {
+    this.slot.release();
+    if (this.counted) { this.counted = false; this.relief.closed(); }
+  }
+  trust(): void { this.slot.trust(); }
+}
+
+/**
+ * The TLS handshake deadlines of connections on TLS listeners, in the order they were accepted
+ * (so nearly in deadline order: a rehash may change the timeout for newer ones), checked by one
+ * timer every DEADLINE_TICK_MS while there are any: a connection past its deadline is destroyed.
+ */
+export const DEADLINE_TICK_MS = 250;
+class PreAuthDeadlines {
+  private readonly waiting = new Map<net.Socket, PreAuth>();
+  private timer: NodeJS.Timeout | null = null;
+  add(raw: net.Socket, pre: PreAuth, deadline: number): void {
+    pre.deadline = deadline;
+    this.waiting.set(raw, pre);
+    if (!this.timer) { this.timer = setInterval(() => this.sweep(), DEADLINE_TICK_MS); this.timer.unref(); }
+  }
+  delete(raw: net.Socket): void {
+    if (this.waiting.delete(raw) && this.waiting.size === 0) this.stop();
+  }
+  get size(): number { return this.waiting.size; }
+  stop(): void { if (this.timer) { clearInterval(this.timer); this.timer = null; } }
+  private sweep(): void {
+    const now = Date.now();
+    for (const [raw, pre] of this.waiting) {
+      if (pre.deadline > now) break; // the rest were accepted later
+      this.waiting.delete(raw);
+      raw.destroy();
+    }
+    if (this.waiting.size === 0) this.stop();
+  }
+}
+
+const ignore = (): void => {};
 
 export class TslinkNode {
   engine: Engine;
@@ -156,8 +207,15 @@ export class TslinkNode {
   private autoHold = new Map<string, number>();
   private autoTimer: NodeJS.Timeout | null = null;
   private timers = new Set<NodeJS.Timeout>();
-  /** Every raw socket accepted on a TLS listener (including ones still in the TLS handshake), for stop(). */
-  private rawSockets = new Set<net.Socket>();
+  /** Every raw socket accepted (including ones still in the TLS handshake), for stop(), with what admit() holds of it. */
+  private rawSockets = new Map<net.Socket, PreAuth>();
+  /** TLS handshake deadlines of the connections on TLS listeners (one timer for all). */
+  private readonly tlsDeadlines = new PreAuthDeadlines();
+  /** Shared by every accepted socket (`this` is the socket): its close, and its first bytes on a TLS listener. */
+  private readonly onRawClose: (this: net.Socket) => void;
+  private readonly onFirstBytes: (this: net.Socket, first: Buffer) => void;
+  /** A refused connection closed (it counted in MemoryRelief's wave while it was open). */
+  private readonly onRefusedClose: () => void;
   /** Every link socket still open (a closed link's socket may still be flushing its ERROR). */
   private openSockets = new Set<net.Socket>();
   private files: LoadedFiles = { hmac: new Map(), passwords: new Map(), cas: new Map() };
@@ -173,8 +231,8 @@ export class TslinkNode {
   private readonly refusals = new RefusalLog();
   /** One GC once a wave of connections has gone (memoryRelief.ts): V8 gives its grown heap back. */
   readonly memoryRelief = new MemoryRelief({
-    onRelief: (r) => this.log.info({ event: 'MEMORY_RELIEF', peak: r.peak, heapBefore: r.heapBefore, heapAfter: r.heapAfter, ms: Math.round(r.ms), rss: process.memoryUsage.rss() },
-      `${r.peak} connections came and went: a GC gave back ${Math.max(0, Math.round((r.heapBefore - r.heapAfter) / 1048576))} MB of heap`),
+    onRelief: (r) => this.log.info({ event: 'MEMORY_RELIEF', peak: r.peak, heapBefore: r.heapBefore, heapAfter: r.heapAfter, rssBefore: r.rssBefore, rss: r.rssAfter, trim: r.trim, ms: Math.round(r.ms) },
+      `${r.peak} connections came and went: a GC gave back ${Math.max(0, Math.round((r.heapBefore - r.heapAfter) / 1048576))} MB of heap, RSS ${Math.round(r.rssBefore / 1048576)} -> ${Math.round(r.rssAfter / 1048576)} MB${r.trim === 'unavailable' ? " (malloc_trim unavailable: README \"Memory after an attack\")" : ''}`),
   });
   private stopping = false;
   private closing = new Map<string, ClosingInfo>();
@@ -211,6 +269,10 @@ export class TslinkNode {
     this.engine = this.makeEngine();
     this.throttle = connectThrottleFor(config);
     this.slots = new HandshakeSlots(config.set.handshakeLimits);
+    const node = this;
+    this.onRawClose = function (this: net.Socket) { node.rawClosed(this); };
+    this.onFirstBytes = function (this: net.Socket, first: Buffer) { node.firstBytes(this, first); };
+    this.onRefusedClose = () => this.memoryRelief.closed();
   }
 
   private makeEngine(): Engine {
@@ -403,8 +465,8 @@ export class TslinkNode {
       ? net.createServer((raw) => this.acceptTls(raw, loopback))
       : net.createServer((s) => {
         // A plaintext listener gets the same throttle and handshake slots as a TLS one.
-        const slot = this.admit(s);
-        if (slot) this.accept(s, false, loopback, slot);
+        const pre = this.admit(s);
+        if (pre) this.accept(s, false, loopback, pre);
       });
     const entry: { server: net.Server; port?: { host: string; port: number } } = { server };
     return new Promise((resolve, reject) => {
@@ -428,22 +490,34 @@ export class TslinkNode {
    * costs a socket, not a TLS session. The handshake must end within the TLS handshake timeout.
    */
   private acceptTls(raw: net.Socket, loopback: boolean): void {
-    const slot = this.admit(raw);
-    if (!slot) return;
-    const timeoutMs = Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000;
-    const timer = setTimeout(() => raw.destroy(), timeoutMs);
-    timer.unref();
-    raw.once('close', () => clearTimeout(timer));
-    raw.once('data', (first: Buffer) => {
-      raw.pause();
-      raw.unshift(first);
-      // Started a few per event-loop turn (TlsStartPacer), link-block addresses at once.
-      this.tlsStarts.run(slot.trusted, () => { if (!raw.destroyed) this.startTls(raw, loopback, slot, timer); });
-    });
+    const pre = this.admit(raw);
+    if (!pre) return;
+    pre.loopback = loopback;
+    this.tlsDeadlines.add(raw, pre, Date.now() + Math.min(10, this.config.set.serverLinking.handshakeTimeout) * 1000);
+    raw.on('data', this.onFirstBytes);
+  }
+
+  /** The first bytes on a TLS listener (the ClientHello): its TLS session starts in its turn. */
+  private firstBytes(raw: net.Socket, first: Buffer): void {
+    raw.removeListener('data', this.onFirstBytes);
+    raw.pause();
+    raw.unshift(first);
+    const pre = this.rawSockets.get(raw);
+    if (!pre) { raw.destroy(); return; }
+    // Started a few per event-loop turn (TlsStartPacer), link-block addresses at once.
+    this.tlsStarts.run(pre.trusted, () => { if (!raw.destroyed) this.startTls(raw, pre.loopback, pre); });
+  }
+
+  /** A raw socket closed: whatever admit() and acceptTls() hold of it goes. */
+  private rawClosed(raw: net.Socket): void {
+    const pre = this.rawSockets.get(raw);
+    this.rawSockets.delete(raw);
+    this.tlsDeadlines.delete(raw);
+    pre?.release();
   }
 
   /** The TLS session of a connection whose first bytes have arrived (acceptTls). */
-  private startTls(raw: net.Socket, loopback: boolean, slot: AdmittedSlot, timer: NodeJS.Timeout): void {
+  private startTls(raw: net.Socket, loopback: boolean, pre: PreAuth): void {
     this.tlsSessionsStarted++;
     const s = new tls.TLSSocket(raw, { isServer: true, secureContext: this.tlsContext(), requestCert: true, rejectUnauthorized: false });
     hardenLinkSocket(s);
@@ -454,8 +528,8 @@ export class TslinkNode {
     });
     s.once('secure', () => {
       secure = true;
-      clearTimeout(timer);
-      this.accept(s, true, loopback, slot);
+      this.tlsDeadlines.delete(raw);
+      this.accept(s, true, loopback, pre);
     });
   }
 
@@ -481,21 +555,18 @@ export class TslinkNode {
    * connect-flood are exempt) and a handshake slot (HandshakeSlots: an address that matches a link
    * block always gets one). Returns the slot, or null when the socket was refused.
    */
-  private admit(raw: net.Socket): AdmittedSlot | null {
-    this.rawSockets.add(raw);
-    // Counted until it is authenticated (its slot released) or closed, whichever comes first.
-    this.memoryRelief.opened();
-    let counted = true;
-    const uncount = () => { if (counted) { counted = false; this.memoryRelief.closed(); } };
-    raw.once('close', uncount);
+  private admit(raw: net.Socket): PreAuth | null {
     // Before the TLS handshake: its small records must not wait for delayed ACKs either.
     raw.setNoDelay(true);
-    raw.on('error', () => {});
-    raw.once('close', () => this.rawSockets.delete(raw));
+    raw.on('error', ignore);
+    // Counted until it is authenticated (its slot released) or closed, whichever comes first:
+    // refused ones too (a flood of them grows memory as well).
+    this.memoryRelief.opened();
     const addr = addressOf(raw);
     const trusted = this.isLinkAddress(addr);
     if (!trusted && !this.exemptFromConnectFlood(addr) && !this.throttle.hit(addr)) {
       this.refused({ address: addr, reason: 'connect-flood (throttled)' }, 'refused connection: connect-flood');
+      raw.once('close', this.onRefusedClose);
       raw.destroy();
       return null;
     }
@@ -503,10 +574,11 @@ export class TslinkNode {
       this.refused({ address: addr, reason: 'handshake slot taken by a newer connection (table full)' }, 'dropped an unfinished handshake');
       raw.destroy();
     });
-    if (!slot.ok) { this.refused({ address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.destroy(); return null; }
-    const release = () => { slot.release(); uncount(); };
-    raw.once('close', release);
-    return { release, trust: slot.trust, trusted };
+    if (!slot.ok) { this.refused({ address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.once('close', this.onRefusedClose); raw.destroy(); return null; }
+    const pre = new PreAuth(trusted, slot, this.memoryRelief);
+    this.rawSockets.set(raw, pre);
+    raw.on('close', this.onRawClose);
+    return pre;
   }
 
   /** Could any link block with incoming connections accept this certificate (its pins, or its CA's chain)? */
@@ -554,7 +626,7 @@ export class TslinkNode {
     return { sendQ: cls.sendQ, recvQ: Math.max(cls.recvQ, 1 << 20), pingFreq: cls.pingFreq, handshakeTimeout: this.config.set.serverLinking.handshakeTimeout };
   }
 
-  private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean, slot: { release: () => void; trust: () => void }): void {
+  private accept(socket: net.Socket | tls.TLSSocket, isTls: boolean, listenerLoopback: boolean, pre: PreAuth): void {
     const addr = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     socket.on('error', () => {});
     if (this.stopping) { socket.destroy(); return; }
@@ -580,8 +652,8 @@ export class TslinkNode {
     }
     const id = `in#${++this.seq}`;
     const st = this.attach(id, socket, addr, isTls, listenerLoopback, undefined);
-    st.release = slot.release;
-    st.trust = slot.trust;
+    st.release = () => pre.release();
+    st.trust = () => pre.trust();
     st.peerCert = peerCert;
     // The link block (and so the capture file) is known only at EAUTH: buffer from the first line.
     if (this.opts.captureDir || this.config.links.some((b) => b.capture)) this.setCapture(st, new LinkCapture(this.captureOptions()));
@@ -639,7 +711,8 @@ export class TslinkNode {
     this.clientSide ??= new ClientSide({
       engine: this.engine, config: () => this.config, log: this.log,
       tls: () => ({ keyPem: this.keyPem, certPem: this.certPem, minVersion: this.config.set.tls.minVersion }),
-      admit: (raw) => this.admit(raw), pump: () => this.pump(),
+      // The client listener holds release() as a plain function.
+      admit: (raw) => { const pre = this.admit(raw); return pre && { release: () => pre.release() }; }, pump: () => this.pump(),
     });
     return this.clientSide;
   }
@@ -1021,7 +1094,8 @@ export class TslinkNode {
     const deadline = Date.now() + 1000;
     while (this.openSockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const st of [...this.conns.values()]) st.conn.destroy(reason);
-    for (const s of [...this.openSockets, ...this.rawSockets]) s.destroy();
+    for (const s of [...this.openSockets, ...this.rawSockets.keys()]) s.destroy();
+    this.tlsDeadlines.stop();
     await closed;
     await Promise.all([...this.captureClosing]);
     this.stateWriter?.flush();
