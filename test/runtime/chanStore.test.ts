@@ -9,39 +9,18 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it, after } from 'node:test';
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Harness, freePort, handshakeLines, rawTls, serverLine, waitFor, type Identity, type RawPeer } from './helpers.ts';
 import { openLmdbStore } from '../../src/store/lmdbStore.ts';
+import { runAndKill as killChildAfter } from './killChild.ts';
 
 const nowS = () => Math.floor(Date.now() / 1000);
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, 'fixtures', 'chanNodeChild.ts');
 
-/** Run the child until it has printed `killAfter` channels, then SIGKILL it; returns what it printed. */
-function runAndKill(dir: string, prefix: string, killAfter: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, prefix, '3000'], { cwd: join(here, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
-    const got: string[] = [];
-    let buf = '';
-    let killed = false;
-    const guard = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.stdout.setEncoding('utf8');
-    p.stdout.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-        if (line === 'READY' || line === 'DONE') continue;
-        got.push(line);
-        if (!killed && got.length >= killAfter) { killed = true; setTimeout(() => p.kill('SIGKILL'), Math.floor(Math.random() * 5)); }
-      }
-    });
-    p.on('error', reject);
-    p.on('exit', (code, signal) => { clearTimeout(guard); if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`child exited ${code} ${signal}`)); else resolve(got); });
-  });
-}
+/** Run the child until it has printed `killAfter` keys, then SIGKILL it (killChild.ts). */
+const runAndKill = (dir: string, prefix: string, killAfter: number): Promise<string[]> => killChildAfter(CHILD, [dir, prefix, '3000'], killAfter);
 const silent = { info() {}, warn() {}, error() {} };
 
 async function peerUp(h: Harness, port: number, R: Identity, lines: string[]): Promise<RawPeer> {
