@@ -12,7 +12,7 @@ import type { RpcCaller } from './api.ts';
 import { addressAllowed, credentialsOf, type RpcAuthenticator } from './auth.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcSession } from './session.ts';
-import { DEFAULT_TRANSPORT_LIMITS, nextClientId, type TransportLimits } from './unixSocket.ts';
+import { closeWithSockets, DEFAULT_TRANSPORT_LIMITS, nextClientId, type TransportLimits } from './unixSocket.ts';
 import { acceptKey, CloseCode, encodeClose, encodeFrame, Opcode, validClientKey, WsParser } from './websocket.ts';
 
 export interface HttpsRpcOptions {
@@ -226,8 +226,6 @@ export class HttpsRpcListener {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await closeWithSockets(server, this.sockets);
   }
 }

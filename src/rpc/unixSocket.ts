@@ -118,9 +118,14 @@ export class UnixRpcListener {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await closeWithSockets(server, this.sockets);
     try { if (lstatSync(this.path).isSocket()) unlinkSync(this.path); } catch { /* gone already */ }
   }
+}
+
+/** Stop accepting, destroy the connections still open (an RPC session has nothing to flush), resolve when closed. */
+export async function closeWithSockets(server: net.Server, sockets: Iterable<net.Socket>): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  for (const s of sockets) s.destroy();
+  await closed;
 }
