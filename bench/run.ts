@@ -1,6 +1,7 @@
 // npm run bench [engine] [tls] [replay] [idle] [tkl] [burst] [tklmatch] [tklstore] [fanout]: prints the figures (all without arguments).
 //   engine  burst ingest by the engine alone (issue 3: < 400 ms; issue 13: keep ≤ 350 ms)
-//   tls     the same burst over a real TLS link to a node: first byte → PONG, the node's RSS growth
+//   tls     the same burst over a real TLS link to a node: first byte → PONG, the node's RSS growth;
+//           then PING → PONG on another link while the burst is ingested (5 runs)
 //   replay  `tslink replay FILE --json` of the generated 50k capture as a whole process (issue 13: < 0.8 s)
 //   idle    idle RSS of the node on the default configuration (issue 13: ≤ 60 MB)
 //   tkl     RSS a node keeps for 50,000 G-line adds (issue 13: ≤ +10 MB)

