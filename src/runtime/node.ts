@@ -223,6 +223,8 @@ export class TslinkNode {
   private readonly passwords = new PasswordChecker(2);
   /** How many PASS checks (scrypt runs) this node has started. */
   get passwordChecksStarted(): number { return this.passwords.started; }
+  /** PASS checks running now (started and not finished). */
+  get passwordChecksActive(): number { return this.passwords.active; }
   private keyPem = '';
   private certPem = '';
   private throttle: ConnectThrottle;

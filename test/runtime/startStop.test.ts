@@ -6,11 +6,13 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { freePort } from './helpers.ts';
+import { certFingerprint, generateSelfSigned } from '../../src/link/certs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,12 +73,12 @@ describe('stopping the node', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function config(name: string): Promise<{ file: string; port: number }> {
+  async function config(name: string, extra = ''): Promise<{ file: string; port: number }> {
     const port = await freePort();
     const file = join(dir, `${name}.conf`);
     writeFileSync(file, `me { name "stop.test"; info "x"; sid "0SS"; }
 listen { ip 127.0.0.1; port ${port}; options { serversonly; tls; } }
-set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}-data`))}; }
+${extra}set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}-data`))}; }
 `);
     return { file, port };
   }
@@ -116,39 +118,65 @@ set { network-name "TestNet"; data-directory ${JSON.stringify(join(dir, `${name}
     }
   });
 
-  it('a second SIGINT during the shutdown does not kill the node halfway: it stops cleanly, exit 0', async () => {
-    const { file, port } = await config('twice');
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tslink.js'), 'start', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info', TSLINK_ALLOW_ROOT: '1' } });
-    strays.push(child.pid!);
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const done = exited(child);
-    let idle: net.Socket | null = null;
-    try {
-      await until('the node to listen', 60_000, async () => {
-        if (child.exitCode !== null) throw new Error(`tslink start exited ${child.exitCode}: ${out}`);
-        return listening(port);
-      });
-      // A connection that never says anything keeps the shutdown busy for its flush deadline (up to
-      // 1 s, node.stop()): the second SIGINT below then lands during the shutdown, not after it (a
-      // signal that arrives while the process is already exiting is the default action's).
-      idle = net.connect(port, '127.0.0.1');
-      idle.on('error', () => {});
-      await new Promise((r) => idle!.once('connect', r));
-      child.kill('SIGINT');
-      // The second one once the node has started shutting down (two at once would be one pending signal).
-      await until('the node to start its shutdown', 10_000, () => /"signal":"SIGINT"/.test(out));
-      child.kill('SIGINT');
-      const res = await Promise.race([done, sleep(10_000).then(() => null)]);
-      assert.deepEqual(res, { code: 0, signal: null }, out);
-      assert.match(out, /"event":"NODE_STOPPED"/);
-      assert.equal(await listening(port), false);
-    } finally {
-      idle?.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      child.stdout!.destroy();
-      child.stderr!.destroy();
+  it('a second SIGINT during the shutdown does not kill the node halfway: it stops cleanly, exit 0', { timeout: 300_000 }, async (t) => {
+    // One attempt: start the node, SIGINT, and a second SIGINT as soon as the node says it is
+    // shutting down. The second must reach the node during the shutdown (it then says "already
+    // shutting down"); if the node had finished before this process sent it (a loaded machine),
+    // the attempt proves nothing and is made again. No bound on how long anything takes.
+    const peer = generateSelfSigned({ commonName: 'peer.test' });
+    const attempt = async (n: number): Promise<'ok' | 'late'> => {
+      const { file, port } = await config(`twice${n}`, `class servers { pingfreq 600; connfreq 15; maxclients 10; sendq 1M; recvq 64k; }
+link peer.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint(peer.certPem)}"; } class servers; }
+`);
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'tslink.js'), 'start', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSLINK_LOG_LEVEL: 'info', TSLINK_ALLOW_ROOT: '1' } });
+      strays.push(child.pid!);
+      let out = '';
+      let secondSent = false;
+      const onOut = (d: string) => {
+        out += d;
+        // At once, from the output handler: the shutdown is short (the idle connection below holds it for up to 1 s).
+        if (!secondSent && /"event":"SIGNAL"/.test(out)) { secondSent = true; child.kill('SIGINT'); }
+      };
+      child.stdout!.setEncoding('utf8').on('data', onOut);
+      child.stderr!.setEncoding('utf8').on('data', onOut);
+      const done = exited(child);
+      let idle: tls.TLSSocket | null = null;
+      try {
+        await until('the node to listen', 60_000, async () => {
+          if (child.exitCode !== null) throw new Error(`tslink start exited ${child.exitCode}: ${out}`);
+          return listening(port);
+        });
+        // A peer past its TLS handshake that then reads nothing (so it never closes its side) keeps
+        // the shutdown busy for its flush deadline (up to 1 s, node.stop()): the second SIGINT then
+        // lands during the shutdown, not after it (a signal that arrives while the process is
+        // already exiting is the default action's).
+        idle = tls.connect({ host: '127.0.0.1', port, key: peer.keyPem, cert: peer.certPem, rejectUnauthorized: false });
+        idle.on('error', () => {});
+        await new Promise((r) => idle!.once('secureConnect', r));
+        idle.pause();
+        child.kill('SIGINT');
+        const res = await done;
+        assert.ok(secondSent, `the node never said it was shutting down:\n${out}`);
+        assert.deepEqual(res, { code: 0, signal: null }, out);
+        assert.match(out, /"event":"NODE_STOPPED"/);
+        assert.equal(await listening(port), false);
+        if (!/already shutting down/.test(out)) { t.diagnostic(out.slice(-600)); return 'late'; }
+        // Both handled by the node, in order (the second may come as the shutdown ends: it is the
+        // node's handler that takes it, not the default action).
+        assert.ok(out.indexOf('SIGINT: shutting down') < out.indexOf('SIGINT: already shutting down'), out);
+        return 'ok';
+      } finally {
+        idle?.destroy();
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+      }
+    };
+    let outcome: 'ok' | 'late' = 'late';
+    for (let n = 1; n <= 5 && outcome === 'late'; n++) {
+      outcome = await attempt(n);
+      if (outcome === 'late') t.diagnostic(`attempt ${n}: the node had stopped before the second SIGINT reached it; again`);
     }
+    assert.equal(outcome, 'ok', 'the second SIGINT never reached the node during its shutdown in 5 attempts');
   });
 });
