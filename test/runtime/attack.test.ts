@@ -39,14 +39,13 @@ describe('attack: handshake slots (issue 14 item 1)', () => {
     const idle = await openFrom(h, nb.port, sources);
     await sleep(300);
     assert.ok(openCount(idle) >= 390, `the attack holds the table: ${openCount(idle)} of 400`);
-    const t0 = Date.now();
     const peer = await rawTls(nb.port, A);
     h.track(peer.socket);
     peer.send(...handshakeLines('a.test', '0AA'), serverLine('a.test', '0AA'), ':0AA EOS');
     await waitFor(() => knowsServer(nb.node, 'a.test') || peer.closed, WAIT, 'A linked');
     assert.ok(knowsServer(nb.node, 'a.test'), `A was refused during the attack:\n${nb.log.dump().slice(-1500)}`);
-    const ms = Date.now() - t0;
-    assert.ok(ms < 1000, `linked in ${ms} ms`);
+    // At once: while the attack still holds its connections (none had to time out for A to get in).
+    assert.ok(openCount(idle) >= 390, `A linked while the attack held the table: ${openCount(idle)} of 400 still open`);
     for (const s of idle) s.destroy();
     await h.stopNode(nb);
   });

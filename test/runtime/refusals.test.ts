@@ -92,7 +92,8 @@ describe('runtime: refused links', () => {
     const t0 = Date.now();
     await h.stopNode(nb);
     const ms = Date.now() - t0;
-    assert.ok(ms < 3000, `stop took ${ms} ms`);
+    // Waiting for it would last until its TLS handshake deadline (10 s) closed it.
+    assert.ok(ms < 8000, `stop took ${ms} ms: it waited for the stuck handshake`);
     await peer.waitClosed(WAIT);
     assert.ok(nb.log.events('NODE_STOPPED').length === 1);
   });

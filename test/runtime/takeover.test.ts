@@ -87,7 +87,8 @@ describe('runtime: a second link with the name of a linked server', { timeout: 6
     const pingedAt = Date.now();
     await p1.waitClosed(TAKEOVER_TIMEOUT * 1000 + WAIT);
     const waited = Date.now() - pingedAt;
-    assert.ok(waited >= (TAKEOVER_TIMEOUT - 0.5) * 1000 && waited <= (TAKEOVER_TIMEOUT + 2) * 1000, `dropped ${waited} ms after the PING`);
+    // Not before the takeover timeout; that it was the takeover that dropped it is the ERROR's reason below.
+    assert.ok(waited >= (TAKEOVER_TIMEOUT - 0.5) * 1000, `dropped ${waited} ms after the PING`);
     assert.ok(p1.has(/^ERROR :Closing Link: raw\.test\[127\.0\.0\.1\] \(Ping timeout: replaced by a new link from 127\.0\.0\.2\)$/), `the old link's ERROR:\n${p1.lines.slice(-3).join('\n')}`);
     await p2.waitLine(/^:0BB EOS$/, WAIT);
     assert.ok(p2.has(/^SERVER b\.test 1 /), 'the new link is answered');
