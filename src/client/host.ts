@@ -44,6 +44,6 @@ export function engineHost(engine: Engine, clockMs?: () => number): ClientHost {
     bootTime: () => engine.bootTime,
     local: (line) => engine.local(line),
     directLinks: () => { let n = 0; for (const l of engine.links.values()) if (l.phase === 'linked') n++; return n; },
-    maxGlobalUsers: () => Math.max(engine.maxGlobal, engine.net.peakUsers, engine.net.usersByUid.size),
+    maxGlobalUsers: () => engine.globalMax(),
   };
 }

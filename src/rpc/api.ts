@@ -81,7 +81,7 @@ export interface RpcNode {
     readonly net: Network;
     readonly tkl: TklTable;
     now(): number;
-    readonly maxGlobal: number;
+    globalMax(): number;
     isUlined(s: Server): boolean;
   };
   meFacts(): MeFacts;

@@ -141,6 +141,11 @@ export class Engine {
   /** Highest global user count seen (NETINFO). */
   maxGlobal = 0;
   /**
+   * The network's highest user count (UnrealIRCd's irccounts.global_max): the most users seen at
+   * once here, or the higher figure a peer's NETINFO gave. What NETINFO, LUSERS and stats send.
+   */
+  globalMax(): number { return Math.max(this.maxGlobal, this.net.peakUsers, this.net.usersByUid.size); }
+  /**
    * A request hunted to us (VERSION/ADMIN/TIME/INFO/MOTD/LUSERS/WHOIS <us> from a remote user,
    * handlers/hunt.ts): the client side answers it (src/client/hunt.ts); unset: not answered.
    */

@@ -62,3 +62,21 @@ describe('server descriptions', { timeout: TEST_TIMEOUT }, () => {
     assert.equal(e.net.server('0AE')!.info, 'e'.repeat(50));
   });
 });
+
+describe('NETINFO', { timeout: TEST_TIMEOUT }, () => {
+  it('NETINFO sends the network\'s highest user count (irccounts.global_max, server.c), not the current one', () => {
+    const e2 = setup();
+    const ts = e2.now() - 100;
+    for (let i = 1; i <= 3; i++) e2.receive('other', `:0AB UID peak${i} 0 ${ts} u h.example 0ABAAAAA${i} 0 +i * * fwAAAQ== :r`);
+    e2.receive('other', ':0ABAAAAA2 QUIT :gone');
+    e2.receive('other', ':0ABAAAAA3 QUIT :gone');
+    assert.equal(e2.net.usersByUid.size, 1, 'one user now, three at most');
+    const sent = linkWithDescription(e2, 'late', 'late.test', '0AC', 'U6100-Fhn6OoE-0AC Late leaf');
+    const netinfo = sent.to('late').find((l) => l.startsWith('NETINFO '));
+    assert.ok(netinfo, sent.to('late').join('\n'));
+    assert.equal(netinfo!.split(' ')[1], '3', netinfo);
+    // A peer's higher figure is kept and passed on.
+    e2.receive('late', `NETINFO 40 ${e2.now()} 6100 * 0 0 0 :TestNet`);
+    assert.equal(e2.globalMax(), 40);
+  });
+});

@@ -28,7 +28,7 @@ export const statsMethods: MethodSpec[] = [
         else if (t.type === 'Q') nameBan++;
         else serverBan++;
       }
-      const user: Record<string, number | never[]> = { total: users, ulined: ulinedUsers, oper: opers, record: Math.max(e.maxGlobal, users) };
+      const user: Record<string, number | never[]> = { total: users, ulined: ulinedUsers, oper: opers, record: Math.max(e.globalMax(), users) };
       // Countries come from GeoIP, which tslink does not have: an empty list.
       if (detail >= 1) user.countries = [];
       return {
