@@ -2,7 +2,8 @@
 // check (LocalClients.admit), then the user is registered, or refused and closed. When the check
 // answers later (an allow::password hash checked off the event loop), the session is held: no
 // further line of the client is read and it cannot register until the answer is in. A refusal after
-// a wrong password is 464 "Password Incorrect" before the ERROR (UnrealIRCd sends the ERROR only).
+// a wrong password is the ERROR alone, as UnrealIRCd's AllowClient() (exit_client() with
+// set::reject-message::unauthorized; no 464, which it sends for OPER, RESTART and DIE only).
 import type { ClientSession } from './session.ts';
 import type { Admission } from './clients.ts';
 import { N } from './numerics.ts';
@@ -24,7 +25,6 @@ export function admitThenRegister(s: ClientSession): void {
 function settle(s: ClientSession, a: Admission, late: boolean): void {
   if (s.closed || s.registered) return;
   if ('refuse' in a) {
-    if (a.badPassword) s.numeric(N.ERR_PASSWDMISMATCH());
     s.close(a.refuse);
     return;
   }

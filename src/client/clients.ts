@@ -34,7 +34,7 @@ export type ClientEffect =
  * What the node's allow { } blocks say of a client about to register: its class and limits, or
  * why it is refused (UnrealIRCd's words: "Too many connections from your IP", ...).
  */
-export type Admission = { className: string; limits: ClientLimits } | { refuse: string; badPassword?: boolean };
+export type Admission = { className: string; limits: ClientLimits } | { refuse: string };
 
 const UID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 

@@ -109,27 +109,27 @@ const NO_PASSWORD_CHECK: AllowPasswordCheck = () => false;
 /**
  * The allow check for one client about to register (LocalClients.admit): the first block in file
  * order that matches decides. A block whose password the client did not show tries the next one,
- * unless it says reject-on-auth-failure; a refusal after a failed password says so (badPassword).
+ * unless it says reject-on-auth-failure (refused then, as when no block matched: no 464).
  * When a block's password is a hash, the answer comes later (a promise), after the check settles;
  * the counts (maxperip, class) are taken then.
  */
 export function admitByAllow(cfg: TslinkConfig, clients: LocalClients, s: ClientSession, check: AllowPasswordCheck = NO_PASSWORD_CHECK): Admission | Promise<Admission> {
-  return admitFrom(cfg, clients, s, check, 0, false);
+  return admitFrom(cfg, clients, s, check, 0);
 }
 
-function admitFrom(cfg: TslinkConfig, clients: LocalClients, s: ClientSession, check: AllowPasswordCheck, from: number, failed: boolean): Admission | Promise<Admission> {
+function admitFrom(cfg: TslinkConfig, clients: LocalClients, s: ClientSession, check: AllowPasswordCheck, from: number): Admission | Promise<Admission> {
   for (let i = from; i < cfg.allow.length; i++) {
     const a = cfg.allow[i];
     if (a.tlsOnly && !s.info.tls) continue;
     if (!a.masks.some((m) => allowMaskMatches(m, s))) continue;
     if (a.auth === undefined) return admitIn(cfg, clients, s, a);
     // A wrong password tries the next block, unless this one says to refuse.
-    const wrong = (): Admission | Promise<Admission> => a.rejectOnAuthFailure ? { refuse: REJECT.unauthorized, badPassword: true } : admitFrom(cfg, clients, s, check, i + 1, true);
+    const wrong = (): Admission | Promise<Admission> => a.rejectOnAuthFailure ? { refuse: REJECT.unauthorized } : admitFrom(cfg, clients, s, check, i + 1);
     const ok = check(a, s);
     if (typeof ok === 'boolean') return ok ? admitIn(cfg, clients, s, a) : wrong();
     return ok.then((passed) => passed ? admitIn(cfg, clients, s, a) : wrong(), wrong);
   }
-  return failed ? { refuse: REJECT.unauthorized, badPassword: true } : { refuse: REJECT.unauthorized };
+  return { refuse: REJECT.unauthorized };
 }
 
 function admitIn(cfg: TslinkConfig, clients: LocalClients, s: ClientSession, a: AllowConfig): Admission {

@@ -2,7 +2,7 @@
 // tries the next block, or refuses with reject-on-auth-failure): only hashes ($scrypt$ from tslink
 // mkpasswd, UnrealIRCd's $argon2id$) or a certfp, never plaintext (a file:line configuration error);
 // the PASS checked off the event loop by the node's SecretVerifier while the client's registration
-// and its later lines wait; a refusal after a wrong password is 464 then the ERROR; a PASS longer
+// and its later lines wait; a refusal after a wrong password is the ERROR alone (no 464); a PASS longer
 // than 256 bytes, an empty one or none is refused without hashing. Then the same over real sockets.
 import { test, describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,7 +111,7 @@ test('the right PASS ($scrypt$) admits in the block once the hash is checked; me
   assert.equal(n.clients.sessions.get('a')!.password, null, 'the PASS is dropped once checked');
 });
 
-test('a wrong PASS tries the next block (no 464); with reject-on-auth-failure it is 464 then "You are not authorized"', { timeout: TIMEOUT }, async () => {
+test('allow password refused: a wrong PASS tries the next block; with reject-on-auth-failure it is the ERROR "You are not authorized" alone, no 464 (nick.c AllowClient())', { timeout: TIMEOUT }, async () => {
   const { n, logs } = nodeWith(TWO_BLOCKS);
   const got = await registered(n, 'b', 'bob', ['PASS :wrong-one']);
   assert.ok(got.some((l) => / 001 bob /.test(l)), got.join('\n'));
@@ -120,19 +120,21 @@ test('a wrong PASS tries the next block (no 464); with reject-on-auth-failure it
 
   const strict = nodeWith(`allow { mask *; class vip; password "${hash('letmein')}"; maxperip 20; options { reject-on-auth-failure; } }\nallow { mask *; class clients; maxperip 3; }`);
   const refused = await registered(strict.n, 'c', 'carol', ['PASS :wrong-two']);
-  assert.deepEqual(refused.slice(-2), [':tslink.test 464 carol :Password Incorrect', `ERROR :Closing Link: carol[192.0.2.10] (${REJECT.unauthorized})`]);
+  assert.deepEqual(refused.slice(-1), [`ERROR :Closing Link: carol[192.0.2.10] (${REJECT.unauthorized})`]);
+  assert.ok(!refused.some((l) => / 464 /.test(l)), refused.join('\n'));
   assert.equal(strict.n.closed.get('c'), REJECT.unauthorized);
   assert.equal(strict.n.engine.net.userByNick('carol'), undefined, 'never introduced');
   assert.ok([...logs, ...strict.logs].every((l) => !JSON.stringify(l).includes('wrong-')), 'no password in the log');
 });
 
-test('no PASS, an empty one or one longer than 256 bytes: refused without hashing (464, ERROR); 256 bytes is still checked', { timeout: TIMEOUT }, async () => {
+test('no PASS, an empty one or one longer than 256 bytes: refused without hashing (the ERROR, no 464); 256 bytes is still checked', { timeout: TIMEOUT }, async () => {
   const { n, verifier } = nodeWith(`allow { mask *; class vip; password "${hash(LONG)}"; maxperip 20; }`);
   let i = 0;
   for (const pre of [[], ['PASS :'], [`PASS :${LONG}x`], [`PASS :${LONG}${'é'.repeat(1)}`]]) {
     const id = `n${i++}`;
     const got = await registered(n, id, `nopass${i}`, pre);
-    assert.deepEqual(got.slice(-2).map((l) => l.split(' ')[1] === '464' ? '464' : l.replace(/:Closing Link: \S+ /, '')), ['464', `ERROR (${REJECT.unauthorized})`], `${pre[0]?.slice(0, 12)}: ${got.join('\n')}`);
+    assert.deepEqual(got.slice(-1).map((l) => l.replace(/:Closing Link: \S+ /, '')), [`ERROR (${REJECT.unauthorized})`], `${pre[0]?.slice(0, 12)}: ${got.join('\n')}`);
+    assert.ok(!got.some((l) => / 464 /.test(l)), got.join('\n'));
   }
   assert.equal(verifier.started, 0, 'no hash was computed');
   const ok = await registered(n, 'ok', 'longpw', [`PASS :${LONG}`]);
@@ -166,7 +168,8 @@ test("UnrealIRCd's $argon2id$ hash and a certfp block", { timeout: TIMEOUT }, as
   const cert = await registered(n, 'c', 'certuser', [], { tls: true, certfp: CERTFP.toUpperCase() });
   assert.ok(cert.some((l) => / 001 certuser /.test(l)), cert.join('\n'));
   const other = await registered(n, 'o', 'othercert', [], { tls: true, certfp: 'ee'.repeat(32) });
-  assert.deepEqual(other.slice(-2)[0], ':tslink.test 464 othercert :Password Incorrect');
+  assert.deepEqual(other.slice(-1), [`ERROR :Closing Link: othercert[192.0.2.10] (${REJECT.unauthorized})`]);
+  assert.ok(!other.some((l) => / 464 /.test(l)), other.join('\n'));
   const argon = await registered(n, 'a', 'argonuser', ['PASS :secret']);
   assert.ok(argon.some((l) => / 001 argonuser /.test(l)), argon.join('\n'));
   const bad = await registered(n, 'b', 'argonbad', ['PASS :Secret']);
@@ -204,7 +207,7 @@ describe('allow::password over real sockets', { timeout: 120_000 }, () => {
   const peers: RawPeer[] = [];
   after(async () => { for (const p of peers) p.destroy(); await h.cleanup(); });
 
-  it('right PASS: 001; wrong PASS: 464 then ERROR and the close; a certificate opens the certfp block over TLS; no password in the log', async () => {
+  it('right PASS: 001; wrong PASS: the ERROR (no 464) and the close; a certificate opens the certfp block over TLS; no password in the log', async () => {
     const port = await freePort(), tlsPort = await freePort();
     const client = h.identity('client.cert');
     const extra = `listen { ip 127.0.0.1; port ${port}; options { clientsonly; } }
@@ -229,7 +232,8 @@ set { anti-flood { everyone { connect-flood 50:60; } } }
     const bad = await rawTcp(port);
     await register(bad, 'bad', 'Wrong-Horse-9');
     await bad.waitClosed(10_000);
-    assert.deepEqual(bad.lines.slice(-2), [':p.test 464 bad :Password Incorrect', `ERROR :Closing Link: bad[localhost] (${REJECT.unauthorized})`]);
+    assert.deepEqual(bad.lines.slice(-1), [`ERROR :Closing Link: bad[localhost] (${REJECT.unauthorized})`]);
+    assert.ok(!bad.has(/ 464 /), bad.lines.join('\n'));
     assert.ok(!bad.has(/ 001 /));
 
     const cert = await rawTls(tlsPort, client);
