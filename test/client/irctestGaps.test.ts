@@ -149,6 +149,36 @@ test('KICK (kick.c): the first channel of a list counts, 482 before any target, 
   assert.deepEqual(n.pump().get('a'), [':tslink.test 972 alice KICK :channel is +Q']);
 });
 
+test('KICK of an unkickable user (umode +q, usermodes/nokick.c) or a service bot (umode +S, servicebot.c): 972, the +q user is told; one 972 per target', { timeout: TIMEOUT }, () => {
+  const OPERQ = ':001 UID oscar 0 1795305702 oscar staff.example 001AAAAAD 0 +ioq * * xjNkBw== :Oscar';
+  const BOT = ':001 UID chanserv 0 1795305703 services services.example 001AAAAAE 0 +ioS * * xjNkCA== :Service bot';
+  const n = leafNode({ burst: [BOB, CAROL, OPERQ, BOT, ':001 SJOIN 1795305000 #lobby +nt :@001AAAAAB 001AAAAAC 001AAAAAD @001AAAAAE'] });
+  register(n, 'a', 'alice');
+  n.clients.receive('a', 'JOIN #lobby');
+  n.engine.receive('hub', ':001AAAAAB MODE #lobby +q alice');
+  n.pump(); n.sent();
+  // Even a channel owner: the user mode decides.
+  n.clients.receive('a', 'KICK #lobby oscar,chanserv,carol :out');
+  assert.deepEqual(n.pump().get('a')!.filter((l) => !l.includes(' KICK #lobby carol ')), [
+    ':tslink.test 972 alice KICK :user is unkickable (user mode +q)',
+    ':tslink.test 972 alice KICK :chanserv is a Service Bot',
+  ]);
+  const hub = n.sent().to('hub').map(body);
+  assert.deepEqual(hub, [
+    ':0TS NOTICE 001AAAAAD :*** umode q: alice tried to kick you from channel #lobby (out)',
+    ':0TSAAAAAA KICK #lobby 001AAAAAC :out',
+  ]);
+  assert.ok(n.engine.net.channel('#lobby')!.members.has(n.engine.net.userByNick('oscar')!), 'oscar stays');
+  // With +Q as well: the user mode's text, one numeric.
+  n.engine.receive('hub', ':001AAAAAB MODE #lobby +Q');
+  n.pump();
+  n.clients.receive('a', 'KICK #lobby oscar,chanserv');
+  assert.deepEqual(n.pump().get('a'), [
+    ':tslink.test 972 alice KICK :user is unkickable (user mode +q)',
+    ':tslink.test 972 alice KICK :chanserv is a Service Bot',
+  ]);
+});
+
 test('USER with an empty realname gets 461 and does not register (user.c BadPtr(parv[4]))', { timeout: TIMEOUT }, () => {
   const n = leafNode();
   n.clients.connect('a', { ip: '192.0.2.10' });
