@@ -1,5 +1,5 @@
 // Commands with a server argument (UnrealIRCd's hunt_server(), src/serv.c): VERSION, ADMIN, TIME,
-// INFO, MOTD, LUSERS <server> and WHOIS <server> <nick>.
+// INFO, MOTD, LUSERS <server>, WHOIS <server> <nick> and WHOWAS <nick> <count> <server>.
 //   - A local user naming another server (by name, SID, or a user on it by nick/UID: WHOIS nick
 //     nick asks the user's server) has the command sent there over S2S, the target replaced by its
 //     id; the replies come back as numerics to the user (router.ts routeNumeric). Unknown: 402.

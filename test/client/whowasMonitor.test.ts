@@ -2,7 +2,7 @@
 // for local users, with users coming and going on the network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { leafNode, register, TIMEOUT } from './clientHarness.ts';
+import { leafNode, register, body, TIMEOUT } from './clientHarness.ts';
 import { WhowasHistory } from '../../src/client/whowasHistory.ts';
 import { ctimeString } from '../../src/client/commands/whowas.ts';
 import { clientConfig } from '../../src/client/config.ts';
@@ -99,4 +99,32 @@ test('a local user watched by another local user: 730 when it registers, 731 whe
   assert.equal(n.seen.get('a')!.at(-1), `:tslink.test 730 alice :zed!zed@${n.engine.net.userByNick('zed')!.cloak}`);
   n.clients.receive('z', 'QUIT :x');
   assert.deepEqual(n.pump().get('a'), [':tslink.test 731 alice :zed']);
+});
+
+test('WHOWAS <nick> <count> <server> is hunted as hunt_server() does (whowas.c: parc > 3); a remote asker gets at most 20 entries, over S2S', { timeout: TIMEOUT }, () => {
+  const n = leafNode({ burst: [BOB] });
+  register(n, 'a', 'alice');
+  n.pump(); n.sent();
+  // To another server: the request crosses the link with the server replaced by its SID; nothing answered here.
+  n.clients.receive('a', 'WHOWAS bob 1 hub.test');
+  assert.deepEqual(n.pump().get('a') ?? [], []);
+  assert.deepEqual(n.sent().to('hub').map(body), [':0TSAAAAAA WHOWAS bob 1 001']);
+  n.clients.receive('a', 'WHOWAS bob 1 nosuch.test');
+  assert.deepEqual(n.pump().get('a'), [':tslink.test 402 alice nosuch.test :No such server']);
+  n.clients.receive('a', 'WHOWAS bob 1 tslink.test');
+  assert.deepEqual(n.pump().get('a'), [':tslink.test 406 alice bob :There was no such nickname', ':tslink.test 369 alice bob :End of WHOWAS']);
+  assert.deepEqual(n.sent().to('hub'), []);
+  // A remote user's WHOWAS hunted to us: answered toward it, the count cut to 20.
+  for (let i = 0; i < 25; i++) {
+    const uid = `001GONE${String(i).padStart(2, '0')}`;
+    n.engine.receive('hub', `:001 UID gone 0 ${1795305700 + i} gone gone.example ${uid} 0 +i * * xhICDA== :Gone ${i}`);
+    n.engine.receive('hub', `:${uid} QUIT :bye`);
+  }
+  n.pump(); n.sent();
+  n.engine.receive('hub', ':001AAAAAB WHOWAS gone 30 0TS');
+  const out = n.sent().to('hub').map(body);
+  assert.equal(out.filter((l) => l.startsWith(':tslink.test 314 bob gone ')).length, 20, out.join('\n'));
+  assert.equal(out.at(-1), ':tslink.test 369 bob gone :End of WHOWAS');
+  n.engine.receive('hub', ':001AAAAAB WHOWAS gone 3 0TS');
+  assert.equal(n.sent().to('hub').map(body).filter((l) => l.includes(' 314 bob gone ')).length, 3);
 });

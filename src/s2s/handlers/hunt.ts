@@ -1,7 +1,7 @@
 // Requests with a server argument, passed along as UnrealIRCd's hunt_server() (src/serv.c) does:
 //   :<uid> VERSION <server>      :<uid> ADMIN <server>    :<uid> TIME <server>
 //   :<uid> INFO <server>         :<uid> MOTD <server>     :<uid> LUSERS <server>
-//   :<uid> WHOIS <server> <nick>
+//   :<uid> WHOIS <server> <nick>    :<uid> WHOWAS <nick> <count> <server>
 // <server> is a server or a user, by name, nick, SID or UID (find_client(): no wildcards in
 // UnrealIRCd 6). Us, or one of our users: the client side answers (Engine.hunted, src/client/
 // hunt.ts). Another server: the line goes on toward it with <server> replaced by its SID (a
@@ -61,3 +61,5 @@ export const MOTD = hunted(0);
 export const LUSERS = hunted(0);
 /** WHOIS <server> <nick>: hunted only with both (WHOIS <nick> is answered where it is asked). */
 export const WHOIS = hunted(0, 2);
+/** WHOWAS <nick> <count> <server>: hunted only with all three (whowas.c: parc > 3). */
+export const WHOWAS = hunted(2, 3);

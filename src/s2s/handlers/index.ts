@@ -35,7 +35,7 @@ import { TKL } from './tkl.ts';
 import { SQLINE, UNSQLINE } from './sqline.ts';
 import { MD } from './md.ts';
 import { REPUTATION, SENDUMODE, SMO, SENDSNO, WALLOPS, GLOBOPS, SASL } from './misc.ts';
-import { VERSION, ADMIN, TIME, INFO, MOTD, LUSERS, WHOIS } from './hunt.ts';
+import { VERSION, ADMIN, TIME, INFO, MOTD, LUSERS, WHOIS, WHOWAS } from './hunt.ts';
 
 export const HANDLERS: Record<string, CommandSpec> = {
   PASS, PROTOCTL, SERVER, ERROR,
@@ -47,5 +47,5 @@ export const HANDLERS: Record<string, CommandSpec> = {
   PRIVMSG, NOTICE, TAGMSG,
   TKL, SQLINE, UNSQLINE, MD,
   REPUTATION, SENDUMODE, SMO, SENDSNO, WALLOPS, GLOBOPS, SASL,
-  VERSION, ADMIN, TIME, INFO, MOTD, LUSERS, WHOIS,
+  VERSION, ADMIN, TIME, INFO, MOTD, LUSERS, WHOIS, WHOWAS,
 };
