@@ -8,7 +8,7 @@
 // Nearly everything a node allocates in a burst is state that lives on, so a larger nursery
 // only holds more memory (the default grows it to 2 x 16 MB): the 50,000-user burst of
 // `npm run bench` grows the node's RSS by ~58 MB instead of ~77 MB, in the same time.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sourceFiles } from '../scripts/sourceFiles.mjs';
 
@@ -23,7 +23,9 @@ function buildIsCurrent() {
 
 let main;
 if (process.env.TSLINK_FROM_SOURCE !== '1' && buildIsCurrent()) {
-  ({ main } = await import('../dist/cli/main.js'));
+  // `replay` loads the build's one-file bundle of the replay path (scripts/build.mjs), when there is one.
+  const bundled = process.argv[2] === 'replay' && existsSync(new URL('dist/cli/main.bundle.js', root));
+  ({ main } = await import(bundled ? '../dist/cli/main.bundle.js' : '../dist/cli/main.js'));
 } else {
   const { register } = await import('tsx/esm/api');
   register();

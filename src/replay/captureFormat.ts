@@ -24,25 +24,34 @@ export function captureVersion(rows: CaptureRow[]): number | null {
   return null;
 }
 
-/** Parse a capture file's bytes. Malformed rows are reported, not thrown. */
+/**
+ * Parse a capture file's bytes. Malformed rows are reported, not thrown. One pass over the text:
+ * each row's line is cut from the file's text once (no array of row strings first).
+ */
 export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: CaptureProblem[] } {
-  const text = buf.toString('latin1');
   const rows: CaptureRow[] = [];
   const problems: CaptureProblem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    let row = lines[i];
-    if (row.endsWith('\r')) row = row.slice(0, -1);
-    const lineNo = i + 1;
-    if (row === '') continue;
-    if (row.startsWith('#')) { rows.push({ kind: 'note', lineNo, text: row.replace(/^# ?/, '') }); continue; }
+  const n = buf.length;
+  let lineNo = 0;
+  for (let start = 0; start < n; ) {
+    let end = buf.indexOf(10, start);
+    if (end < 0) end = n;
+    lineNo++;
+    const from = start;
+    start = end + 1;
+    if (end > from && buf[end - 1] === 13 /* \r */) end--;
+    if (end === from) continue;
+    const c0 = buf[from];
+    if (c0 === 35 /* # */) { rows.push({ kind: 'note', lineNo, text: buf.toString('latin1', buf[from + 1] === 32 ? from + 2 : from + 1, end) }); continue; }
     // "+" digits " " direction [" "] line (the line is the rest of the row, as it is).
-    let k = 1;
-    while (k < row.length && row.charCodeAt(k) >= 48 && row.charCodeAt(k) <= 57) k++;
-    const d = row.charCodeAt(k + 1);
-    if (row.charCodeAt(0) !== 43 /* + */ || k === 1 || row.charCodeAt(k) !== 32 || (d !== 60 && d !== 62)) { problems.push({ line: lineNo, message: 'not a capture row' }); continue; }
-    const at = row.charCodeAt(k + 2) === 32 ? k + 3 : k + 2;
-    rows.push({ kind: 'line', lineNo, ms: Number(row.slice(1, k)), dir: d === 60 ? '<' : '>', line: row.slice(at) });
+    let k = from + 1;
+    let ms = 0;
+    while (k < end && buf[k] >= 48 && buf[k] <= 57) { ms = ms * 10 + (buf[k] - 48); k++; }
+    const d = k + 1 < end ? buf[k + 1] : -1;
+    if (c0 !== 43 /* + */ || k === from + 1 || k >= end || buf[k] !== 32 || (d !== 60 && d !== 62)) { problems.push({ line: lineNo, message: 'not a capture row' }); continue; }
+    const at = k + 2 < end && buf[k + 2] === 32 ? k + 3 : k + 2;
+    if (k - from - 1 > 15) ms = Number(buf.toString('latin1', from + 1, k));
+    rows.push({ kind: 'line', lineNo, ms, dir: d === 60 ? '<' : '>', line: buf.toString('latin1', at, end) });
   }
   const v = captureVersion(rows);
   if (v !== null && v > CAPTURE_FORMAT_VERSION) problems.push({ line: 1, message: `capture format v${v} is newer than this reader (v${CAPTURE_FORMAT_VERSION})` });

@@ -6,8 +6,21 @@ import { commandOf, parseLine } from '../wire/message.ts';
 
 export interface Connection { rows: CaptureRow[] }
 
-function opensHandshake(line: string): boolean {
-  const c = commandOf(line);
+/**
+ * The command of every protocol row (commandOf() of its line), by the row's line number: the
+ * offline replay reads each row's command in several passes (this split, the identities, the
+ * replay loop) and takes it once for all of them.
+ */
+export function rowCommands(rows: CaptureRow[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (r.kind === 'line') out[r.lineNo] = commandOf(r.line);
+  }
+  return out;
+}
+
+function opensHandshake(line: string, c: string): boolean {
   if (c === 'PASS') return true;
   if (c !== 'PROTOCTL') return false;
   const m = parseLine(line);
@@ -16,13 +29,15 @@ function opensHandshake(line: string): boolean {
   return m.command === 'PROTOCTL' && m.params.some((p) => p.toUpperCase().startsWith('EAUTH='));
 }
 
-export function splitConnections(rows: CaptureRow[]): Connection[] {
+/** `commands`: rowCommands(rows), when the caller has it. */
+export function splitConnections(rows: CaptureRow[], commands?: string[]): Connection[] {
   const conns: Connection[] = [];
   let cur: Connection | null = null;
   const opened = { '<': false, '>': false };
   for (const r of rows) {
-    if (r.kind === 'line' && opensHandshake(r.line)) {
-      const isPass = commandOf(r.line) === 'PASS';
+    const c = r.kind !== 'line' ? '' : commands !== undefined ? commands[r.lineNo] : commandOf(r.line);
+    if (r.kind === 'line' && (c === 'PASS' || c === 'PROTOCTL') && opensHandshake(r.line, c)) {
+      const isPass = c === 'PASS';
       if (!cur || opened[r.dir] && (isPass || !passSeen(cur, r.dir))) {
         cur = { rows: [] };
         conns.push(cur);

@@ -12,7 +12,7 @@ import { casefold } from '../wire/casemap.ts';
 import { stateCounts, stateDigest, type StateCounts } from '../state/digest.ts';
 import type { Effect } from '../s2s/effects.ts';
 import { flipRows, readCapture, type CaptureRow } from './captureFormat.ts';
-import { splitConnections, type Connection } from './connections.ts';
+import { rowCommands, splitConnections, type Connection } from './connections.ts';
 
 export interface ReplayError { line: number; message: string }
 export interface ReplayResult extends StateCounts {
@@ -46,11 +46,11 @@ const HANDSHAKE = new Set(['PASS', 'PROTOCTL', 'SERVER']);
 
 interface Identity { name: string; sid: string; info: string; ts: number | null; tsMs: number; caps: Set<string> }
 
-function identityOf(rows: CaptureRow[], dir: '<' | '>'): Identity {
+function identityOf(rows: CaptureRow[], dir: '<' | '>', commands?: string[]): Identity {
   const id: Identity = { name: '', sid: '', info: '', ts: null, tsMs: 0, caps: new Set() };
   for (const r of rows) {
     if (r.kind !== 'line' || r.dir !== dir) continue;
-    const c = commandOf(r.line);
+    const c = commands !== undefined ? commands[r.lineNo] : commandOf(r.line);
     if (c !== 'PROTOCTL' && c !== 'SERVER') continue;
     const m = parseLine(r.line);
     if (!m) continue;
@@ -143,10 +143,11 @@ export function captureAnchor(rows: CaptureRow[]): { ts: number; ms: number } | 
 
 const PROGRESS_EVERY = 4096;
 
-export function replayConnection(conn: Connection, anchor: { ts: number; ms: number } | null, opts: ReplayOptions = {}): ReplayResult {
+/** `commands`: rowCommands() of the capture's rows, when the caller has it (the commands by line number). */
+export function replayConnection(conn: Connection, anchor: { ts: number; ms: number } | null, opts: ReplayOptions = {}, commands?: string[]): ReplayResult {
   const rows = conn.rows;
-  const own = identityOf(rows, '>');
-  const peer = identityOf(rows, '<');
+  const own = identityOf(rows, '>', commands);
+  const peer = identityOf(rows, '<', commands);
   const errors: ReplayError[] = [];
   const clock = connectionClock(rows, anchor, own, peer);
   let nowMs = rows.find((r) => r.kind === 'line')?.kind === 'line' ? (rows.find((r) => r.kind === 'line') as { ms: number }).ms : 0;
@@ -182,7 +183,7 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
     if (opts.onProgress && i % PROGRESS_EVERY === 0) opts.onProgress(i, rows.length);
     if (r.kind === 'note') { if (/connection closed/i.test(r.text)) { ended = true; endLine = r.lineNo; endBefore = true; } continue; }
     nowMs = r.ms;
-    const command = commandOf(r.line);
+    const command = commands !== undefined ? commands[r.lineNo] : commandOf(r.line);
     if (endsLink(r.dir, r.line, command)) { ended = true; endLine = r.lineNo; endBefore = true; break; }
     if (r.dir === '>') {
       if (HANDSHAKE.has(command)) continue; // our own handshake: the engine modelled it at linkUp
@@ -209,7 +210,8 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
 /** Replay a whole capture file: every connection from a fresh state; the last one is reported. */
 export function replayCapture(buf: Buffer, opts: ReplayOptions = {}): ReplayResult {
   const { rows, problems } = readCapture(buf);
-  const conns = splitConnections(rows);
+  const commands = rowCommands(rows);
+  const conns = splitConnections(rows, commands);
   const anchor = fileAnchor(rows);
   let result: ReplayResult | null = null;
   const errors: ReplayError[] = problems.map((p) => ({ line: p.line, message: p.message }));
@@ -221,7 +223,7 @@ export function replayCapture(buf: Buffer, opts: ReplayOptions = {}): ReplayResu
     const base = before;
     const onProgress = opts.onProgress ? (done: number) => opts.onProgress!(base + done, total) : undefined;
     const conn = opts.as && opts.as !== 'recorder' ? { rows: rowsForSide(c.rows, opts.as) } : c;
-    const r = replayConnection(conn, anchor, last ? { ...opts, onProgress } : { untilLine: opts.untilLine, onProgress });
+    const r = replayConnection(conn, anchor, last ? { ...opts, onProgress } : { untilLine: opts.untilLine, onProgress }, commands);
     before += c.rows.length;
     errors.push(...r.errors);
     result = r;

@@ -8,13 +8,14 @@
 // the member strings or the one 20 MB string a 50,000-user network makes (canonicalState() is
 // kept as the definition, for tests and diffs: test/runtime/digest.test.ts checks the two agree).
 import { createHash, type Hash } from 'node:crypto';
-import type { Channel, Membership, Server, User } from './model.ts';
+import type { Channel, ListEntry, Membership, Server, User } from './model.ts';
 import type { Network } from './network.ts';
 import type { TklTable } from '../tkl/tklTable.ts';
 import type { TklEntry } from '../tkl/types.ts';
 import { isLive } from '../tkl/types.ts';
 import { anyMemberMd, memberMdCount, memberMdEntries } from './membership.ts';
 import { packedUser, userMdSize } from './user.ts';
+import { SmallMap, type Store } from './smallMap.ts';
 import { tsJson, type Ts } from './ts.ts';
 
 const sortedMap = (m: Iterable<[string, string]>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -142,6 +143,54 @@ class DigestWriter {
     this.at = at;
   }
 
+  /**
+   * A packed user's info (ident, realHost, vhost, cloak, ip, account, realname, NUL-separated:
+   * user.ts pack()) as the JSON strings ident, realHost, vhost, ip, account, `letters`, realname
+   * with commas between them (the cloak left out), in one pass over the text. Returns false, having
+   * written nothing, when a character needs JSON escaping or the info is not seven fields (the
+   * caller then writes the fields one by one).
+   */
+  userInfo(info: string, letters: string): boolean {
+    const n = info.length, nl = letters.length;
+    if (this.at + n + nl + 32 > CHUNK) {
+      this.flush();
+      if (n + nl + 32 > CHUNK) return false;
+    }
+    const b = this.buf;
+    let at = this.at;
+    b[at++] = 34;
+    let field = 0;
+    for (let i = 0; i < n; i++) {
+      const c = info.charCodeAt(i);
+      if (c === 0) {
+        if (field === 6) return false;
+        b[at++] = 34; b[at++] = 44; b[at++] = 34;
+        if (field === 2) {
+          // The cloak: skipped.
+          const j = info.indexOf('\0', i + 1);
+          if (j < 0) return false;
+          i = j;
+          field = 4;
+        } else if (field === 5) {
+          for (let k = 0; k < nl; k++) {
+            const x = letters.charCodeAt(k);
+            if (x < 32 || x === 34 || x === 92 || (x & 0xf800) === 0xd800) return false;
+            b[at++] = x;
+          }
+          b[at++] = 34; b[at++] = 44; b[at++] = 34;
+          field = 6;
+        } else field++;
+        continue;
+      }
+      if (c < 32 || c === 34 || c === 92 || (c & 0xf800) === 0xd800) return false;
+      b[at++] = c;
+    }
+    if (field !== 6) return false;
+    b[at++] = 34;
+    this.at = at;
+    return true;
+  }
+
   /** A value in an array, as JSON.stringify writes it there (undefined as null). */
   value(v: unknown): void {
     if (typeof v === 'string') this.str(v);
@@ -172,6 +221,7 @@ class DigestWriter {
 
   /** sortedMap(m) as JSON: [["k","v"],...] by key. */
   sortedMap(m: Iterable<[string, string]>): void {
+    if (m instanceof SmallMap && this.sortedStore(m.store())) return;
     const a = sortedMap(m);
     this.raw('[');
     for (let i = 0; i < a.length; i++) {
@@ -182,6 +232,30 @@ class DigestWriter {
       this.raw(']');
     }
     this.raw(']');
+  }
+
+  /**
+   * A SmallMap's store of string keys and values whose keys are already in ascending order (a
+   * channel's modes as an SJOIN sets them, most often) as sortedMap() JSON, without building the
+   * pairs; false, having written nothing, for any other store.
+   */
+  private sortedStore(a: Store): boolean {
+    const n = a.length;
+    for (let i = 0; i < n; i += 2) {
+      const k = a[i], v = a[i + 1];
+      if (typeof k !== 'string' || typeof v !== 'string' || (i > 0 && !((a[i - 2] as string) < k))) return false;
+    }
+    this.byte(91);
+    for (let i = 0; i < n; i += 2) {
+      if (i > 0) this.byte(44);
+      this.byte(91);
+      this.str(a[i] as string);
+      this.byte(44);
+      this.str(a[i + 1] as string);
+      this.byte(93);
+    }
+    this.byte(93);
+    return true;
   }
 
   strings(a: string[]): void {
@@ -245,7 +319,7 @@ function putUsers(w: DigestWriter, net: Network): void {
     if (k < 0) numeric = false;
   }
   let order: ArrayLike<number>;
-  if (numeric) order = radixOrder(keys, n);
+  if (numeric) order = n <= PACKED_MAX ? packedOrder(keys, n) : radixOrder(keys, n);
   else {
     const o: number[] = new Array(n);
     for (let i = 0; i < n; i++) o[i] = i;
@@ -255,6 +329,32 @@ function putUsers(w: DigestWriter, net: Network): void {
     const i = order[k];
     putUser(w, users[i], k > 0, numeric ? keys[i] : -1);
   }
+}
+
+/** packedOrder() takes up to 2^17 keys (their positions fill a packed value's low 17 bits). */
+const PACKED_MAX = 1 << 17;
+/** Which of a 64-bit element's two 32-bit words is the low one (byte order of the machine). */
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/**
+ * radixOrder() for up to PACKED_MAX keys below 2^47 (uidKey()s: 36^9 < 2^47), by one native sort:
+ * each key and its position packed as key · 2^17 + position into a 64-bit unsigned element, so
+ * ties keep their positions' order, exactly as radixOrder() orders them.
+ */
+function packedOrder(keys: Float64Array, n: number): Uint32Array {
+  const packed = new BigUint64Array(n);
+  const words = new Uint32Array(packed.buffer);
+  const lo = LOW_WORD, hi = 1 - LOW_WORD;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    const top = Math.floor(k / 32768); // k < 2^47: below 2^32
+    words[2 * i + lo] = (k - top * 32768) * 131072 + i;
+    words[2 * i + hi] = top;
+  }
+  packed.sort();
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = words[2 * i + lo] & 0x1ffff;
+  return order;
 }
 
 /**
@@ -296,21 +396,23 @@ function putUser(w: DigestWriter, u: User, comma: boolean, key: number): void {
   if (p !== null) {
     // ident, realHost, vhost, (cloak: not in the digest), ip, account, umodes, realname.
     const info = p.info;
-    let a = 0, b = info.indexOf('\0');
-    w.strRange(info, a, b); w.byte(44);
-    a = b + 1; b = info.indexOf('\0', a);
-    w.strRange(info, a, b); w.byte(44);
-    a = b + 1; b = info.indexOf('\0', a);
-    w.strRange(info, a, b); w.byte(44);
-    a = b + 1; b = info.indexOf('\0', a);
-    a = b + 1; b = info.indexOf('\0', a);
-    w.strRange(info, a, b); w.byte(44);
-    a = b + 1; b = info.indexOf('\0', a);
-    w.strRange(info, a, b); w.byte(44);
-    const l = p.letters;
-    if (ascendingLetters(l)) w.str(l); else w.str(sortedLetters(u.umodes));
-    w.byte(44);
-    w.strRange(info, b + 1, info.length);
+    const l = ascendingLetters(p.letters) ? p.letters : sortedLetters(u.umodes);
+    if (!w.userInfo(info, l)) {
+      let a = 0, b = info.indexOf('\0');
+      w.strRange(info, a, b); w.byte(44);
+      a = b + 1; b = info.indexOf('\0', a);
+      w.strRange(info, a, b); w.byte(44);
+      a = b + 1; b = info.indexOf('\0', a);
+      w.strRange(info, a, b); w.byte(44);
+      a = b + 1; b = info.indexOf('\0', a);
+      a = b + 1; b = info.indexOf('\0', a);
+      w.strRange(info, a, b); w.byte(44);
+      a = b + 1; b = info.indexOf('\0', a);
+      w.strRange(info, a, b); w.byte(44);
+      w.str(l);
+      w.byte(44);
+      w.strRange(info, b + 1, info.length);
+    }
   } else {
     w.value(u.ident); w.byte(44);
     w.value(u.realHost); w.byte(44);
@@ -370,7 +472,7 @@ function putChannel(w: DigestWriter, c: Channel, low: string, comma: boolean, me
     const list = c.lists[l];
     if (l !== 'b') w.raw(',');
     if (list.size === 0) w.raw('[]');
-    else w.strings([...list].map(([m, e]) => `${m}\0${e.setBy}\0${e.setAt}`).sort());
+    else w.strings(listStrings(list));
   }
   w.raw('],');
   const t = c.topic;
@@ -382,6 +484,18 @@ function putChannel(w: DigestWriter, c: Channel, low: string, comma: boolean, me
   w.raw(',');
   if (c.mlock === null) w.raw('null'); else w.value(c.mlock);
   w.raw(']');
+}
+
+/** A +b/+e/+I list's entries as `mask\0setBy\0setAt` strings, sorted (read from a SmallMap's store without an iterator). */
+function listStrings(list: Channel['lists']['b']): string[] {
+  if (!(list instanceof SmallMap)) return [...list].map(([m, e]) => `${m}\0${e.setBy}\0${e.setAt}`).sort();
+  const a = list.store();
+  const out: string[] = new Array(a.length >> 1);
+  for (let i = 0; i < a.length; i += 2) {
+    const e = a[i + 1] as ListEntry;
+    out[i >> 1] = `${a[i] as string}\0${e.setBy}\0${e.setAt}`;
+  }
+  return out.length > 1 ? out.sort() : out;
 }
 
 /**
@@ -548,3 +662,6 @@ export function checkInvariants(net: Network): string[] {
   }
   return bad;
 }
+
+/** For tests: the two orderings of putUsers(), which must agree. */
+export const orderingsForTests = { packedOrder, radixOrder };

@@ -75,6 +75,8 @@ export class SmallMap<K, V> implements MapLike<K, V> {
     return true;
   }
   clear(): void { this.a = EMPTY_STORE; }
+  /** The flat [k0, v0, k1, v1, ...] store as it is (no copy): for a reader that changes nothing meanwhile (the state digest). */
+  store(): Store { return this.a; }
   keys(): IterableIterator<K> { return storeKeys<K>(this.a); }
   values(): IterableIterator<V> { return storeValues<V>(this.a); }
   entries(): IterableIterator<[K, V]> { return storeEntries<K, V>(this.a); }

@@ -66,15 +66,17 @@ test('flipRows swaps the sides and nothing else', () => {
 
 test('readCapture reads every row as the format\'s definition /^\\+(\\d+) ([<>]) ?(.*)$/ does (the hand-written scanner)', async () => {
   const fc = (await import('fast-check')).default;
-  const piece = fc.constantFrom('+', '-', ' ', '<', '>', '0', '7', '12', '#', 'x', ':', '\t', '\r', 'é');
+  const piece = fc.constantFrom('+', '-', ' ', '<', '>', '0', '7', '12', '#', 'x', ':', '\t', '\r', 'é', '1234567890123456789');
   const row = fc.array(piece, { maxLength: 10 }).map((a) => a.join(''));
   fc.assert(fc.property(fc.array(row, { maxLength: 6 }), (rowsIn) => {
     const text = rowsIn.join('\n');
     const { rows, problems } = readCapture(Buffer.from(text, 'latin1'));
     const want: unknown[] = [];
     const wantProblems: unknown[] = [];
+    const wantNotes: unknown[] = [];
     text.split('\n').forEach((r0, i) => {
       const r = r0.endsWith('\r') ? r0.slice(0, -1) : r0;
+      if (r.startsWith('#')) wantNotes.push({ kind: 'note', lineNo: i + 1, text: r.replace(/^# ?/, '') });
       if (r === '' || r.startsWith('#')) return;
       const m = /^\+(\d+) ([<>]) ?(.*)$/s.exec(r);
       if (!m) wantProblems.push(i + 1);
@@ -82,5 +84,6 @@ test('readCapture reads every row as the format\'s definition /^\\+(\\d+) ([<>])
     });
     assert.deepEqual(rows.filter((x) => x.kind === 'line'), want);
     assert.deepEqual(problems.map((p) => p.line), wantProblems);
+    assert.deepEqual(rows.filter((x) => x.kind === 'note'), wantNotes);
   }), { numRuns: 3000 });
 });

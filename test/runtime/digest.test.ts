@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/s2s/engine.ts';
-import { canonicalState, stateDigest } from '../../src/state/digest.ts';
+import { canonicalState, orderingsForTests, stateDigest } from '../../src/state/digest.ts';
 import { replayCapture } from '../../src/replay/offline.ts';
 import { generateBurst } from '../../src/replay/genBurst.ts';
 
@@ -32,6 +32,7 @@ function oddLines(): string[] {
     uid('bob', '001AAAAAB', 'Bob'),
     uid('carol', '001AAAAAC', '\x01ACTION\x01', '9007199254740993'),
     uid('dave', '001AAAAAD', 'lone \ud800 surrogate'),
+    uid('erin', '001AAAAAE', 'only "quotes" here'), // one escape alone (each escape is checked by itself)
     `:001 SJOIN 1795300000 #chan +ntk key :@001AAAAAA +001AAAAAB %001AAAAAC 001AAAAAD`,
     `:001 SJOIN 1795300000 #q"uote\\ :001AAAAAB`,
     `:001 SJOIN 1795300000 #caf\xc3\xa9 :001AAAAAA`,
@@ -86,6 +87,21 @@ describe('state digest', () => {
       ':001 SJOIN 1795300000 #mixed :001AAAAAB 001AAAAA 001AAAAAAA 001aaaaaa 001AAAAA0'];
     const e = engine(lines);
     assert.equal(stateDigest(e.net, e.tkl, NOW), reference(e, NOW));
+  });
+
+  it('orders users the same by the packed native sort and by the radix sort (keys below 36^9, ties by position)', () => {
+    const { packedOrder, radixOrder } = orderingsForTests;
+    let seed = 12345;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    for (const n of [1, 2, 33, 5000, 131072]) {
+      const keys = new Float64Array(n);
+      // Random keys over the whole range, and some repeated ones (ties keep their positions' order).
+      for (let i = 0; i < n; i++) keys[i] = i % 7 === 3 ? keys[i >> 1] : Math.floor(rnd() * 36 ** 9);
+      keys[0] = 36 ** 9 - 1;
+      const a = packedOrder(keys, n), b = radixOrder(keys, n);
+      assert.equal(a.length, n);
+      assert.equal(a.findIndex((x, i) => x !== b[i]), -1, `n=${n}: the first position where they differ`);
+    }
   });
 
   it('does not depend on the order the network was built in', () => {
