@@ -75,6 +75,8 @@ const ROOM = 64;
 const DIGIT36 = Uint8Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', (c) => c.charCodeAt(0));
 /** 36^4: a UID's last four characters as a base-36 number are below it (see uidIndex.ts). */
 const B36_4 = 36 ** 4;
+/** The two base-36 digits of each number below 36^2, as character codes: PAIR36[2n], PAIR36[2n + 1]. */
+const PAIR36 = Uint8Array.from({ length: 2 * 1296 }, (_, i) => DIGIT36[i & 1 ? (i >> 1) % 36 : Math.floor((i >> 1) / 36)]);
 
 /**
  * Writes JSON text as latin1 bytes (each character's low byte, as update(text, 'latin1') takes
@@ -285,9 +287,15 @@ function putUint(b: Buffer, at: number, n: number): number {
 
 /** The nine characters of the UID whose uidKey() is `key`, into b at `at`. */
 function putUid(b: Buffer, at: number, key: number): void {
-  let hi = Math.floor(key / B36_4), lo = key - hi * B36_4;
-  for (let i = at + 8; i >= at + 5; i--) { const q = (lo / 36) | 0; b[i] = DIGIT36[lo - q * 36]; lo = q; }
-  for (let i = at + 4; i >= at; i--) { const q = (hi / 36) | 0; b[i] = DIGIT36[hi - q * 36]; hi = q; }
+  // Two digits at a time (PAIR36): the first five characters are hi < 36^5, the last four lo < 36^4.
+  const hi = Math.floor(key / B36_4), lo = key - hi * B36_4;
+  const d0 = (hi / B36_4) | 0, h = hi - d0 * B36_4;
+  const h1 = (h / 1296) | 0, h2 = h - h1 * 1296, l1 = (lo / 1296) | 0, l2 = lo - l1 * 1296;
+  b[at] = DIGIT36[d0];
+  b[at + 1] = PAIR36[2 * h1]; b[at + 2] = PAIR36[2 * h1 + 1];
+  b[at + 3] = PAIR36[2 * h2]; b[at + 4] = PAIR36[2 * h2 + 1];
+  b[at + 5] = PAIR36[2 * l1]; b[at + 6] = PAIR36[2 * l1 + 1];
+  b[at + 7] = PAIR36[2 * l2]; b[at + 8] = PAIR36[2 * l2 + 1];
 }
 
 function putServer(w: DigestWriter, s: Server, comma: boolean): void {
@@ -553,6 +561,8 @@ const MODE_BIT_LETTERS = [97, 104, 111, 113, 118];
 /** `\u0000[]\u0000[]"`: the end of a member string without member MD, as JSON. */
 const MEMBER_TAIL = Uint8Array.from('\\u0000[]\\u0000[]"', (c) => c.charCodeAt(0));
 let PACKED = new Float64Array(256);
+/** Members written per room() check in putMembers(): as many as fit in one chunk. */
+const MEMBER_BATCH = CHUNK / ROOM;
 
 /**
  * The channel's member strings (memberString()), sorted, as JSON. They start with the UID and a
@@ -595,20 +605,24 @@ function putMembers(w: DigestWriter, c: Channel, memberMd: boolean): void {
     return;
   }
   w.byte(91);
-  for (let k = 0; k < n; k++) {
-    const x = P[k];
-    const key = Math.floor(x / 32);
-    const bits = x - key * 32;
-    w.room(ROOM);
-    const b = w.buf;
+  const b = w.buf;
+  // Room for MEMBER_BATCH members at a time (each at most ROOM bytes), then written without checks.
+  for (let k0 = 0; k0 < n; k0 += MEMBER_BATCH) {
+    const k1 = Math.min(n, k0 + MEMBER_BATCH);
+    w.room((k1 - k0) * ROOM);
     let at = w.at;
-    if (k > 0) b[at++] = 44;
-    b[at++] = 34;
-    putUid(b, at, key);
-    at += 9;
-    for (let i = 0; i < 6; i++) b[at++] = MEMBER_TAIL[i]; // \u0000
-    for (let i = 0; i < 5; i++) if ((bits & (1 << i)) !== 0) b[at++] = MODE_BIT_LETTERS[i];
-    for (let i = 0; i < MEMBER_TAIL.length; i++) b[at++] = MEMBER_TAIL[i];
+    for (let k = k0; k < k1; k++) {
+      const x = P[k];
+      const key = Math.floor(x / 32);
+      const bits = x - key * 32;
+      if (k > 0) b[at++] = 44;
+      b[at++] = 34;
+      putUid(b, at, key);
+      at += 9;
+      for (let i = 0; i < 6; i++) b[at++] = MEMBER_TAIL[i]; // \u0000
+      for (let i = 0; i < 5; i++) if ((bits & (1 << i)) !== 0) b[at++] = MODE_BIT_LETTERS[i];
+      for (let i = 0; i < MEMBER_TAIL.length; i++) b[at++] = MEMBER_TAIL[i];
+    }
     w.at = at;
   }
   w.byte(93);
