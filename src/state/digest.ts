@@ -193,6 +193,35 @@ class DigestWriter {
     return true;
   }
 
+  /**
+   * A list of one entry (a SmallMap store [mask, entry]) as listStrings() JSON, `["mask\0setBy\0setAt"]`,
+   * without building the string; false, having written nothing, when a part needs JSON escaping.
+   */
+  oneListEntry(a: Store): boolean {
+    const mask = a[0], e = a[1] as ListEntry;
+    if (typeof mask !== 'string' || typeof e.setBy !== 'string') return false;
+    const setAt = `${e.setAt}`;
+    const need = mask.length + e.setBy.length + setAt.length + 20;
+    if (this.at + need > CHUNK) {
+      this.flush();
+      if (need > CHUNK) return false;
+    }
+    const b = this.buf;
+    let at = this.at;
+    b[at++] = 91; b[at++] = 34;
+    at = plainInto(b, at, mask);
+    if (at < 0) return false;
+    for (let i = 0; i < 6; i++) b[at++] = MEMBER_TAIL[i]; // \u0000
+    at = plainInto(b, at, e.setBy);
+    if (at < 0) return false;
+    for (let i = 0; i < 6; i++) b[at++] = MEMBER_TAIL[i];
+    at = plainInto(b, at, setAt);
+    if (at < 0) return false;
+    b[at++] = 34; b[at++] = 93;
+    this.at = at;
+    return true;
+  }
+
   /** A value in an array, as JSON.stringify writes it there (undefined as null). */
   value(v: unknown): void {
     if (typeof v === 'string') this.str(v);
@@ -270,6 +299,16 @@ class DigestWriter {
     this.flush();
     return this.hash.digest('hex');
   }
+}
+
+/** The characters of s into b at `at` as they are inside a JSON string: the end, or -1 when one needs escaping. */
+function plainInto(b: Buffer, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c & 0xf800) === 0xd800) return -1;
+    b[at++] = c;
+  }
+  return at;
 }
 
 /** Decimal digits of a whole number 0 ≤ n < 2^53 into b at `at`; returns the end. */
@@ -404,7 +443,7 @@ function putUser(w: DigestWriter, u: User, comma: boolean, key: number): void {
   if (p !== null) {
     // ident, realHost, vhost, (cloak: not in the digest), ip, account, umodes, realname.
     const info = p.info;
-    const l = ascendingLetters(p.letters) ? p.letters : sortedLetters(u.umodes);
+    const l = ascendingLetters(p.letters) ? p.letters : sortedAsciiLetters(p.letters) ?? sortedLetters(u.umodes);
     if (!w.userInfo(info, l)) {
       let a = 0, b = info.indexOf('\0');
       w.strRange(info, a, b); w.byte(44);
@@ -458,6 +497,29 @@ function ascendingLetters(s: string): boolean {
   return true;
 }
 
+/** LETTER_CODES: scratch for sortedAsciiLetters(). */
+const LETTER_CODES: number[] = [];
+
+/**
+ * sortedLetters() of a user's mode letters when they are all ASCII letters (each a character of
+ * its own, so sorting their codes sorts them as sortedLetters() does), without the iterator and the
+ * array of strings; null for any other string.
+ */
+function sortedAsciiLetters(s: string): string | null {
+  const n = s.length;
+  if (n > 64) return null;
+  const a = LETTER_CODES;
+  a.length = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if ((c | 32) < 97 || (c | 32) > 122) return null;
+    let j = i;
+    while (j > 0 && a[j - 1] > c) { a[j] = a[j - 1]; j--; }
+    a[j] = c;
+  }
+  return String.fromCharCode(...a);
+}
+
 /** The channels in channelOrder(), each name lowercased once. */
 function putChannels(w: DigestWriter, net: Network, memberMd: boolean): void {
   const chans = [...net.channels.values()];
@@ -480,7 +542,7 @@ function putChannel(w: DigestWriter, c: Channel, low: string, comma: boolean, me
     const list = c.lists[l];
     if (l !== 'b') w.raw(',');
     if (list.size === 0) w.raw('[]');
-    else w.strings(listStrings(list));
+    else if (list.size !== 1 || !(list instanceof SmallMap) || !w.oneListEntry(list.store())) w.strings(listStrings(list));
   }
   w.raw('],');
   const t = c.topic;

@@ -39,6 +39,8 @@ function oddLines(): string[] {
     `:001 SJOIN 1795300001 #CAF\xc3\xa9 :001AAAAAB`,
     `:001 SJOIN 1795300000 #bans +b :&a"b!*@* &c\\d!*@* &\x02!*@* ~qaov@001AAAAAA 001AAAAAC`,
     `:001 MODE #chan +b-b+e *!*@evil.example *!*@none ex!*@*`,
+    `:001 SJOIN 1795300000 #one :&q"x!*@* 001AAAAAB`, // a list of one entry that needs escaping
+    `:001 SJOIN 1795300000 #two :&b\\s!*@* 001AAAAAB`,
     `TOPIC #chan "set\\by" 1795300002 :topic with "quotes" and \\`,
     `:001 MLOCK 1795300000 #chan :nt`,
     `:001 MD client 001AAAAAA certfp :ab"cd`,
