@@ -24,11 +24,16 @@ export function captureVersion(rows: CaptureRow[]): number | null {
   return null;
 }
 
+/** Buffer's latin1 string method (undocumented; what toString('latin1', a, b) ends up calling). */
+interface RawBuffer extends Buffer { latin1Slice(start: number, end: number): string }
+
 /**
  * Parse a capture file's bytes. Malformed rows are reported, not thrown. One pass over the text:
  * each row's line is cut from the file's text once (no array of row strings first).
  */
 export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: CaptureProblem[] } {
+  // Buffer's own latin1Slice (what toString('latin1', a, b) calls after checking its arguments, as tklTable.ts uses it): once per row.
+  const raw = buf as RawBuffer;
   const rows: CaptureRow[] = [];
   const problems: CaptureProblem[] = [];
   const n = buf.length;
@@ -42,7 +47,7 @@ export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: Captur
     if (end > from && buf[end - 1] === 13 /* \r */) end--;
     if (end === from) continue;
     const c0 = buf[from];
-    if (c0 === 35 /* # */) { rows.push({ kind: 'note', lineNo, text: buf.toString('latin1', buf[from + 1] === 32 ? from + 2 : from + 1, end) }); continue; }
+    if (c0 === 35 /* # */) { rows.push({ kind: 'note', lineNo, text: raw.latin1Slice(buf[from + 1] === 32 ? from + 2 : from + 1, end) }); continue; }
     // "+" digits " " direction [" "] line (the line is the rest of the row, as it is).
     let k = from + 1;
     let ms = 0;
@@ -51,7 +56,7 @@ export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: Captur
     if (c0 !== 43 /* + */ || k === from + 1 || k >= end || buf[k] !== 32 || (d !== 60 && d !== 62)) { problems.push({ line: lineNo, message: 'not a capture row' }); continue; }
     const at = k + 2 < end && buf[k + 2] === 32 ? k + 3 : k + 2;
     if (k - from - 1 > 15) ms = Number(buf.toString('latin1', from + 1, k));
-    rows.push({ kind: 'line', lineNo, ms, dir: d === 60 ? '<' : '>', line: buf.toString('latin1', at, end) });
+    rows.push({ kind: 'line', lineNo, ms, dir: d === 60 ? '<' : '>', line: raw.latin1Slice(at, end) });
   }
   const v = captureVersion(rows);
   if (v !== null && v > CAPTURE_FORMAT_VERSION) problems.push({ line: 1, message: `capture format v${v} is newer than this reader (v${CAPTURE_FORMAT_VERSION})` });
