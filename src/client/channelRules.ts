@@ -66,7 +66,7 @@ export function canSeeMembers(ch: Channel, viewer: User): boolean {
   return ch.members.has(viewer) || !(ch.modes.has('s') || ch.modes.has('p'));
 }
 
-/** 353 lines then 366 (names.c): "= #chan :@a +b c", "@" for +s, "*" for +p. */
+/** 353 lines then 366 (names.c): "= #chan :@a +b c", "@" for +s, "*" for +p; members +D hides from the viewer left out. */
 export function sendNames(s: ClientSession, ch: Channel): void {
   const viewer = s.user!;
   const member = ch.members.has(viewer);
@@ -76,8 +76,10 @@ export function sendNames(s: ClientSession, ch: Channel): void {
   const head = `:${s.mgr.host.me.name} 353 ${s.target} ${sym} ${ch.name} :`;
   let buf = '';
   const flush = () => { if (buf) { s.numeric(N.RPL_NAMREPLY(`${sym} ${ch.name} :${buf}`)); buf = ''; } };
+  const dj = s.mgr.delayed;
   for (const m of ch.members.values()) {
     if (!member && m.user.umodes.has('i')) continue;
+    if (!dj.canSee(viewer, ch, m)) continue; // +D: a member that has not spoken yet (delayJoin.ts)
     const item = prefixes(m, multi) + (uh ? userMask(m.user) : m.user.nick);
     if (buf && head.length + buf.length + 1 + item.length > 510) flush();
     buf = buf ? `${buf} ${item}` : item;

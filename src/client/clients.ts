@@ -18,6 +18,7 @@ import { sendLusers } from './commands/lusers.ts';
 import { sendMotd } from './commands/motd.ts';
 import { WhowasHistory } from './whowasHistory.ts';
 import { MonitorTable } from './monitorTable.ts';
+import { DelayedJoins } from './delayJoin.ts';
 import type { User } from '../state/model.ts';
 import { abortSasl } from './sasl.ts';
 import type { OperAuthority } from './oper.ts';
@@ -62,6 +63,8 @@ export class LocalClients {
   readonly whowas = new WhowasHistory();
   /** MONITOR lists of the local users. */
   readonly monitors = new MonitorTable();
+  /** Channel mode +D/+d: which members our users do not see yet (delayJoin.ts). */
+  readonly delayed = new DelayedJoins();
   /** Reverse DNS for new connections (set by the runtime; rdns.ts); unset or null: the IP is the host. */
   hostLookup?: () => HostLookupConfig | null;
   /** The per-IP results of those lookups. */

@@ -14,7 +14,8 @@ import type { AfterObserved, Engine, EngineObserver } from '../s2s/engine.ts';
 import type { Link } from '../s2s/link.ts';
 import { parseModeChanges } from '../s2s/channelModes.ts';
 import { matchMask } from '../s2s/mask.ts';
-import type { Channel, LinkId, Server, User } from '../state/model.ts';
+import type { Channel, LinkId, Membership, Server, User } from '../state/model.ts';
+import { seesMember } from './delayJoin.ts';
 import { displayedHost } from '../state/user.ts';
 import type { Message } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
@@ -144,17 +145,80 @@ export class ClientRouter implements EngineObserver {
     return out;
   }
 
-  /** Local sessions sharing at least one channel with `u` (not `u` itself). */
+  /**
+   * The local members of `ch` that see member `target` (delayJoin.ts canSee(): +D/+d hides a
+   * member that has not spoken yet); every local member when `target` is none. Every line about a
+   * member (its JOIN, PART, KICK, host change) goes to these.
+   */
+  viewers(ch: Channel | undefined, target: Membership | undefined, all: ClientSession[] = this.localMembers(ch)): ClientSession[] {
+    if (!ch || !target) return all;
+    const dj = this.clients.delayed;
+    if (!dj.hiddenFromMembers(ch, target)) return all; // the usual case: no per-viewer check
+    return all.filter((s) => dj.canSee(s.user, ch, target));
+  }
+
+  /** Local sessions sharing at least one channel with `u` in which they see it (not `u` itself): its QUIT, NICK, AWAY... */
   sharing(u: User): Set<ClientSession> {
     const out = new Set<ClientSession>();
-    for (const ch of u.channels.keys()) for (const s of this.localMembers(ch)) if (s.user !== u) out.add(s);
+    for (const [ch, m] of u.channels) for (const s of this.viewers(ch, m)) if (s.user !== u) out.add(s);
     return out;
+  }
+
+  /** A line from this server to the local members of `ch` (sendto_channel(..., SEND_LOCAL)). */
+  toChannel(ch: Channel, line: string, to: ClientSession[] = this.localMembers(ch)): void {
+    const t = fresh({});
+    for (const s of to) if (!s.closed) s.sendTagged(line, t);
+  }
+
+  /**
+   * delayjoin.c clear_user_invisible(): `m` is no longer marked; when that was the last marked
+   * member of a +d channel, the server's -d (to `to`, by default the local members).
+   */
+  unmark(ch: Channel, m: Membership, to?: ClientSession[]): void {
+    const dj = this.clients.delayed;
+    dj.unmark(ch, m);
+    if (dj.isPost(ch) && !dj.hasMarked(ch)) { dj.clearPost(ch); this.toChannel(ch, `:${this.clients.host.me.name} MODE ${ch.name} -d`, to); }
+  }
+
+  /**
+   * delayjoin.c clear_user_invisible_announce(): member `m` speaks (or its status changes) while
+   * hidden: the mark goes and the local members who did not see it get its JOIN.
+   */
+  reveal(ch: Channel, m: Membership): void {
+    const dj = this.clients.delayed;
+    if (!dj.marks(ch, m)) return;
+    if (!dj.hides(ch)) { dj.unmark(ch, m); return; }
+    const to = this.localMembers(ch).filter((s) => !dj.canSee(s.user, ch, m));
+    this.unmark(ch, m);
+    const u = m.user, t = fresh({}, u);
+    for (const s of to) s.sendTagged(joinLine(s, u, ch, false), t);
+  }
+
+  /**
+   * `u` is leaving some of its channels (all, or `only`): where it is marked in a +d channel,
+   * what to do once it is gone (the -d when it was the last marked member, to the local members
+   * it had, itself included: delayjoin.c moded_part()/moded_quit()).
+   */
+  leftMarked(u: User, only?: readonly Channel[]): After | null {
+    const dj = this.clients.delayed;
+    if (!dj.anyPost()) return null;
+    const notes: { ch: Channel; to: ClientSession[] }[] = [];
+    for (const [ch, m] of u.channels) if ((only === undefined || only.includes(ch)) && dj.isPost(ch) && dj.marks(ch, m)) notes.push({ ch, to: this.localMembers(ch) });
+    if (!notes.length) return null;
+    return () => {
+      for (const { ch, to } of notes) {
+        if (ch.members.has(u) || !dj.isPost(ch) || dj.hasMarked(ch)) continue;
+        dj.clearPost(ch);
+        this.toChannel(ch, `:${this.clients.host.me.name} MODE ${ch.name} -d`, to);
+      }
+    };
   }
 
   /** The notes taken before a server (and all behind it) is split off: the QUITs to send after. */
   splitNotes(top: Server): After {
     const reason = `${top.uplink?.name ?? this.clients.host.me.name} ${top.name}`;
     const notes: { u: User; mask: string; to: Set<ClientSession> }[] = [];
+    const lefts: After[] = [];
     const all: User[] = [];
     const stack = [top];
     while (stack.length) {
@@ -164,6 +228,8 @@ export class ClientRouter implements EngineObserver {
         all.push(u);
         const to = this.sharing(u);
         if (to.size) notes.push({ u, mask: userMask(u), to });
+        const left = this.leftMarked(u);
+        if (left) lefts.push(left);
       }
     }
     const batchArgs = `netsplit ${top.uplink?.name ?? this.clients.host.me.name} ${top.name}`;
@@ -186,6 +252,7 @@ export class ClientRouter implements EngineObserver {
         }
       }
       for (const [s, id] of batches) s.send(`:${this.clients.host.me.name} BATCH -${id}`);
+      for (const l of lefts) l();
       for (const u of all) if (net.usersByUid.get(u.uid) !== u) this.clients.userGone(u);
     };
   }
@@ -241,6 +308,8 @@ function routeMessage(c: RouteCtx): After | null {
       if (name.startsWith('#')) {
         const ch = net.channel(name);
         if (!ch) continue;
+        // delayjoin.c moded_prechanmsg(): a hidden member that speaks is shown (its JOIN) first.
+        if (from && r.clients.delayed.hides(ch)) { const fm = ch.members.get(from); if (fm) r.reveal(ch, fm); }
         const min = i > 0 ? RANKS.indexOf(MODE_OF_PREFIX[target[0]]) : -1;
         const shown = (i > 0 ? target[0] : '') + ch.name;
         for (const m of ch.members.values()) {
@@ -328,6 +397,68 @@ function channelDiff(pre: ChannelSnap, ch: Channel, newMembers: Set<User>, annou
   return [...minus, ...plus];
 }
 
+/**
+ * The JOIN of `u` for `s`, when +D showed it late: the extended-join form for a client that asked,
+ * else ":<mask> JOIN <chan>" (a reveal: clear_user_invisible_announce()) or ":<mask> JOIN :<chan>"
+ * (shown to a new halfop or more: moded_chanmode()).
+ */
+function joinLine(s: ClientSession, u: User, ch: Channel, colon: boolean): string {
+  return s.hasCap('extended-join') ? `:${userMask(u)} JOIN ${ch.name} ${u.account || '*'} :${u.realname}` : `:${userMask(u)} JOIN ${colon ? ':' : ''}${ch.name}`;
+}
+
+/** Do two member mode strings hold the same letters? */
+function sameLetters(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!b.includes(a[i])) return false;
+  return true;
+}
+
+/**
+ * delayjoin.c moded_chanmode(), run before the MODE line is shown: -D with marked members left
+ * sets +d, +D again clears it; a member whose status changed loses its mark (those who did not
+ * see it get its JOIN); a local member who became halfop or more gets the JOINs of the hidden
+ * members, one who stopped being one their PARTs. Who sees whom comes from the one rule
+ * (seesMember()) before and after the change, so each pair gets at most one line.
+ */
+function delayedAfterMode(r: ClientRouter, ch: Channel, pre: ChannelSnap): void {
+  const dj = r.clients.delayed;
+  const wasPost = dj.isPost(ch);
+  const hidBefore = pre.modes.has('D') || wasPost;
+  if (!hidBefore && !ch.modes.has('D')) return;
+  const me = r.clients.host.me.name;
+  if (!ch.modes.has('D') && !wasPost && dj.hasMarked(ch)) { dj.setPost(ch); r.toChannel(ch, `:${me} MODE ${ch.name} +d`); }
+  else if (ch.modes.has('D') && wasPost) { dj.clearPost(ch); r.toChannel(ch, `:${me} MODE ${ch.name} -d`); }
+  if (!hidBefore) return;
+  const changed: Membership[] = [];
+  for (const m of ch.members.values()) {
+    const before = pre.members.get(m.user);
+    if (before !== undefined && !sameLetters(before, m.modes)) changed.push(m);
+  }
+  if (!changed.length) return;
+  const marked = new Set(dj.markedMembers(ch));
+  if (!marked.size) return;
+  const local = r.localMembers(ch);
+  const changedSet = new Set(changed);
+  const revealed = changed.filter((m) => marked.has(m));
+  for (const m of revealed) r.unmark(ch, m, local);
+  const seenBefore = (viewer: User, t: Membership) => viewer === t.user || seesMember(marked.has(t), pre.members.get(t.user) ?? '', pre.members.get(viewer));
+  for (const t of revealed) {
+    const tags = fresh({}, t.user);
+    for (const s of local) if (!seenBefore(s.user!, t)) s.sendTagged(joinLine(s, t.user, ch, false), tags);
+  }
+  for (const s of local) {
+    const vm = ch.members.get(s.user!);
+    if (!vm || !changedSet.has(vm)) continue;
+    for (const t of marked) {
+      if (changedSet.has(t) || t.user === s.user) continue;
+      const was = seenBefore(s.user!, t), now = dj.canSee(s.user, ch, t);
+      if (was === now) continue;
+      const tags = fresh({}, t.user);
+      s.sendTagged(now ? joinLine(s, t.user, ch, true) : `:${userMask(t.user)} PART :${ch.name}`, tags);
+    }
+  }
+}
+
 /** JOIN lines for new members (extended-join form for clients that asked), then the mode changes. */
 function routeJoin(c: RouteCtx): After | null {
   const { r, msg } = c;
@@ -343,9 +474,17 @@ function routeJoin(c: RouteCtx): After | null {
       const before = pre ?? { members: new Map(), modes: new Map(), lists: { b: new Set(), e: new Set(), I: new Set() }, topic: null };
       const joined = new Set<User>();
       for (const m of ch.members.values()) if (!before.members.has(m.user)) joined.add(m.user);
-      const local = r.localMembers(ch);
+      const all = r.localMembers(ch);
       const burst = c.link !== null ? c.src?.server : undefined;
+      const dj = r.clients.delayed;
+      // delayjoin.c moded_join(): a member added while the channel is +D is marked, and hidden from
+      // those who do not see it (sjoin.c adds the members before it applies the line's modes: a
+      // channel that becomes +D with this very line marks none of them).
+      const marking = before.modes.has('D') && ch.modes.has('D');
       for (const u of joined) {
+        const m = ch.members.get(u)!;
+        if (marking) dj.mark(ch, m);
+        const local = r.viewers(ch, m, all);
         const t = fresh(c.tags, u);
         const plain = `:${userMask(u)} JOIN :${ch.name}`;
         const ext = `:${userMask(u)} JOIN ${ch.name} ${u.account || '*'} :${u.realname}`;
@@ -377,13 +516,15 @@ function routeJoin(c: RouteCtx): After | null {
 function routePartAll(c: RouteCtx): After | null {
   const u = c.src!.user!;
   const mask = userMask(u);
-  const notes = [...u.channels.keys()].map((ch) => ({ ch, to: c.r.localMembers(ch) }));
+  const notes = [...u.channels].map(([ch, m]) => ({ ch, to: c.r.viewers(ch, m) }));
+  const left = c.r.leftMarked(u);
   return () => {
     for (const { ch, to } of notes) {
       if (ch.members.has(u)) continue;
       const t = fresh(c.tags, u);
       for (const s of to) s.sendTagged(`:${mask} PART ${ch.name} :Left all channels`, t);
     }
+    left?.();
   };
 }
 
@@ -393,13 +534,16 @@ function routePart(c: RouteCtx): After | null {
   if (!u) return null;
   const mask = userMask(u);
   const reason = msg.params[1];
-  const notes = (msg.params[0] ?? '').split(',').map((n) => r.clients.host.net.channel(n)).filter((ch): ch is Channel => !!ch && ch.members.has(u)).map((ch) => ({ ch, to: r.localMembers(ch) }));
+  // part.c: the PART of a member hidden by +D goes to itself and the halfops and up only (viewers()).
+  const notes = (msg.params[0] ?? '').split(',').map((n) => r.clients.host.net.channel(n)).filter((ch): ch is Channel => !!ch && ch.members.has(u)).map((ch) => ({ ch, to: r.viewers(ch, ch.members.get(u)) }));
+  const left = r.leftMarked(u, notes.map((n) => n.ch));
   return () => {
     for (const { ch, to } of notes) {
       if (ch.members.has(u)) continue;
       const t = fresh(c.tags, u);
       for (const s of to) s.sendTagged(`:${mask} PART ${ch.name}${reason !== undefined ? ' :' + reason : ''}`, t);
     }
+    left?.();
   };
 }
 
@@ -409,12 +553,15 @@ function routeKick(c: RouteCtx): After | null {
   if (!ch || msg.params.length < 2) return null;
   const from = srcMask(src, r.clients.host.me.name);
   const comment = msg.params[2] ?? '';
-  const notes = msg.params[1].split(',').map((t) => r.clients.host.net.user(t)).filter((u): u is User => !!u && ch.members.has(u)).map((u) => ({ u, nick: u.nick, to: r.localMembers(ch) }));
+  // kick.c: the KICK of a member hidden by +D goes to the victim and the halfops and up only (viewers()).
+  const notes = msg.params[1].split(',').map((t) => r.clients.host.net.user(t)).filter((u): u is User => !!u && ch.members.has(u))
+    .map((u) => ({ u, nick: u.nick, to: r.viewers(ch, ch.members.get(u)), left: r.leftMarked(u, [ch]) }));
   return () => {
     for (const n of notes) {
       if (ch.members.has(n.u)) continue;
       const t = fresh(c.tags, src?.user);
       for (const s of n.to) s.sendTagged(`:${from} KICK ${ch.name} ${n.nick} :${comment}`, t);
+      n.left?.();
     }
   };
 }
@@ -424,11 +571,13 @@ function vanishNote(r: ClientRouter, u: User, reason: () => string, tags: LineTa
   const mask = userMask(u);
   const to = r.sharing(u);
   const own = r.session(u);
+  const left = r.leftMarked(u);
   return () => {
     if (r.clients.host.net.usersByUid.get(u.uid) === u) return;
     r.clients.userGone(u);
     const t = fresh(tags);
     for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason()}`, t);
+    left?.();
     if (own && !own.closed) {
       if (killer !== undefined) own.send(`:${killer.mask} KILL ${u.nick} :${killer.text}`);
       own.user = null;
@@ -444,11 +593,13 @@ function routeQuit(c: RouteCtx): After | null {
     // Our own user quitting: its session is closing already; the others are told.
     const mask = userMask(u);
     const to = c.r.sharing(u);
+    const left = c.r.leftMarked(u);
     const reason = c.msg.params[0] ?? '';
     return () => {
       c.r.clients.userGone(u);
       const t = fresh(c.tags, u);
       for (const s of to) if (!s.closed) s.sendTagged(`:${mask} QUIT :${reason}`, t);
+      left?.();
     };
   }
   return vanishNote(c.r, u, () => c.msg.params[0] ?? '', c.tags);
@@ -530,6 +681,7 @@ function routeMode(c: RouteCtx): After | null {
     if (!ch) return;
     const changes = ordered(pre, ch, parseModeChanges(r.clients.host.chanModes, msg.params[1] ?? '', msg.params.slice(2)), net);
     if (!changes.length) return;
+    delayedAfterMode(r, ch, pre);
     const t = fresh(c.tags, src?.user);
     for (const s of r.localMembers(ch)) s.sendTagged(`:${from} MODE ${ch.name} ${modeText(changes)}`, t);
   };
@@ -676,7 +828,7 @@ function hostChange(r: ClientRouter, u: User | undefined, fromNetwork: boolean):
     const me = r.clients.host.me.name;
     for (const [ch, mine] of u.channels) {
       const banned = isBanned(ch, u);
-      for (const s of r.localMembers(ch)) {
+      for (const s of r.viewers(ch, mine)) {
         if (s.user === u) continue;
         if (s.hasCap('chghost')) { if (!done.has(s)) { done.add(s); s.send(chg); } continue; }
         if (banned) continue;

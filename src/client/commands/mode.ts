@@ -67,7 +67,9 @@ function channelMode(s: ClientSession, ch: Channel, params: string[]): void {
   const u = s.user!;
   const m = ch.members.get(u);
   if (params.length === 0) {
-    const str = channelModeString(ch);
+    let str = channelModeString(ch);
+    // +d (delayjoin.c: set by this server, never on the network) is shown with the others.
+    if (s.mgr.delayed.isPost(ch)) { const end = str.indexOf(' '); const letters = end < 0 ? str.slice(1) : str.slice(1, end); str = '+' + [...letters, 'd'].sort(modeSort).join('') + (end < 0 ? '' : str.slice(end)); }
     const sp = str.indexOf(' ');
     // Parameters (the key, the limit) are shown to members only.
     s.numeric(N.RPL_CHANNELMODEIS(ch.name, sp < 0 ? str : str.slice(0, sp), m ? (sp < 0 ? '' : str.slice(sp + 1)) : ''));
@@ -87,6 +89,7 @@ function channelMode(s: ClientSession, ch: Channel, params: string[]): void {
   // then the target (401, 441). Each refused change gets its own numeric and nothing else.
   const ok = changes.filter((c) => {
     if (!groups.known(c.mode)) return false;
+    if (c.mode === 'd') return false; // delayjoin.c delayjoin_is_ok(): nobody sets +d/-d (the server does), and no error is sent
     if ('qaohv'.includes(c.mode)) {
       const t = c.param ? s.mgr.host.net.userByNick(c.param) : undefined;
       const self = c.dir === '-' && t === u;

@@ -82,13 +82,15 @@ export const WHO: ClientCommandSpec = {
       if (ch) {
         const member = ch.members.has(me);
         if (member || !(ch.modes.has('s') || ch.modes.has('p'))) {
-          for (const m of ch.members.values()) if (member || !m.user.umodes.has('i')) reply(s, m.user, ch, whox);
+          // whox.c do_who_on_channel(): members +D hides from the asker are left out (delayJoin.ts).
+          for (const m of ch.members.values()) if ((member || !m.user.umodes.has('i')) && s.mgr.delayed.canSee(me, ch, m)) reply(s, m.user, ch, whox);
         }
       }
       s.numeric(N.RPL_ENDOFWHO(mask));
       return;
     }
-    const shares = (u: User) => { for (const c of u.channels.keys()) if (c.members.has(me)) return true; return false; };
+    // who_common_channel(): a channel in common counts where the asker sees the user (+D: delayJoin.ts).
+    const shares = (u: User) => { for (const [c, m] of u.channels) if (c.members.has(me) && s.mgr.delayed.canSee(me, c, m)) return true; return false; };
     let n = 0;
     const exact = !/[*?]/.test(mask) ? net.userByNick(mask) : undefined;
     if (exact) reply(s, exact, null, whox);
