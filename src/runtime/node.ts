@@ -36,6 +36,8 @@ import { RefusalCounts } from '../metrics/refusalCounts.ts';
 import { MetricsService } from '../metrics/service.ts';
 import type { BurstFigures } from '../metrics/source.ts';
 import { ClientSide } from './clientListener.ts';
+import { cloakKeysOf } from './clientAdmission.ts';
+import { cloakChecksum } from '../client/cloak.ts';
 import type { Store, StoreStatus } from '../store/types.ts';
 import { applyTklEffect, closeNodeStore, loadStoreIntoEngine, openNodeStore, type StateWriter } from './nodeStore.ts';
 
@@ -285,6 +287,8 @@ export class TslinkNode {
       // Bursts are written as each link's socket drains ('burst' effect, apply()).
       streamBurst: true,
       networkName: c.set.networkName,
+      // NETINFO's cloak key checksum, from the running configuration's set::cloak-keys.
+      cloakKeyChecksum: () => { const keys = cloakKeysOf(this.config); return keys ? cloakChecksum({ keys }) : null; },
       ulines: c.ulines,
       now: this.opts.now,
       tklRemoved: (entry, now) => this.store?.refuseReAdd(entry, now) ?? null,

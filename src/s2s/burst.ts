@@ -172,7 +172,7 @@ export class BurstCursor {
           break;
         }
         case END:
-          e.send(link, `NETINFO ${e.globalMax()} ${e.now()} ${PROTOCOL} * 0 0 0 :${e.opts.networkName ?? 'TestNet'}`);
+          e.send(link, `NETINFO ${e.globalMax()} ${e.now()} ${PROTOCOL} ${e.opts.cloakKeyChecksum?.() ?? '*'} 0 0 0 :${e.opts.networkName ?? 'TestNet'}`);
           e.send(link, `:${e.me.sid} EOS`);
           this.phase = DONE;
           this.servers.length = 0;

@@ -30,6 +30,12 @@ export type AuthResult = ({ ok: true; preLines?: string[] } & LinkPolicy) | { ok
 export interface EngineOptions {
   me: { sid: string; name: string; info: string };
   networkName?: string;
+  /**
+   * The cloak key checksum NETINFO carries (client/cloak.ts cloakChecksum() of set::cloak-keys, as
+   * UnrealIRCd's cloak module computes it), read at each burst (a rehash may change the keys);
+   * absent or null: "*", which peers do not compare.
+   */
+  cloakKeyChecksum?: () => string | null;
   /** Clock in unix seconds. */
   now?: () => number;
   /** Link authorization (link block lookup, password check). Default: refuse everything. */

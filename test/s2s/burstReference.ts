@@ -45,7 +45,7 @@ export function referenceBurst(e: Engine, link: Link): void {
   }
   const now = e.now();
   for (const t of e.tkl.values()) if (isLive(t, now)) e.send(link, `:${me.name} ${formatTkl('+', t)}`);
-  e.send(link, `NETINFO ${e.globalMax()} ${now} ${PROTOCOL} * 0 0 0 :${e.opts.networkName ?? 'TestNet'}`);
+  e.send(link, `NETINFO ${e.globalMax()} ${now} ${PROTOCOL} ${e.opts.cloakKeyChecksum?.() ?? '*'} 0 0 0 :${e.opts.networkName ?? 'TestNet'}`);
   e.send(link, `:${me.sid} EOS`);
 }
 

@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { buildStateDump } from '../../src/replay/stateDump.ts';
 import { hub, linkLeaf, drainSent, TEST_TIMEOUT, LEAF_CAPS, type HubOpts } from './harness.ts';
 import type { Engine } from '../../src/s2s/engine.ts';
+import { cloakChecksum } from '../../src/client/cloak.ts';
+import { KEYS } from '../client/clientHarness.ts';
 
 /** Link an incoming peer whose SERVER description is `desc`; returns what the other links were sent. */
 function linkWithDescription(e: Engine, id: string, name: string, sid: string, desc: string, caps = LEAF_CAPS) {
@@ -78,5 +80,48 @@ describe('NETINFO', { timeout: TEST_TIMEOUT }, () => {
     // A peer's higher figure is kept and passed on.
     e2.receive('late', `NETINFO 40 ${e2.now()} 6100 * 0 0 0 :TestNet`);
     assert.equal(e2.globalMax(), 40);
+  });
+
+  // The cloak key checksum (parv[4]). UnrealIRCd's cloak_sha256 cloak_config_run() formats
+  // "KEY1:KEY2:KEY3" (the set::cloak-keys as written), takes sha256hash() of it (binarytohex():
+  // lower-case hex) and writes "SHA256:<hex>" with ircsnprintf() into a 64-byte buffer, so the
+  // checksum is "SHA256:" and the first 56 of the 64 hex digits. For the test keys below:
+  //   printf '%s' 'Ei3u...Cy8:rT5y...T3yU:Zq9X...Kl6' | sha256sum
+  //   -> 584875afa6c8e02c86b959dd79435f268656e133f099b8e22275707d43771991
+  // cut to 56 digits; UnrealIRCd 6.1.8.1 run with these keys printed the same value
+  // (test/client/cloak.test.ts), and the captures' hub sends its own of this shape.
+  const SUM = 'SHA256:584875afa6c8e02c86b959dd79435f268656e133f099b8e22275707d';
+  const withSum = () => setup({ cloakKeyChecksum: () => cloakChecksum({ keys: KEYS }) });
+  const mismatches = (effects: { kind: string; event?: string; level?: string; link?: string }[]) => effects.filter((x) => x.kind === 'log' && x.event === 'CLOAK_KEY_MISMATCH');
+
+  it('NETINFO carries the cloak key checksum UnrealIRCd computes for the same set::cloak-keys (cloak_sha256 cloakcsum()), "*" without keys', () => {
+    assert.equal(cloakChecksum({ keys: KEYS }), SUM);
+    const sent = linkWithDescription(withSum(), 'late', 'late.test', '0AC', 'U6100-Fhn6OoE-0AC Late leaf');
+    assert.equal(sent.to('late').find((l) => l.startsWith('NETINFO '))!.split(' ')[4], SUM);
+    const none = linkWithDescription(setup(), 'late', 'late.test', '0AC', 'U6100-Fhn6OoE-0AC Late leaf');
+    assert.equal(none.to('late').find((l) => l.startsWith('NETINFO '))!.split(' ')[4], '*');
+  });
+
+  it('a peer whose cloak key checksum differs is logged as CLOAK_KEY_MISMATCH (a warning, netinfo.c), and the link stays; "*" or the same checksum is not', () => {
+    const e = withSum();
+    linkWithDescription(e, 'late', 'late.test', '0AC', 'U6100-Fhn6OoE-0AC Late leaf');
+    e.receive('late', `NETINFO 3 ${e.now()} 6100 SHA256:69d5ab23bcc30ce1dfa5277fecdef34446dfb27dfe7eddf5a6a74bfa 0 0 0 :TestNet`);
+    const got = mismatches(drainSent(e).effects as never);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].level, 'warn');
+    assert.equal(got[0].link, 'late');
+    assert.equal(e.links.get('late')?.phase, 'linked', 'the link is kept');
+    assert.ok(e.net.server('late.test'));
+    for (const sum of ['*', SUM]) {
+      const f = withSum();
+      linkWithDescription(f, 'late', 'late.test', '0AC', 'U6100-Fhn6OoE-0AC Late leaf');
+      f.receive('late', `NETINFO 3 ${f.now()} 6100 ${sum} 0 0 0 :TestNet`);
+      assert.deepEqual(mismatches(drainSent(f).effects as never), [], sum);
+    }
+    // Without cloak keys of our own there is nothing to compare with.
+    const g = setup();
+    linkWithDescription(g, 'late', 'late.test', '0AC', 'U6100-Fhn6OoE-0AC Late leaf');
+    g.receive('late', `NETINFO 3 ${g.now()} 6100 SHA256:69d5ab23bcc30ce1dfa5277fecdef34446dfb27dfe7eddf5a6a74bfa 0 0 0 :TestNet`);
+    assert.deepEqual(mismatches(drainSent(g).effects as never), []);
   });
 });
