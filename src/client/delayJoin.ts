@@ -31,6 +31,8 @@
 // is on (the router sleeps otherwise): members that joined while this node had no user at all
 // are not marked.
 import type { Channel, Membership, User } from '../state/model.ts';
+import { channelModeString } from '../s2s/channelWire.ts';
+import { modeSort } from '../s2s/userWire.ts';
 
 /** Any of the letters of `set` in `modes`? */
 function hasAny(modes: string, set: string): boolean {
@@ -117,6 +119,15 @@ export class DelayedJoins {
     const out: Membership[] = [];
     for (const m of set) { if (ch.members.get(m.user) === m) out.push(m); else set.delete(m); }
     return out;
+  }
+
+  /** The channel's modes as our users are shown them (324, LIST): the network's, and +d when we set it (channel_modes() shows local modes). */
+  modeString(ch: Channel): string {
+    const str = channelModeString(ch);
+    if (!this.post.has(ch)) return str;
+    const end = str.indexOf(' ');
+    const letters = end < 0 ? str.slice(1) : str.slice(1, end);
+    return '+' + [...letters, 'd'].sort(modeSort).join('') + (end < 0 ? '' : str.slice(end));
   }
 
   setPost(ch: Channel): void { this.post.add(ch); }

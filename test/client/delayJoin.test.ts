@@ -163,6 +163,8 @@ describe('channel mode +D (delayed join) on one tslink node, as delayjoin.c show
     const modeIs = (await ask(plain, / 324 plain #dj /, 'MODE', '#dj')).find((l) => / 324 /.test(l))!;
     assert.match(modeIs, / 324 plain #dj \+\S*d/);
     assert.doesNotMatch(modeIs, / 324 plain #dj \+\S*D/);
+    const listed = (await ask(plain, / 323 plain /, 'LIST', '#dj')).find((l) => / 322 /.test(l))!;
+    assert.match(listed, / 322 plain #dj \d+ :\[\+\S*d\S*\]/);
     assert.deepEqual(await names(plain, '#dj'), ['op', 'plain']);
     // A join after -D is seen by all.
     const open = await connectUser(a.clientPort, 'open');

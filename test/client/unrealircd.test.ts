@@ -12,7 +12,9 @@ import { describe, it, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Harness, handshakeLines, rawTls, serverLine, waitFor, type RawPeer } from '../runtime/helpers.ts';
 import { UNREALIRCD_BIN, UNREALIRCD_SKIP, startHub, type Hub } from '../runtime/unrealHub.ts';
-import { cloakHost, ipField, ipString } from '../../src/client/cloak.ts';
+import { cloakChecksum, cloakHost, ipField, ipString } from '../../src/client/cloak.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KEYS } from './clientHarness.ts';
 import { clientNode, closeUsers, connectUser, untagged, WAIT, type ClientNode, type User } from './e2eHelpers.ts';
 
@@ -148,6 +150,8 @@ describe('interop: users on a tslink leaf and on a real UnrealIRCd 6 hub (irc-fr
     try {
       hal.irc.join('#mix');
       await hal.line(/ 366 hal #mix /);
+      // hal's join must have reached tslink first, or tom would create #mix there (and be its op).
+      await waitFor(() => leaf.node.engine.net.channel('#mix')?.members.size === 1, WAIT, '#mix with hal on tslink');
       tom.irc.join('#mix');
       const names = untagged(await tom.line(/ 353 tom [=@*] #mix /));
       assert.match(names, /^:tslink\.test 353 tom = #mix :/);
@@ -236,6 +240,20 @@ describe('interop: users on a tslink leaf and on a real UnrealIRCd 6 hub (irc-fr
       // And a tslink user sees the hub's cloak of one of them in a message prefix.
       raw.send(`:0RW0000EA PRIVMSG tom :from a host name`);
       assert.equal((await tom.event('privmsg', (e) => e.message === 'from a host name')).hostname, cloakHost('host-7.leaf.example', { keys: KEYS }));
+    } catch (err) { fail(err); }
+  });
+
+  it('NETINFO: the hub\'s cloak key checksum is the one tslink sends for the same keys; neither side warns of a mismatch', async () => {
+    try {
+      // The hub's NETINFO to the scripted server of the previous test carries its own checksum.
+      assert.ok(raw, 'the raw server of the previous test');
+      const netinfo = await raw.waitLine(/^NETINFO /, WAIT);
+      const ours = leaf.node.engine.opts.cloakKeyChecksum?.();
+      assert.equal(netinfo.split(' ')[4], ours, netinfo);
+      assert.equal(ours, cloakChecksum({ keys: KEYS }));
+      // netinfo.c compared tslink's checksum with its own (it skips only "*"): no warning on either side.
+      assert.doesNotMatch(readFileSync(join(h.dir, 'unrealircd.out'), 'utf8'), /DIFFERENT CLOAK KEY/);
+      assert.equal(leaf.log.events('CLOAK_KEY_MISMATCH').length, 0);
     } catch (err) { fail(err); }
   });
 });

@@ -8,7 +8,6 @@ import type { ClientSession } from '../session.ts';
 import type { Channel } from '../../state/model.ts';
 import { N } from '../numerics.ts';
 import { matchMask } from '../../s2s/mask.ts';
-import { channelModeString } from '../../s2s/channelWire.ts';
 
 const USAGE = [
   '   Usage: /LIST <options>',
@@ -34,15 +33,15 @@ interface Filter {
   yes: string[]; no: string[];
 }
 
-function modesOf(ch: Channel): string {
-  const str = channelModeString(ch);
+function modesOf(s: ClientSession, ch: Channel): string {
+  const str = s.mgr.delayed.modeString(ch); // with our +d (delayJoin.ts)
   const letters = str.split(' ')[0];
   return letters.length > 1 ? `[${letters}]` : '';
 }
 
 function entry(s: ClientSession, ch: Channel, shownName = ch.name): void {
   const show = ch.members.has(s.user!) || !(ch.modes.has('s') || ch.modes.has('p'));
-  s.numeric(N.RPL_LIST(show ? shownName : '*', ch.members.size, show ? modesOf(ch) : '', show ? ch.topic?.text ?? '' : ''));
+  s.numeric(N.RPL_LIST(show ? shownName : '*', ch.members.size, show ? modesOf(s, ch) : '', show ? ch.topic?.text ?? '' : ''));
 }
 
 function passes(ch: Channel, f: Filter): boolean {

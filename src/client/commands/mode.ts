@@ -7,7 +7,6 @@ import type { Channel } from '../../state/model.ts';
 import { N } from '../numerics.ts';
 import { HALFOP, OP, rank } from '../channelRules.ts';
 import { parseModeChanges } from '../../s2s/channelModes.ts';
-import { channelModeString } from '../../s2s/channelWire.ts';
 import { modeSort } from '../../s2s/userWire.ts';
 import { displayedHost } from '../../state/user.ts';
 import { MAXMODEPARAMS } from '../../wire/limits.ts';
@@ -67,9 +66,8 @@ function channelMode(s: ClientSession, ch: Channel, params: string[]): void {
   const u = s.user!;
   const m = ch.members.get(u);
   if (params.length === 0) {
-    let str = channelModeString(ch);
     // +d (delayjoin.c: set by this server, never on the network) is shown with the others.
-    if (s.mgr.delayed.isPost(ch)) { const end = str.indexOf(' '); const letters = end < 0 ? str.slice(1) : str.slice(1, end); str = '+' + [...letters, 'd'].sort(modeSort).join('') + (end < 0 ? '' : str.slice(end)); }
+    const str = s.mgr.delayed.modeString(ch);
     const sp = str.indexOf(' ');
     // Parameters (the key, the limit) are shown to members only.
     s.numeric(N.RPL_CHANNELMODEIS(ch.name, sp < 0 ? str : str.slice(0, sp), m ? (sp < 0 ? '' : str.slice(sp + 1)) : ''));
