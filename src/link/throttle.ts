@@ -173,17 +173,32 @@ export interface HandshakeSlotOptions {
   total: number;
 }
 
-export type SlotResult =
-  | { ok: true; release: () => void; trust: () => void; evicted: boolean }
-  | { ok: false; reason: string };
+/** Whoever holds a slot: evict() closes its connection when its slot is taken for a newer one. */
+export interface SlotHolder { evict(): void }
 
-interface Slot {
-  ip: string;
-  prefix: string;
-  trusted: boolean;
-  evict: () => void;
-  released: boolean;
+/**
+ * A slot taken (acquire()): release() when the handshake is over or the connection closed (again
+ * is a no-op), trust() once its certificate matched a link block. One object per connection, its
+ * methods on the prototype: no closures per connection (issue 14 item 2, memory per half-open
+ * connection).
+ */
+export class HandshakeSlot {
+  /** @internal */ released = false;
+  /** @internal */
+  constructor(private readonly slots: HandshakeSlots, readonly ip: string, readonly prefix: string, public trusted: boolean, readonly holder: (() => void) | SlotHolder, readonly evicted: boolean) {}
+  get ok(): true { return true; }
+  release(): void { this.slots.free(this); }
+  trust(): void { this.slots.trustSlot(this); }
+  /** @internal */
+  evict(): void {
+    const h = this.holder;
+    if (typeof h === 'function') h(); else h.evict();
+  }
 }
+
+export type SlotResult = HandshakeSlot | { ok: false; reason: string };
+
+type Slot = HandshakeSlot;
 
 /** The network prefix an address is counted under: IPv4 /24, IPv6 /48 (a site), else the text itself. */
 export function prefixKey(addr: string): string {
@@ -226,8 +241,11 @@ export class HandshakeSlots {
     return { perIp: opts.perIp, perPrefix: opts.perPrefix, total: opts.total };
   }
 
-  /** Takes a slot for a new connection from `addr`; `evict` closes that connection if its slot is taken for another. */
-  acquire(addr: string, trusted: boolean, evict: () => void): SlotResult {
+  /**
+   * Takes a slot for a new connection from `addr`; `evict` (a function, or an object's evict())
+   * closes that connection if its slot is taken for another.
+   */
+  acquire(addr: string, trusted: boolean, evict: (() => void) | SlotHolder): SlotResult {
     const ip = addressKey(addr);
     const prefix = prefixKey(addr);
     if ((this.ipCount.get(ip) ?? 0) >= this.opts.perIp) return { ok: false, reason: 'too many unregistered connections from this address' };
@@ -243,7 +261,7 @@ export class HandshakeSlots {
         evicted = true;
       }
     }
-    const slot: Slot = { ip, prefix, trusted, evict, released: false };
+    const slot = new HandshakeSlot(this, ip, prefix, trusted, evict, evicted);
     this.ipCount.set(ip, (this.ipCount.get(ip) ?? 0) + 1);
     if (trusted) this.trustedCount++;
     else {
@@ -252,18 +270,16 @@ export class HandshakeSlots {
       if (!set) { set = new Set(); this.prefixSlots.set(prefix, set); }
       set.add(slot);
     }
-    return {
-      ok: true,
-      evicted,
-      release: () => this.free(slot),
-      trust: () => {
-        if (slot.released || slot.trusted) return;
-        this.removeFromPrefix(slot);
-        this.untrusted--;
-        slot.trusted = true;
-        this.trustedCount++;
-      },
-    };
+    return slot;
+  }
+
+  /** @internal HandshakeSlot.trust(): no longer counted in `total`, never evicted. */
+  trustSlot(slot: Slot): void {
+    if (slot.released || slot.trusted) return;
+    this.removeFromPrefix(slot);
+    this.untrusted--;
+    slot.trusted = true;
+    this.trustedCount++;
   }
 
   /** The oldest untrusted slot of the prefix holding the most, if it holds more than `than` + 1. */
@@ -281,7 +297,8 @@ export class HandshakeSlots {
     if (set.size === 0) this.prefixSlots.delete(slot.prefix);
   }
 
-  private free(slot: Slot): void {
+  /** @internal HandshakeSlot.release(). */
+  free(slot: Slot): void {
     if (slot.released) return;
     slot.released = true;
     if (slot.trusted) this.trustedCount--;

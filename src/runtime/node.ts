@@ -21,7 +21,7 @@ import { parseCaPem, verifyPeerCertificate } from '../link/verifyPeer.ts';
 import { generateSelfSigned, writeKeyAndCert, certFingerprint, spkiFingerprint } from '../link/certs.ts';
 import { createHmacHandshake, loadSecretFile, tlsExporter, type HmacHandshake } from '../link/hmacAuth.ts';
 import { createBackoff, type Backoff } from '../link/backoff.ts';
-import { ConnectThrottle, HandshakeSlots } from '../link/throttle.ts';
+import { ConnectThrottle, HandshakeSlots, type HandshakeSlot, type SlotHolder } from '../link/throttle.ts';
 import { addressMatches, parseAddressMask, parseIpAddress, canonicalAddress } from '../link/addressMask.ts';
 import { RefusalLog } from './refusalLog.ts';
 import { MemoryRelief } from './memoryRelief.ts';
@@ -146,19 +146,29 @@ export interface NodeOptions {
  * handlers are shared by all connections, and the TLS handshake deadlines are checked by one
  * timer (PreAuthDeadlines), not one per connection (issue 14 item 2, memory per idle connection).
  */
-class PreAuth {
+class PreAuth implements SlotHolder {
   /** Counted as open in MemoryRelief (until released or closed). */
   counted = true;
   /** When its TLS handshake must be over (ms since the epoch; 0: not waiting for one). */
   deadline = 0;
   loopback = false;
-  constructor(readonly trusted: boolean, private readonly slot: { release: () => void; trust: () => void }, private readonly relief: MemoryRelief) {}
+  /** Its handshake slot (set by admit() once taken). */
+  slot: HandshakeSlot | null = null;
+  constructor(readonly trusted: boolean, readonly raw: net.Socket, readonly addr: string, private readonly host: PreAuthHost) {}
   /** Its handshake is over (authenticated) or the connection closed: the slot and the count go. */
   release(): void {
-    this.slot.release();
-    if (this.counted) { this.counted = false; this.relief.closed(); }
+    this.slot?.release();
+    if (this.counted) { this.counted = false; this.host.relief.closed(); }
   }
-  trust(): void { this.slot.trust(); }
+  trust(): void { this.slot?.trust(); }
+  /** Its slot was taken for a newer connection (HandshakeSlots: the table is full). */
+  evict(): void { this.host.evicted(this); }
+}
+
+/** What every PreAuth shares: the node's MemoryRelief and what it does with an evicted connection. */
+interface PreAuthHost {
+  readonly relief: MemoryRelief;
+  evicted(pre: PreAuth): void;
 }
 
 /**
@@ -218,6 +228,8 @@ export class TslinkNode {
   private readonly onFirstBytes: (this: net.Socket, first: Buffer) => void;
   /** A refused connection closed (it counted in MemoryRelief's wave while it was open). */
   private readonly onRefusedClose: () => void;
+  /** Shared by every PreAuth (admit()). */
+  private readonly preAuthHost: PreAuthHost;
   /** Every link socket still open (a closed link's socket may still be flushing its ERROR). */
   private openSockets = new Set<net.Socket>();
   private files: LoadedFiles = { hmac: new Map(), passwords: new Map(), cas: new Map() };
@@ -277,6 +289,13 @@ export class TslinkNode {
     this.onRawClose = function (this: net.Socket) { node.rawClosed(this); };
     this.onFirstBytes = function (this: net.Socket, first: Buffer) { node.firstBytes(this, first); };
     this.onRefusedClose = () => this.memoryRelief.closed();
+    this.preAuthHost = {
+      relief: this.memoryRelief,
+      evicted: (pre) => {
+        this.refused({ address: pre.addr, reason: 'handshake slot taken by a newer connection (table full)' }, 'dropped an unfinished handshake');
+        pre.raw.destroy();
+      },
+    };
   }
 
   private makeEngine(): Engine {
@@ -576,12 +595,10 @@ export class TslinkNode {
       raw.destroy();
       return null;
     }
-    const slot = this.slots.acquire(addr, trusted, () => {
-      this.refused({ address: addr, reason: 'handshake slot taken by a newer connection (table full)' }, 'dropped an unfinished handshake');
-      raw.destroy();
-    });
+    const pre = new PreAuth(trusted, raw, addr, this.preAuthHost);
+    const slot = this.slots.acquire(addr, trusted, pre);
     if (!slot.ok) { this.refused({ address: addr, reason: slot.reason }, `refused connection: ${slot.reason}`); raw.once('close', this.onRefusedClose); raw.destroy(); return null; }
-    const pre = new PreAuth(trusted, slot, this.memoryRelief);
+    pre.slot = slot;
     this.rawSockets.set(raw, pre);
     raw.on('close', this.onRawClose);
     return pre;

@@ -147,6 +147,27 @@ describe('HandshakeSlots', () => {
     for (let i = 0; i < 50; i++) l.acquire(`100.66.${i}.1`, false, noop);
   });
 
+  it('a slot is one object with shared methods (no closures per connection), and an object can be the one evicted', () => {
+    const l = new HandshakeSlots({ perIp: 10, perPrefix: 100, total: 2 });
+    const evicted: string[] = [];
+    const holder = (name: string) => ({ name, evict() { evicted.push(this.name); } });
+    const a = l.acquire('192.0.2.1', false, holder('a'));
+    const b = l.acquire('192.0.2.2', false, holder('b'));
+    assert.ok(a.ok && b.ok);
+    // Issue 14 item 2: 2,000 half-open connections must not cost two closures and a result object each.
+    assert.equal(a.release, b.release);
+    assert.equal(a.trust, b.trust);
+    assert.ok(!Object.hasOwn(a, 'release') && !Object.hasOwn(a, 'trust'));
+    const c = l.acquire('198.51.100.1', false, holder('c'));
+    assert.ok(c.ok && c.evicted);
+    assert.deepEqual(evicted, ['a'], "the holder's evict() ran, with the holder as `this`");
+    a.release(); // already freed by the eviction: a no-op
+    assert.equal(l.pendingUntrusted, 2);
+    b.release();
+    c.release();
+    assert.equal(l.pending, 0);
+  });
+
   it('property: counters stay consistent, untrusted slots never exceed total, trusted ones are never evicted', () => {
     fc.assert(
       fc.property(
@@ -163,7 +184,7 @@ describe('HandshakeSlots', () => {
               const addr = `10.0.${o.net}.${o.host}`;
               const h = { addr, trusted: o.trusted, gone: false, release: noop, trust: noop };
               const r = l.acquire(addr, o.trusted, () => { if (h.trusted) throw new Error('trusted slot evicted'); h.gone = true; });
-              if (r.ok) { h.release = r.release; h.trust = () => { r.trust(); h.trusted = true; }; held.push(h); }
+              if (r.ok) { h.release = () => r.release(); h.trust = () => { r.trust(); h.trusted = true; }; held.push(h); }
             } else if (held.length > 0) {
               const h = held[o.idx % held.length];
               if (o.op === 'rel') { h.release(); h.release(); h.gone = true; } else if (!h.gone) h.trust();
