@@ -147,7 +147,7 @@ set { network-name "AttackNet"; data-directory "${join(dir, 'data')}"; server-li
 
     // Mix 1: every half-open slot taken by 200 addresses, then a real link.
     // In two halves: the second half's growth is what one more connection costs, without the
-    // one-time growth of V8's young generation (to its 2 x 8 MB cap) that the first half pays.
+    // one-time growth of V8's young generation (to its cap, 2 x --max-semi-space-size) that the first half pays.
     const half = (ADDRESSES * PER_ADDRESS) / 2;
     const idleA = await openIdle(port, half);
     const rssHalf = rssKb(child.pid!);

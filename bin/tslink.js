@@ -1,13 +1,16 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1
 // Launcher: runs the compiled CLI in dist/ (`npm run build`, which `npm ci` runs through
 // `prepare`). When there is no finished build, or src/ is not what it was built from (a file
 // added, removed, or with another size or modification time: an edited tree), it runs the
 // TypeScript sources through tsx instead, as before the build step existed, so the command always
 // runs the code that is in src/. TSLINK_FROM_SOURCE=1 forces the sources.
-// --max-semi-space-size=8 (also in `npm start`): V8's young generation is capped at 2 x 8 MB.
-// Nearly everything a node allocates in a burst is state that lives on, so a larger nursery
-// only holds more memory (the default grows it to 2 x 16 MB): the 50,000-user burst of
-// `npm run bench` grows the node's RSS by ~58 MB instead of ~77 MB, in the same time.
+// --max-semi-space-size=4 --v8-pool-size=1 (also in `npm start`; README "Benchmarks" has the
+// figures of 1, 2, 4 and 8): V8's young generation is capped at 2 x 4 MB. Nearly everything a
+// burst allocates is state that lives on, so a larger nursery only holds more memory (the default
+// grows it to 2 x 16 MB, 8 gave 2,000 idle half-open connections 9 KB each and a young generation
+// that stayed grown after them); a smaller one promotes the garbage of our own outgoing burst
+// (1 and 2: +13-22 MB kept after a 50k re-burst instead of +8-10). One V8 worker thread instead of four:
+// each keeps a malloc arena of its own that grew by 1-2 MB in an attack and stayed so.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sourceFiles } from '../scripts/sourceFiles.mjs';
