@@ -5,7 +5,7 @@
 // while src/ still matches the stamp (otherwise it runs the sources through tsx), so an edited
 // tree never runs stale code.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sourceFiles } from './sourceFiles.mjs';
@@ -22,6 +22,19 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
 if (r.status !== 0) fail(r.error ? `tsc did not run (${r.error.message})` : `tsc failed (exit ${r.status ?? r.signal})`);
+
+// Every character beyond ASCII in the output (a '→' or '—' in a message) written as a \u escape:
+// tsc leaves them as they are, and V8 keeps the source text of a module that has even one of
+// them in two bytes per character for as long as the module lives (the node's idle RSS, issue
+// 13). They only occur in string, template and regular-expression literals, where the escape
+// means the same character (a pair of escapes for one beyond U+FFFF, which a /u regular
+// expression reads as one code point too).
+for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !/\.c?js$/.test(entry.name)) continue;
+  const file = `${entry.parentPath ?? entry.path}/${entry.name}`;
+  const text = readFileSync(file, 'utf8');
+  if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
 
 const validate = await import(pathToFileURL(`${dist}/config/validate.js`).href);
 writeFileSync(`${dist}/config/${validate.PRECOMPILED_VALIDATOR}`, validate.documentValidatorSource());

@@ -22,6 +22,7 @@
 // Keys and hosts are byte strings (one char per byte, as everywhere in tslink).
 import { createHash } from 'node:crypto';
 import { HOSTLEN } from '../wire/limits.ts';
+import type { TslinkConfig } from '../config/index.ts';
 
 export interface CloakKeys {
   /** set::cloak-keys, in order (three keys). */
@@ -228,4 +229,11 @@ export function ipField(ip: string): string {
   if (!v6) return '*';
   if (v6.subarray(0, 10).every((x) => x === 0) && v6[10] === 0xff && v6[11] === 0xff) return Buffer.from(v6.subarray(12)).toString('base64');
   return Buffer.from(v6).toString('base64');
+}
+
+/** set::cloak-keys { "k1"; "k2"; "k3"; } (kept unvalidated in set.extra); null unless there are three. */
+export function cloakKeysOf(cfg: TslinkConfig): [string, string, string] | null {
+  const node = cfg.set.extra.find((n) => n.name === 'cloak-keys');
+  const keys = (node?.children ?? []).map((c) => c.name);
+  return keys.length === 3 ? [keys[0], keys[1], keys[2]] : null;
 }

@@ -92,6 +92,10 @@ export function loadDocumentValidator(file = PRECOMPILED_VALIDATOR): DocumentVal
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
     throw err;
+  } finally {
+    // Not kept in require's cache: once the caller drops the validator, its code (~240 KB of
+    // source and what V8 compiled of it) can be collected (see validator()).
+    delete require.cache[resolved];
   }
   if (mod.schemaFingerprint !== schemaFingerprint() || typeof mod.documentValidator !== 'function') return undefined;
   return (mod.documentValidator as (formats: Record<string, (text: string) => boolean>, req: NodeJS.Require) => DocumentValidator)(FORMATS, require);
@@ -99,9 +103,14 @@ export function loadDocumentValidator(file = PRECOMPILED_VALIDATOR): DocumentVal
 
 let compiled: DocumentValidator | undefined;
 
+/**
+ * The validator for one validation. The precompiled one is loaded afresh each time (~5 ms; a
+ * configuration is validated at start and at each rehash only) and not kept, so that a running
+ * node does not hold its code (issue 13's idle RSS); ajv's own compilation (no precompiled file:
+ * the sources, the tests) is kept.
+ */
 function validator(): DocumentValidator {
-  compiled ??= loadDocumentValidator() ?? compileDocumentValidator();
-  return compiled;
+  return compiled ?? loadDocumentValidator() ?? (compiled = compileDocumentValidator());
 }
 
 /** Reports schema violations; `reported` pointers (and everything below them) are skipped. */

@@ -7,7 +7,8 @@ import type { AllowConfig, ClassConfig, TslinkConfig } from '../config/index.ts'
 import type { Admission, LocalClients } from '../client/clients.ts';
 import { clientConfig, DEFAULT_LIMITS, type ClientConfig, type ClientLimits } from '../client/config.ts';
 import type { ClientSession } from '../client/session.ts';
-import { ipField } from '../client/cloak.ts';
+import { cloakKeysOf, ipField } from '../client/cloak.ts';
+export { cloakKeysOf };
 import { addressMatches, parseIpAddress } from '../link/addressMask.ts';
 import { matchMask } from '../s2s/mask.ts';
 import { DEFAULT_SASL, SASL_TIMEOUT_MIN, type SaslConfig } from '../client/sasl.ts';
@@ -71,13 +72,6 @@ export function saslConfigOf(cfg: TslinkConfig): SaslConfig {
     servicesServer: value('services-server'),
     timeout: timeout !== undefined && timeout >= SASL_TIMEOUT_MIN ? timeout : DEFAULT_SASL.timeout,
   };
-}
-
-/** set::cloak-keys { "k1"; "k2"; "k3"; } (kept unvalidated in set.extra); null unless there are three. */
-export function cloakKeysOf(cfg: TslinkConfig): [string, string, string] | null {
-  const node = cfg.set.extra.find((n) => n.name === 'cloak-keys');
-  const keys = (node?.children ?? []).map((c) => c.name);
-  return keys.length === 3 ? [keys[0], keys[1], keys[2]] : null;
 }
 
 /** The limits of a client in `cls`. */

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { after, describe, it } from 'node:test';
 import { compileDocumentValidator, documentValidatorSource, loadDocumentValidator, PRECOMPILED_VALIDATOR } from '../../src/config/validate.ts';
 import { readConfigTextTree } from '../../src/config/includes.ts';
@@ -63,6 +64,19 @@ describe('configuration validator', () => {
       if (!a) refused++;
     }
     assert.ok(refused > 100, `${refused} of the variants are refused by the schema`);
+  });
+
+  it('the precompiled module is not kept in require\'s cache, so its code can be collected once the validator is dropped (issue 13 idle RSS)', () => {
+    const file = join(dir, 'uncached.cjs');
+    writeFileSync(file, documentValidatorSource());
+    const first = loadDocumentValidator(file);
+    assert.ok(first);
+    assert.equal(createRequire(import.meta.url).cache[file], undefined, 'not in require.cache');
+    // Loaded afresh the next time: a new function, giving the same answers.
+    const second = loadDocumentValidator(file);
+    assert.ok(second && second !== first);
+    const doc = documentOf(defaultConfigText('/tmp/x'));
+    assert.equal(second(doc), first(doc));
   });
 
   it('a precompiled file made from another schema, or none, is not used', () => {
