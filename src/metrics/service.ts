@@ -10,8 +10,7 @@
 import type * as PromClient from 'prom-client';
 import type { ListenConfig } from '../config/index.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { MetricsHttpListener, type Exposition } from './httpListener.ts';
-import { buildRegistry } from './registry.ts';
+import type { MetricsHttpListener, Exposition } from './httpListener.ts';
 import type { MetricsSource } from './source.ts';
 
 /** The metrics listeners of a configuration. */
@@ -76,6 +75,9 @@ export class MetricsService {
 
   private async openListener(l: ListenConfig): Promise<void> {
     await this.ensureRegistry();
+    // node:http and the listener are loaded with the first metrics listener: a node without one
+    // never loads them (issue 13's idle RSS; node:http alone is ~1 MB).
+    const { MetricsHttpListener } = await import('./httpListener.ts');
     const listener = new MetricsHttpListener(() => this.scrape());
     const address = await listener.listen(l.ip === '*' ? '::' : l.ip ?? '127.0.0.1', l.port ?? 0);
     this.open.set(keyOf(l), { listener, address });
@@ -85,6 +87,7 @@ export class MetricsService {
   private async ensureRegistry(): Promise<PromClient.Registry> {
     if (!this.registry) {
       const prom = (await import('prom-client')) as unknown as typeof PromClient & { default?: typeof PromClient };
+      const { buildRegistry } = await import('./registry.ts');
       this.registry = buildRegistry(prom.default ?? prom, this.source);
     }
     return this.registry;
