@@ -269,12 +269,24 @@ async function settledRss(pid: number, first: number): Promise<number> {
 const fmt = (ms: number) => (ms < 0 ? 'n/a' : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : -1; };
 const lag = (rtts: number[]) => (rtts.length === 0 ? 'n/a' : rtts.includes(PROBE_TIMEOUT) ? `> ${PROBE_TIMEOUT / 1000} s (no PONG)` : fmt(Math.max(...rtts)));
+/** read and write system calls a process has made so far (/proc/PID/io: syscr, syscw, which count read/readv and write/writev, not recv/send; 0 where it cannot be read). */
+function syscalls(pid: number): { r: number; w: number } {
+  try {
+    const t = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { r: Number(/^syscr: (\d+)/m.exec(t)?.[1] ?? 0), w: Number(/^syscw: (\d+)/m.exec(t)?.[1] ?? 0) };
+  } catch { return { r: 0, w: 0 }; }
+}
 /** CPU time (user + system) a process has used, in ms. */
 function cpuMs(pid: number): number {
+  const t = cpuSplitMs(pid);
+  return t.user + t.system;
+}
+/** CPU time a process has used in user and in kernel mode (ms; /proc/PID/stat utime, stime). */
+function cpuSplitMs(pid: number): { user: number; system: number } {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch { return 0; }
+    return { user: (Number(f[11]) * 1000) / 100, system: (Number(f[12]) * 1000) / 100 };
+  } catch { return { user: 0, system: 0 }; }
 }
 
 export interface FanoutFigures { clients: number; joined: number; messages: number; delivered: number; ms: number; perSec: number; rssPerClientKiB: number; lagMaxMs: number; lagP99Ms: number; probes: number; cpuMs: number }
@@ -330,6 +342,8 @@ async function fanoutRun(a: NodeA): Promise<FanoutFigures | null> {
     const own = monitorEventLoopDelay({ resolution: 5 });
     own.enable();
     const cpu0 = cpuMs(pid);
+    const split0 = cpuSplitMs(pid);
+    const io0 = syscalls(pid);
     const t0 = performance.timeOrigin + performance.now();
     for (let i = 0; i < MESSAGES; i += PER_WRITE) {
       const lines: string[] = [];
@@ -343,6 +357,11 @@ async function fanoutRun(a: NodeA): Promise<FanoutFigures | null> {
     const total = res.total;
     const ms = (ok ? res.lastAt : performance.timeOrigin + performance.now()) - t0;
     const cpu = cpuMs(pid) - cpu0;
+    const split1 = cpuSplitMs(pid);
+    const sysMs = split1.system - split0.system;
+    const io1 = syscalls(pid);
+    const writes = io1.w - io0.w;
+    const reads = io1.r - io0.r;
     const rtts = await probe.stop();
     own.disable();
     const ownMax = own.max / 1e6;
@@ -350,7 +369,7 @@ async function fanoutRun(a: NodeA): Promise<FanoutFigures | null> {
     const closed = res.closed;
     const f: FanoutFigures = { clients: CLIENTS, joined, messages: MESSAGES, delivered: total, ms, perSec, rssPerClientKiB: rssPerClient, lagMaxMs: rtts.includes(PROBE_TIMEOUT) ? PROBE_TIMEOUT : Math.max(0, ...rtts), lagP99Ms: pct(rtts, 0.99), probes: rtts.length, cpuMs: cpu };
     const la = loadavg().map((x) => x.toFixed(2)).join(' ');
-    console.log(`fan-out (${a.label}): ${joined} plaintext loopback clients in ${CHANNEL} on node A (connected, registered and joined in ${(connectMs / 1000).toFixed(1)} s), ${MESSAGES} PRIVMSG from a user on B over S2S TLS: ${total.toLocaleString('en')} of ${want.toLocaleString('en')} lines delivered${ok ? '' : ' (TIMED OUT)'} in ${ms.toFixed(0)} ms = ${Math.round(perSec).toLocaleString('en')} delivered messages/s (node A CPU ${cpu.toFixed(0)} ms)${closed ? `, ${closed} clients closed` : ''}; node A RSS ${(rss0 / 1024).toFixed(0)} MB → ${(rss1 / 1024).toFixed(0)} MB with the clients = ${rssPerClient.toFixed(1)} KiB per idle client${rss1 !== rssEarly ? ` (${(rssEarly / 1024).toFixed(0)} MB = ${rssEarlyPerClient.toFixed(1)} KiB before the GC)` : ''}; PING → PONG on another S2S link during the fan-out: max ${lag(rtts)}, p99 ${fmt(pct(rtts, 0.99))}, median ${fmt(pct(rtts, 0.5))} (${rtts.length} probes; the bench's own event-loop delay meanwhile: max ${fmt(ownMax)}); load average ${la}`);
+    console.log(`fan-out (${a.label}): ${joined} plaintext loopback clients in ${CHANNEL} on node A (connected, registered and joined in ${(connectMs / 1000).toFixed(1)} s), ${MESSAGES} PRIVMSG from a user on B over S2S TLS: ${total.toLocaleString('en')} of ${want.toLocaleString('en')} lines delivered${ok ? '' : ' (TIMED OUT)'} in ${ms.toFixed(0)} ms = ${Math.round(perSec).toLocaleString('en')} delivered messages/s (node A CPU ${cpu.toFixed(0)} ms of which ${sysMs.toFixed(0)} ms in the kernel, ${a.label === 'tslink' ? `${writes.toLocaleString('en')} write/writev and ${reads.toLocaleString('en')} read system calls${writes > 0 ? ` = ${(total / writes).toFixed(1)} lines per write` : ''}` : 'its send(2) calls are not counted in /proc/PID/io'})${closed ? `, ${closed} clients closed` : ''}; node A RSS ${(rss0 / 1024).toFixed(0)} MB → ${(rss1 / 1024).toFixed(0)} MB with the clients = ${rssPerClient.toFixed(1)} KiB per idle client${rss1 !== rssEarly ? ` (${(rssEarly / 1024).toFixed(0)} MB = ${rssEarlyPerClient.toFixed(1)} KiB before the GC)` : ''}; PING → PONG on another S2S link during the fan-out: max ${lag(rtts)}, p99 ${fmt(pct(rtts, 0.99))}, median ${fmt(pct(rtts, 0.5))} (${rtts.length} probes; the bench's own event-loop delay meanwhile: max ${fmt(ownMax)}); load average ${la}`);
     if (a.label === 'tslink') console.log('  targets: ≥ 200,000 delivered messages/s, ≤ 20 KiB RSS per idle client, PING → PONG ≤ 50 ms during the fan-out');
     return f;
   } finally {

@@ -4,7 +4,7 @@
 import type { Engine } from '../s2s/engine.ts';
 import { DEFAULT_USERMODES } from '../s2s/chanmodes.ts';
 import { modeSort } from '../s2s/userWire.ts';
-import { escapeTagValue } from '../wire/message.ts';
+import { escapeTagValue, isOneLine } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import { displayedHost } from '../state/user.ts';
 import { cloakHost, ipField } from './cloak.ts';
@@ -40,7 +40,18 @@ export type Admission = { className: string; limits: ClientLimits } | { refuse: 
 const UID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export class LocalClients {
-  out: ClientEffect[] = [];
+  /**
+   * Sessions with output waiting, in the order their first line was queued; each holds its own
+   * lines (ClientSession.outLines): a channel message fanned out to 1,000 members is 1,000 array
+   * pushes, no effect object per recipient, and the runtime takes each client's lines as one array.
+   */
+  private outbox: ClientSession[] = [];
+  /** The last line lineOk() passed (a fan-out hands every member the same string: checked once). */
+  private lastOkLine = '';
+  /** Lines refused because they held CR, LF or NUL (never written). */
+  refusedLines = 0;
+  /** Told of each refused line (the runtime logs it). */
+  onRefusedLine?: (s: ClientSession) => void;
   readonly sessions = new Map<ClientId, ClientSession>();
   /** Registered sessions by UID (the router delivers through this). */
   readonly byUid = new Map<string, ClientSession>();
@@ -108,10 +119,55 @@ export class LocalClients {
   disconnected(id: ClientId, reason = 'Connection closed'): void { this.sessions.get(id)?.close(reason); }
   tick(): void { for (const s of [...this.sessions.values()]) s.tick(); }
 
+  /** The effects queued since the last drain: each client's lines in order, then its close. */
   drain(): ClientEffect[] {
-    const o = this.out;
-    this.out = [];
+    const o: ClientEffect[] = [];
+    this.takeOutput((client, lines, close) => {
+      if (lines !== null) for (const line of lines) o.push({ kind: 'line', client, line });
+      if (close !== null) o.push({ kind: 'close', client, reason: close });
+    });
     return o;
+  }
+
+  /**
+   * drain() for the runtime: each client with output once, in the order its first line was
+   * queued, with its lines (the array itself, handed over: the caller may keep it) and the reason
+   * of a close queued after them (null when none).
+   */
+  takeOutput(visit: (client: ClientId, lines: string[] | null, close: string | null) => void): void {
+    const box = this.outbox;
+    if (box.length === 0) return;
+    this.outbox = [];
+    for (const s of box) {
+      const lines = s.outLines, close = s.outClose;
+      s.outLines = null;
+      s.outClose = null;
+      s.outQueued = false;
+      visit(s.id, lines, close);
+    }
+  }
+
+  /** Queue a line for `s` (ClientSession.send() and its labeled-response batches). */
+  queueLine(s: ClientSession, line: string): void {
+    const l = s.outLines;
+    if (l !== null) { l.push(line); return; }
+    s.outLines = [line];
+    if (!s.outQueued) { s.outQueued = true; this.outbox.push(s); }
+  }
+
+  /** Queue the end of `s`'s connection, after its lines. */
+  queueClose(s: ClientSession, reason: string): void {
+    s.outClose = reason;
+    if (!s.outQueued) { s.outQueued = true; this.outbox.push(s); }
+  }
+
+  /** A line may be written to a client: it holds no CR, LF or NUL (else it is counted and refused). */
+  lineOk(s: ClientSession, line: string): boolean {
+    if (line === this.lastOkLine) return true;
+    if (isOneLine(line)) { this.lastOkLine = line; return true; }
+    this.refusedLines++;
+    this.onRefusedLine?.(s);
+    return false;
   }
 
   // ---------------------------------------------------------------- registration

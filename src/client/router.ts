@@ -132,6 +132,20 @@ export class ClientRouter implements EngineObserver {
     return s && !s.closed ? s : undefined;
   }
 
+  /**
+   * The session of each member of a channel, slot by slot as ch.members.array() holds them
+   * (undefined: a remote user or none yet), kept from one message to the next: a fan-out to a big
+   * channel checks each slot against its member (same user, still open) instead of looking every
+   * member up by UID. Cut to `size` slots.
+   */
+  memberSessions(ch: Channel, size: number): (ClientSession | undefined)[] {
+    let a = this.sessionSlots.get(ch);
+    if (a === undefined) this.sessionSlots.set(ch, (a = []));
+    if (a.length > size) a.length = size;
+    return a;
+  }
+  private readonly sessionSlots = new WeakMap<Channel, (ClientSession | undefined)[]>();
+
   /** Local sessions that are members of a channel. */
   localMembers(ch: Channel | undefined): ClientSession[] {
     const out: ClientSession[] = [];
@@ -312,9 +326,15 @@ function routeMessage(c: RouteCtx): After | null {
         if (from && r.clients.delayed.hides(ch)) { const fm = ch.members.get(from); if (fm) r.reveal(ch, fm); }
         const min = i > 0 ? RANKS.indexOf(MODE_OF_PREFIX[target[0]]) : -1;
         const shown = (i > 0 ? target[0] : '') + ch.name;
-        for (const m of ch.members.values()) {
+        // A copy of the members (a delivery can close a session over its sendq, and its QUIT
+        // changes the channel), walked as a plain array.
+        const members = ch.members.array().slice();
+        const cached = r.memberSessions(ch, members.length);
+        for (let k = 0; k < members.length; k++) {
+          const m = members[k];
           if (m.user === from) continue;
-          const s = r.session(m.user);
+          let s = cached[k];
+          if (s === undefined || s.user !== m.user || s.closed) cached[k] = s = r.session(m.user);
           if (!s) continue;
           if (min >= 0 && !hasRank(m.modes, min)) continue;
           deliver(s, shown);

@@ -10,7 +10,7 @@ import { displayedHost } from '../state/user.ts';
 import type { Numeric } from './numerics.ts';
 import { N } from './numerics.ts';
 import { CLIENT_COMMANDS } from './commandTable.ts';
-import { clientTagString, newMsgid, serverTime, type LineTags } from './tags.ts';
+import { CapSet, clientTagString, newMsgid, serverTime, type LineTags } from './tags.ts';
 import type { LocalClients } from './clients.ts';
 import type { ClientLimits, FloodClass } from './config.ts';
 import { abortSasl, saslTick, type SaslState } from './sasl.ts';
@@ -56,7 +56,7 @@ export class ClientSession {
   password: string | null = null;
   capNegotiating = false;
   capVersion = 0;
-  readonly caps = new Set<string>();
+  readonly caps = new CapSet();
   cookie: string | null = null;
   /** The SASL exchange, once AUTHENTICATE was used (sasl.ts). */
   sasl: SaslState | null = null;
@@ -81,6 +81,12 @@ export class ClientSession {
   queuedBytes = 0;
   /** Bytes handed to the runtime and not yet reported written (written()). */
   sendqBytes = 0;
+  /** Lines queued for the runtime since the last drain (LocalClients.queueLine()); null when none. */
+  outLines: string[] | null = null;
+  /** The close queued after them (its reason); null when none. */
+  outClose: string | null = null;
+  /** In LocalClients' list of sessions with output waiting. */
+  outQueued = false;
   /**
    * This connection's limits: the configuration's until registration, then those of the class its
    * allow block gives it (LocalClients.admit).
@@ -124,10 +130,10 @@ export class ClientSession {
   // ---------------------------------------------------------------- output
   /** A raw line to this client (no tags). */
   send(line: string): void {
-    if (this.closed) return;
+    if (this.closed || !this.mgr.lineOk(this, line)) return;
     this.sendqBytes += line.length + 2;
     if (this.captured !== null) this.captured.push(line);
-    else this.mgr.out.push({ kind: 'line', client: this.id, line });
+    else this.mgr.queueLine(this, line);
     if (this.sendqBytes > this.limits.sendq) this.close('Max SendQ exceeded');
   }
 
@@ -286,7 +292,7 @@ export class ClientSession {
     const held = this.captured;
     this.captured = null;
     if (held === null) return;
-    for (const line of labeledLines(this.mgr.host.me.name, label, held)) this.mgr.out.push({ kind: 'line', client: this.id, line });
+    for (const line of labeledLines(this.mgr.host.me.name, label, held)) this.mgr.queueLine(this, line);
   }
 
   private run(msg: Message, cmd: string): void {
@@ -360,10 +366,10 @@ export class ClientSession {
     if (this.registered && this.user && this.mgr.host.net.usersByUid.get(this.uid) === this.user) {
       this.toNetwork(`:${this.uid} QUIT :${reason}`, this.newTags());
     }
-    this.mgr.out.push({ kind: 'line', client: this.id, line: `ERROR :Closing Link: ${this.nick}[${this.realHost}] (${reason})` });
+    this.mgr.queueLine(this, `ERROR :Closing Link: ${this.nick}[${this.realHost}] (${reason})`);
     this.closed = true;
     this.user = null;
-    this.mgr.out.push({ kind: 'close', client: this.id, reason });
+    this.mgr.queueClose(this, reason);
     this.mgr.forget(this);
   }
 }

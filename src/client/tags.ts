@@ -61,6 +61,27 @@ export function clientTagString(t: LineTags, caps: ReadonlySet<string>): string 
   return parts.join(';');
 }
 
+/** Which of the caps clientTagString() looks at are in `caps`, as 4 bits. */
+function tagCapsKey(caps: ReadonlySet<string>): number {
+  return (caps.has('message-tags') ? 1 : 0) | (caps.has('batch') ? 2 : 0) | (caps.has('account-tag') ? 4 : 0) | (caps.has('server-time') ? 8 : 0);
+}
+
+/**
+ * A client's caps (ClientSession.caps): a Set that keeps tagCapsKey() of itself, worked out again
+ * after a change, so a fan-out asks each member one number instead of four set look-ups.
+ */
+export class CapSet extends Set<string> {
+  private key = -1;
+  override add(c: string): this { this.key = -1; return super.add(c); }
+  override delete(c: string): boolean { this.key = -1; return super.delete(c); }
+  override clear(): void { this.key = -1; super.clear(); }
+  /** tagCapsKey(this). */
+  tagKey(): number {
+    if (this.key < 0) this.key = tagCapsKey(this);
+    return this.key;
+  }
+}
+
 /**
  * One line for many recipients (a channel message): the tagged line each gets, made once per
  * combination of the caps clientTagString() looks at instead of once per recipient.
@@ -69,7 +90,7 @@ export function lineForRecipients(t: LineTags | null, line: string): (caps: Read
   if (!t) return () => line;
   const memo: (string | undefined)[] = [];
   return (caps) => {
-    const k = (caps.has('message-tags') ? 1 : 0) | (caps.has('batch') ? 2 : 0) | (caps.has('account-tag') ? 4 : 0) | (caps.has('server-time') ? 8 : 0);
+    const k = caps instanceof CapSet ? caps.tagKey() : tagCapsKey(caps);
     let out = memo[k];
     if (out === undefined) {
       const tags = clientTagString(t, caps);

@@ -17,13 +17,12 @@ import { LocalClients } from '../client/clients.ts';
 import type { ClientId, ClientInfo } from '../client/session.ts';
 import { ipString } from '../client/cloak.ts';
 import { LineReader } from '../wire/lineReader.ts';
-import { isOneLine } from '../wire/message.ts';
 import { buildServerTlsOptions, hardenLinkSocket, type TlsMinVersion } from '../link/tlsOptions.ts';
 import { admitByAllow, clientConfigFrom } from './clientAdmission.ts';
 import { NodeOperAuthority } from './operAuth.ts';
 import { allowPasswordCheck } from './allowAuth.ts';
 import { SecretVerifier } from './secretVerifier.ts';
-import { ClientWrites } from './clientWrites.ts';
+import { ClientWrites, LineEncoder } from './clientWrites.ts';
 import { ArrivalRelief } from './memoryRelief.ts';
 import type { Logger } from './logger.ts';
 import { hostLookupFor } from './clientDns.ts';
@@ -84,13 +83,16 @@ export class ClientSide {
     write: (id, lines) => {
       const conn = this.conns.get(id);
       if (!conn || conn.socket.destroyed) return;
-      const data = Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
+      const data = this.encoder.encode(lines);
       // The session counted these bytes into its sendq as it queued them; they leave it as the
       // socket takes them.
       conn.socket.write(data, () => this.clients.sessions.get(id)?.written(data.length));
     },
     end: (id) => this.end(id),
   });
+
+  /** Each write's bytes (the Buffer of the client before when its lines are the same). */
+  private readonly encoder = new LineEncoder();
 
   /** One GC after a wave of registrations (memoryRelief.ts): their JOINs' garbage given back. */
   private readonly relief = new ArrivalRelief({
@@ -103,6 +105,7 @@ export class ClientSide {
   constructor(private readonly deps: ClientSideDeps) {
     this.clients = LocalClients.onEngine(deps.engine, clientConfigFrom(deps.config()), () => Date.now());
     const checkPassword = allowPasswordCheck(this.verifier, deps.log);
+    this.clients.onRefusedLine = (s) => this.deps.log.warn({ event: 'CLIENT_LINE_REFUSED', client: s.id }, 'a line for a client held a line break: not written');
     this.clients.admit = (s) => admitByAllow(this.deps.config(), this.clients, s, checkPassword);
     this.opers = new NodeOperAuthority({ config: deps.config, log: deps.log, baseLimits: () => this.clients.cfg.limits, verifier: this.verifier });
     this.clients.opers = this.opers;
@@ -241,14 +244,29 @@ export class ClientSide {
    * becomes one write per member instead of 200 (the write syscalls were most of a fan-out's CPU);
    * a big fan-out is written in time-boxed passes (clientWrites.ts).
    */
+  /**
+   * The lines and closes the client side queued go to the writer: in a microtask, once for all the
+   * pumps of this callback (a link slice of 200 channel messages is one hand-over per client, not
+   * one per message).
+   */
   flush(): void {
-    const effects = this.clients.drain();
-    for (const ef of effects) {
-      if (ef.kind === 'close') { this.out.close(ef.client); continue; }
-      if (!isOneLine(ef.line)) { this.deps.log.warn({ event: 'CLIENT_LINE_REFUSED', client: ef.client }, 'a line for a client held a line break: not written'); continue; }
-      this.out.line(ef.client, ef.line);
-    }
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushTask);
   }
+
+  /** flush() at once. */
+  flushNow(): void {
+    this.flushQueued = false;
+    this.clients.takeOutput(this.take);
+  }
+
+  private flushQueued = false;
+  private readonly flushTask = (): void => { if (this.flushQueued) this.flushNow(); };
+  private readonly take = (id: ClientId, lines: string[] | null, close: string | null): void => {
+    if (lines !== null) this.out.lines(id, lines);
+    if (close !== null) this.out.close(id);
+  };
 
   /** The session closed this client: end the socket once its lines are out (bounded). */
   private end(id: ClientId): void {
@@ -273,7 +291,7 @@ export class ClientSide {
     const closed = Promise.all([...this.servers.values()].map(({ server }) => new Promise<void>((r) => server.close(() => r()))));
     for (const s of [...this.clients.sessions.values()]) s.close(reason);
     this.deps.pump();
-    this.flush();
+    this.flushNow();
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.conns.values()]) c.socket.destroy();

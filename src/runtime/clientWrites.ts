@@ -23,7 +23,7 @@ export interface ClientWriteSink {
 }
 
 export class ClientWrites {
-  private lines = new Map<ClientId, string[]>();
+  private queued = new Map<ClientId, string[]>();
   private closes: ClientId[] = [];
   private scheduled = false;
   /** Passes that stopped on the time budget with clients left (for tests and metrics). */
@@ -34,9 +34,17 @@ export class ClientWrites {
 
   /** Queue a line for a client; the first queued in a turn schedules a pass (a microtask). */
   line(id: ClientId, line: string): void {
-    let l = this.lines.get(id);
-    if (!l) this.lines.set(id, (l = []));
+    let l = this.queued.get(id);
+    if (!l) this.queued.set(id, (l = []));
     l.push(line);
+    this.schedule(false);
+  }
+
+  /** Queue lines for a client (the array is taken over: the caller must not use it again). */
+  lines(id: ClientId, lines: string[]): void {
+    const l = this.queued.get(id);
+    if (l === undefined) this.queued.set(id, lines);
+    else for (const line of lines) l.push(line);
     this.schedule(false);
   }
 
@@ -47,7 +55,7 @@ export class ClientWrites {
   }
 
   /** Clients with lines waiting. */
-  get waiting(): number { return this.lines.size; }
+  get waiting(): number { return this.queued.size; }
 
   private schedule(nextTurn: boolean): void {
     if (this.scheduled) return;
@@ -60,7 +68,7 @@ export class ClientWrites {
   pass(): void {
     this.scheduled = false;
     const start = this.clock();
-    const out = this.lines;
+    const out = this.queued;
     let n = 0;
     for (const [id, lines] of out) {
       if (n > 0 && n % WRITE_CHECK === 0 && this.clock() - start >= this.sliceMs) break;
@@ -77,5 +85,28 @@ export class ClientWrites {
       }
     }
     if (out.size > 0) { this.slicedPasses++; this.schedule(true); }
+  }
+}
+
+/**
+ * A client's lines as the bytes to write (CR LF after each). The members of a channel are mostly
+ * sent the same lines (the same strings) in a row: when a client's lines are those of the client
+ * before, its Buffer is written again, so a fan-out encodes each batch once, not once per member.
+ */
+export class LineEncoder {
+  private lastLines: readonly string[] | null = null;
+  private lastData: Buffer | null = null;
+
+  encode(lines: readonly string[]): Buffer {
+    const last = this.lastLines;
+    if (last !== null && this.lastData !== null && last.length === lines.length) {
+      let same = true;
+      for (let i = 0; i < lines.length; i++) if (last[i] !== lines[i]) { same = false; break; }
+      if (same) return this.lastData;
+    }
+    const data = Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
+    this.lastLines = lines;
+    this.lastData = data;
+    return data;
   }
 }

@@ -3,7 +3,7 @@
 // client's lines in order in one write, a close after the client's last lines.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { ClientWrites, WRITE_CHECK, WRITE_SLICE_MS } from '../../src/runtime/clientWrites.ts';
+import { ClientWrites, LineEncoder, WRITE_CHECK, WRITE_SLICE_MS } from '../../src/runtime/clientWrites.ts';
 
 const TIMEOUT = 10_000;
 const turn = () => new Promise((r) => setImmediate(r));
@@ -84,4 +84,32 @@ test('a small turn is one pass in the microtask after it (no waiting for the nex
   await Promise.resolve();
   assert.deepEqual(k.writes, [{ id: 'a', lines: ['1', '2'] }, { id: 'b', lines: ['1'] }]);
   assert.equal(w.slicedPasses, 0);
+});
+
+test('lines(): an array handed over joins what the client has waiting, in order, in the same write', { timeout: TIMEOUT }, async () => {
+  const k = sink(0.01);
+  const w = new ClientWrites(k.s, k.clock);
+  w.line('a', '1');
+  w.lines('a', ['2', '3']);
+  w.lines('b', ['x']);
+  w.line('b', 'y');
+  await Promise.resolve();
+  assert.deepEqual(k.writes, [{ id: 'a', lines: ['1', '2', '3'] }, { id: 'b', lines: ['x', 'y'] }]);
+});
+
+test('LineEncoder: CR LF after each line; the same lines as the client before give its Buffer again, other lines their own', { timeout: TIMEOUT }, () => {
+  const e = new LineEncoder();
+  const m1 = ':a PRIVMSG #c :one', m2 = ':a PRIVMSG #c :two', tagged = `@time=T ${m1}`;
+  const first = e.encode([m1, m2]);
+  assert.equal(first.toString('latin1'), `${m1}\r\n${m2}\r\n`);
+  // The next member, same strings: the same bytes, not encoded again.
+  assert.equal(e.encode([m1, m2]), first);
+  // A member with other caps (a tagged copy), fewer lines, more lines, another order: their own bytes.
+  const cases: string[][] = [[tagged, m2], [m1], [m1, m2, m1], [m2, m1], [m1, `${m2.slice(0, -1)}o`]];
+  for (const lines of cases) assert.equal(e.encode(lines).toString('latin1'), lines.map((l) => `${l}\r\n`).join(''), lines.join(' | '));
+  // Equal strings that are other objects are the same lines too.
+  const again = e.encode([m1.slice(0), `${m2.slice(0, -1)}o`]);
+  assert.equal(again.toString('latin1'), `${m1}\r\n${m2.slice(0, -1)}o\r\n`);
+  // Latin-1 bytes (the node's byte strings) pass as they are.
+  assert.deepEqual([...e.encode(['\xe9\xff'])], [0xe9, 0xff, 13, 10]);
 });

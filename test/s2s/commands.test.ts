@@ -361,6 +361,29 @@ describe('messages', { timeout: TEST_TIMEOUT }, () => {
     assert.deepEqual(r.to('leaf2'), [':leaf.test PRIVMSG #lobby :no prefix from server link']);
   });
 
+  it('PRIVMSG to a channel whose members alternate between servers: one copy toward each link with members', () => {
+    const e = net();
+    feed(e, 'leaf2', uid('0AB', 'xena', T0, '0ABAAAAA2'));
+    feed(e, 'leaf3', uid('0AC', 'yoko', T0, '0ACAAAAA2'));
+    // Members in this order: leaf2, hub, leaf3, leaf2, hub, leaf3 (runs of one server, and repeats).
+    feed(e, 'leaf2', `:0AB SJOIN ${TC} #mix :0ABAAAAA1`);
+    local(e, `:001 SJOIN ${TC} #mix :001AAAAAA`);
+    feed(e, 'leaf3', `:0AC SJOIN ${TC} #mix :0ACAAAAA1`);
+    feed(e, 'leaf2', `:0AB SJOIN ${TC} #mix :0ABAAAAA2`);
+    local(e, `:001 SJOIN ${TC} #mix :001BBBBBB`);
+    feed(e, 'leaf3', `:0AC SJOIN ${TC} #mix :0ACAAAAA2`);
+    assert.deepEqual([...e.net.channel('#mix')!.members.keys()].map((u) => u.uid), ['0ABAAAAA1', '001AAAAAA', '0ACAAAAA1', '0ABAAAAA2', '001BBBBBB', '0ACAAAAA2']);
+    let r = feed(e, 'leaf', ':0AAAAAAA1 PRIVMSG #mix :to all');
+    assert.deepEqual(r.to('leaf2'), [':leafA PRIVMSG #mix :to all']);
+    assert.deepEqual(r.to('leaf3'), [':leafA PRIVMSG #mix :to all']);
+    assert.deepEqual(r.to('leaf'), []);
+    // From leaf2: not back to it, once to leaf3; none to leaf (no members there).
+    r = feed(e, 'leaf2', ':0ABAAAAA1 PRIVMSG #mix :from x');
+    assert.deepEqual(r.to('leaf3'), [':xavier PRIVMSG #mix :from x']);
+    assert.deepEqual(r.to('leaf2'), []);
+    assert.deepEqual(r.to('leaf'), []);
+  });
+
   it('PRIVMSG to a user goes only toward its server, by UID; nick and nick@server targets accepted; multi-target split', () => {
     const e = net();
     let r = feed(e, 'leaf', ':0AAAAAAA1 PRIVMSG xavier :hi x', ':0AAAAAAA1 PRIVMSG yuri@leaf3.test :hi y', ':0AAAAAAA2 PRIVMSG 0ABAAAAA1,alice,0ACAAAAA1 :multi');

@@ -7,6 +7,7 @@ import type { Ctx, Engine } from '../engine.ts';
 import { sourceName } from '../engine.ts';
 import type { Link } from '../link.ts';
 import { matchMask } from '../mask.ts';
+import type { Server } from '../../state/model.ts';
 
 function messageCommand(needText: boolean): CommandSpec {
   return {
@@ -41,8 +42,15 @@ function routeMessage(e: Engine, ctx: Ctx, target: string): boolean {
     if (!ch) return false;
     // Only links that have members in the channel.
     const dirs = new Set<Link>();
-    for (const u of ch.members.keys()) {
-      const l = e.linkOf(u.server);
+    // Nothing changes the channel meanwhile: its stored array, and each server looked at once in a row.
+    const members = ch.members.array();
+    const me = e.me;
+    let last: Server | null = null;
+    for (let k = 0; k < members.length; k++) {
+      const srv = members[k].user.server;
+      if (srv === last || srv === me) continue;
+      last = srv;
+      const l = e.linkOf(srv);
       if (l && l !== link && l.phase === 'linked') dirs.add(l);
     }
     for (const l of dirs) e.send(l, body(target), ctx.rawTags);
