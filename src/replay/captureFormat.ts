@@ -4,6 +4,8 @@
 // Lines are read and written as bytes (latin1 byte strings), never re-encoded: a non-UTF-8
 // byte in a line survives a read → write round trip unchanged.
 // This module is the reader and the writer; CaptureWriter (captureWriter.ts) streams rows to disk.
+import { commandOfBytes } from '../wire/message.ts';
+
 export const CAPTURE_FORMAT_VERSION = 1;
 
 export type CaptureDir = '<' | '>';
@@ -32,6 +34,36 @@ interface RawBuffer extends Buffer { latin1Slice(start: number, end: number): st
  * each row's line is cut from the file's text once (no array of row strings first).
  */
 export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: CaptureProblem[] } {
+  const { rows, problems } = scanCapture(buf, null);
+  return { rows, problems };
+}
+
+/**
+ * A protocol row of readCaptureLazily(): its line is cut from the file's bytes each time it is
+ * read, as readCapture() cuts it. A whole capture's lines are not held for the whole replay (17 MB
+ * of strings for the 50k capture, which the scavenges copied twice to keep): each line is made
+ * when the replay feeds it to the engine, and dies young.
+ */
+class BufferRow {
+  readonly kind = 'line' as const;
+  constructor(private readonly bytes: RawBuffer, readonly lineNo: number, readonly ms: number, readonly dir: CaptureDir, private readonly start: number, private readonly end: number) {}
+  get line(): string { return this.bytes.latin1Slice(this.start, this.end); }
+}
+
+/**
+ * readCapture() with lines read on demand (BufferRow), and the command of every protocol row
+ * (commandOf() of its line, by line number, as connections.ts rowCommands() gives them) read from
+ * the bytes. For the offline replay, which reads each line once: a spread copy of such a row
+ * (flipRows()) has no line, so rows to be flipped come from readCapture().
+ */
+export function readCaptureLazily(buf: Buffer): { rows: CaptureRow[]; problems: CaptureProblem[]; commands: string[] } {
+  const commands: string[] = [];
+  const { rows, problems } = scanCapture(buf, commands);
+  return { rows, problems, commands };
+}
+
+/** readCapture() (commands === null) or readCaptureLazily() (the rows' commands into `commands`). */
+function scanCapture(buf: Buffer, commands: string[] | null): { rows: CaptureRow[]; problems: CaptureProblem[] } {
   // Buffer's own latin1Slice (what toString('latin1', a, b) calls after checking its arguments, as tklTable.ts uses it): once per row.
   const raw = buf as RawBuffer;
   const rows: CaptureRow[] = [];
@@ -56,7 +88,12 @@ export function readCapture(buf: Buffer): { rows: CaptureRow[]; problems: Captur
     if (c0 !== 43 /* + */ || k === from + 1 || k >= end || buf[k] !== 32 || (d !== 60 && d !== 62)) { problems.push({ line: lineNo, message: 'not a capture row' }); continue; }
     const at = k + 2 < end && buf[k + 2] === 32 ? k + 3 : k + 2;
     if (k - from - 1 > 15) ms = Number(buf.toString('latin1', from + 1, k));
-    rows.push({ kind: 'line', lineNo, ms, dir: d === 60 ? '<' : '>', line: raw.latin1Slice(at, end) });
+    const dir = d === 60 ? '<' : '>';
+    if (commands === null) rows.push({ kind: 'line', lineNo, ms, dir, line: raw.latin1Slice(at, end) });
+    else {
+      rows.push(new BufferRow(raw, lineNo, ms, dir, at, end));
+      commands[lineNo] = commandOfBytes(buf, at, end);
+    }
   }
   const v = captureVersion(rows);
   if (v !== null && v > CAPTURE_FORMAT_VERSION) problems.push({ line: 1, message: `capture format v${v} is newer than this reader (v${CAPTURE_FORMAT_VERSION})` });

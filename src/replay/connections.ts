@@ -4,7 +4,15 @@
 import type { CaptureRow } from './captureFormat.ts';
 import { commandOf, parseLine } from '../wire/message.ts';
 
-export interface Connection { rows: CaptureRow[] }
+export interface Connection {
+  rows: CaptureRow[];
+  /**
+   * The rows of `rows` whose command is PROTOCTL or SERVER, in order (splitConnections() with the
+   * commands notes them as it goes): all the identities read (offline.ts identityOf()), without
+   * another pass over the whole connection. Absent: read `rows`.
+   */
+  idRows?: CaptureRow[];
+}
 
 /**
  * The command of every protocol row (commandOf() of its line), by the row's line number: the
@@ -39,14 +47,15 @@ export function splitConnections(rows: CaptureRow[], commands?: string[]): Conne
     if (r.kind === 'line' && (c === 'PASS' || c === 'PROTOCTL') && opensHandshake(r.line, c)) {
       const isPass = c === 'PASS';
       if (!cur || opened[r.dir] && (isPass || !passSeen(cur, r.dir))) {
-        cur = { rows: [] };
+        cur = commands !== undefined ? { rows: [], idRows: [] } : { rows: [] };
         conns.push(cur);
         opened['<'] = false; opened['>'] = false;
       }
       opened[r.dir] = true;
     }
-    if (!cur) { cur = { rows: [] }; conns.push(cur); }
+    if (!cur) { cur = commands !== undefined ? { rows: [], idRows: [] } : { rows: [] }; conns.push(cur); }
     cur.rows.push(r);
+    if (cur.idRows !== undefined && (c === 'PROTOCTL' || c === 'SERVER')) cur.idRows.push(r);
   }
   return conns;
 }

@@ -11,7 +11,7 @@ import { commandOf, parseLine } from '../wire/message.ts';
 import { casefold } from '../wire/casemap.ts';
 import { stateCounts, stateDigest, type StateCounts } from '../state/digest.ts';
 import type { Effect } from '../s2s/effects.ts';
-import { flipRows, readCapture, type CaptureRow } from './captureFormat.ts';
+import { flipRows, readCapture, readCaptureLazily, type CaptureRow } from './captureFormat.ts';
 import { rowCommands, splitConnections, type Connection } from './connections.ts';
 
 export interface ReplayError { line: number; message: string }
@@ -78,15 +78,15 @@ function identityOf(rows: CaptureRow[], dir: '<' | '>', commands?: string[]): Id
   return id;
 }
 
-/** The clock anchor of a file: the first TS= seen anywhere, with its row time. */
-function fileAnchor(rows: CaptureRow[]): { ts: number; ms: number } | null {
+/** The clock anchor of a file: the first TS= seen anywhere, with its row time. `commands`: as for replayConnection(). */
+function fileAnchor(rows: CaptureRow[], commands?: string[]): { ts: number; ms: number } | null {
   for (const r of rows) {
     if (r.kind !== 'line') continue;
     const m = /\bTS=(\d{5,})/.exec(r.line);
     if (m && /^PROTOCTL /i.test(r.line.replace(/^(@\S+ )?(:\S+ )?/, ''))) return { ts: Number(m[1]), ms: r.ms };
   }
   for (const r of rows) {
-    if (r.kind !== 'line' || commandOf(r.line) !== 'NETINFO') continue;
+    if (r.kind !== 'line' || (commands !== undefined ? commands[r.lineNo] : commandOf(r.line)) !== 'NETINFO') continue;
     const m = parseLine(r.line);
     if (m?.command === 'NETINFO' && Number(m.params[1]) > 1000000) return { ts: Number(m.params[1]), ms: r.ms };
   }
@@ -146,8 +146,10 @@ const PROGRESS_EVERY = 4096;
 /** `commands`: rowCommands() of the capture's rows, when the caller has it (the commands by line number). */
 export function replayConnection(conn: Connection, anchor: { ts: number; ms: number } | null, opts: ReplayOptions = {}, commands?: string[]): ReplayResult {
   const rows = conn.rows;
-  const own = identityOf(rows, '>', commands);
-  const peer = identityOf(rows, '<', commands);
+  // identityOf() reads PROTOCTL and SERVER rows alone: the connection's list of them when it has one.
+  const idRows = commands !== undefined && conn.idRows !== undefined ? conn.idRows : rows;
+  const own = identityOf(idRows, '>', commands);
+  const peer = identityOf(idRows, '<', commands);
   const errors: ReplayError[] = [];
   const clock = connectionClock(rows, anchor, own, peer);
   let nowMs = rows.find((r) => r.kind === 'line')?.kind === 'line' ? (rows.find((r) => r.kind === 'line') as { ms: number }).ms : 0;
@@ -166,8 +168,8 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
   e.linkUp(PEER, direction, '127.0.0.1', { hub: '*' });
   e.drain();
   let ended = false;
-  const endsLink = (dir: '<' | '>', line: string, command: string): boolean => {
-    if (command !== 'ERROR' && command !== 'SQUIT') return false;
+  // Only called for an ERROR or SQUIT row.
+  const endsLink = (dir: '<' | '>', line: string): boolean => {
     const m = parseLine(line);
     if (!m) return false;
     if (m.command === 'ERROR') return dir === '<';
@@ -184,13 +186,11 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
     if (r.kind === 'note') { if (/connection closed/i.test(r.text)) { ended = true; endLine = r.lineNo; endBefore = true; } continue; }
     nowMs = r.ms;
     const command = commands !== undefined ? commands[r.lineNo] : commandOf(r.line);
-    if (endsLink(r.dir, r.line, command)) { ended = true; endLine = r.lineNo; endBefore = true; break; }
-    if (r.dir === '>') {
-      if (HANDSHAKE.has(command)) continue; // our own handshake: the engine modelled it at linkUp
-      e.local(r.line);
-    } else {
-      e.receive(PEER, r.line);
-    }
+    if (r.dir === '>' && HANDSHAKE.has(command)) continue; // our own handshake: the engine modelled it at linkUp
+    const line = r.line; // read once (readCaptureLazily()'s rows cut it from the file at each read)
+    if ((command === 'ERROR' || command === 'SQUIT') && endsLink(r.dir, line)) { ended = true; endLine = r.lineNo; endBefore = true; break; }
+    if (r.dir === '>') e.local(line);
+    else e.receive(PEER, line);
     for (const ef of e.drain()) {
       if (ef.kind === 'log' && ef.event === 'ENGINE_EXCEPTION') errors.push({ line: r.lineNo, message: ef.msg.split('\n')[0] });
       if (ef.kind === 'close' && ef.link === PEER) {
@@ -209,10 +209,14 @@ export function replayConnection(conn: Connection, anchor: { ts: number; ms: num
 
 /** Replay a whole capture file: every connection from a fresh state; the last one is reported. */
 export function replayCapture(buf: Buffer, opts: ReplayOptions = {}): ReplayResult {
-  const { rows, problems } = readCapture(buf);
-  const commands = rowCommands(rows);
+  // The recorder's side: rows that read their line from the file when the replay reaches them
+  // (readCaptureLazily()); a role's side flips rows (flipRows() copies them), from readCapture().
+  const flips = opts.as !== undefined && opts.as !== 'recorder';
+  let rows: CaptureRow[], problems: { line: number; message: string }[], commands: string[];
+  if (flips) { ({ rows, problems } = readCapture(buf)); commands = rowCommands(rows); }
+  else ({ rows, problems, commands } = readCaptureLazily(buf));
   const conns = splitConnections(rows, commands);
-  const anchor = fileAnchor(rows);
+  const anchor = fileAnchor(rows, commands);
   let result: ReplayResult | null = null;
   const errors: ReplayError[] = problems.map((p) => ({ line: p.line, message: p.message }));
   const limited = opts.untilLine !== undefined ? conns.filter((c) => c.rows.length && c.rows[0].lineNo <= opts.untilLine!) : conns;

@@ -125,12 +125,15 @@ class DigestWriter {
   /** A JSON string value. */
   str(s: string): void { this.strRange(s, 0, s.length); }
 
-  /** s.slice(from, to) as a JSON string value. */
+  /**
+   * s.slice(from, to) as a JSON string value. A NUL (the separator of the digest's list, member
+   * and swhois strings) is written as JSON.stringify() writes it, `\u0000`, in place.
+   */
   strRange(s: string, from: number, to: number): void {
     const n = to - from;
-    if (this.at + n + 2 > CHUNK) {
+    if (this.at + 6 * n + 2 > CHUNK) {
       this.flush();
-      if (n + 2 > CHUNK) { this.text(JSON.stringify(s.slice(from, to))); return; }
+      if (6 * n + 2 > CHUNK) { this.text(JSON.stringify(s.slice(from, to))); return; }
     }
     const b = this.buf;
     const start = this.at;
@@ -138,7 +141,10 @@ class DigestWriter {
     b[at++] = 34;
     for (let i = from; i < to; i++) {
       const c = s.charCodeAt(i);
-      if (c < 32 || c === 34 || c === 92 || (c & 0xf800) === 0xd800) { this.at = start; this.text(JSON.stringify(s.slice(from, to))); return; }
+      if (c < 32 || c === 34 || c === 92 || (c & 0xf800) === 0xd800) {
+        if (c === 0) { for (let k = 0; k < 6; k++) b[at++] = MEMBER_TAIL[k]; continue; }
+        this.at = start; this.text(JSON.stringify(s.slice(from, to))); return;
+      }
       b[at++] = c;
     }
     b[at++] = 34;
@@ -701,8 +707,11 @@ export function stateCounts(net: Network, tkl: TklTable, now: number): StateCoun
   const users = net.usersByUid.list();
   for (let i = 0; i < users.length; i++) md += userMdSize(users[i]);
   const memberMd = anyMemberMd();
+  // Net.memberships() counted in the same pass over the channels.
+  let memberships = 0;
   for (const c of net.channels.values()) {
     md += c.md.size;
+    memberships += c.members.size;
     if (!memberMd) continue;
     const ms = c.members.array();
     for (let i = 0; i < ms.length; i++) md += memberMdCount(ms[i]);
@@ -710,7 +719,7 @@ export function stateCounts(net: Network, tkl: TklTable, now: number): StateCoun
   const t = tkl.countsByType(now);
   const sorted: Record<string, number> = {};
   for (const k of Object.keys(t).sort()) sorted[k] = t[k];
-  return { servers: net.serversBySid.size, users: net.usersByUid.size, channels: net.channels.size, memberships: net.memberships(), tkl: sorted, md };
+  return { servers: net.serversBySid.size, users: net.usersByUid.size, channels: net.channels.size, memberships, tkl: sorted, md };
 }
 
 /** Invariants every state must keep (used by property tests). Returns a list of violations. */

@@ -269,6 +269,44 @@ function commandAt(line: string, i: number, sp: number): string {
   return line.slice(i, sp).toUpperCase();
 }
 
+/**
+ * commandOf() of the latin1 text of bytes[from, to) (a capture row's line, as readCapture() would
+ * cut it), read from the bytes themselves: the same steps over the same character codes, so the
+ * same command, without a string for the line.
+ */
+export function commandOfBytes(bytes: Buffer, from: number, to: number): string {
+  let i = from;
+  while (i < to && bytes[i] === 32) i++;
+  for (let mark = 64 /* @ */; mark !== 0; mark = mark === 64 ? 58 /* : */ : 0) {
+    if (i >= to || bytes[i] !== mark) continue;
+    for (;;) {
+      if (i >= to) return '';
+      const c = bytes[i];
+      if (c === 32) break;
+      if (c === 10 || c === 13 || c === 0) return '';
+      i++;
+    }
+    while (i < to && bytes[i] === 32) i++;
+  }
+  let sp = i;
+  for (; sp < to; sp++) {
+    const c = bytes[sp];
+    if (c === 32 || c === 10 || c === 13 || c === 0) break;
+  }
+  if (sp === i) return '';
+  // commandAt() on bytes: a known command as it is (the list holds names of this length), else the text upper-cased.
+  const list = COMMANDS_BY_HEAD.get((sp - i) * 256 + bytes[i]);
+  if (list !== undefined) {
+    for (let k = 0; k < list.length; k++) {
+      const name = list[k];
+      let j = 1;
+      while (j < name.length && bytes[i + j] === name.charCodeAt(j)) j++;
+      if (j === name.length) return name;
+    }
+  }
+  return bytes.toString('latin1', i, sp).toUpperCase();
+}
+
 /** The line up to its first CR, LF or NUL (where UnrealIRCd ends a line). */
 export function cutAtBreak(s: string): string {
   const k = firstBreak(s);

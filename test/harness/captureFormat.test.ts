@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CAPTURE_FORMAT_VERSION, captureHeader, captureVersion, flipRows, formatNote, formatRow, readCapture, writeCapture } from '../../src/replay/captureFormat.ts';
+import { CAPTURE_FORMAT_VERSION, captureHeader, captureVersion, flipRows, formatNote, formatRow, readCapture, readCaptureLazily, writeCapture, type CaptureRow } from '../../src/replay/captureFormat.ts';
+import { commandOf } from '../../src/wire/message.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/unreal6');
 
@@ -86,4 +87,32 @@ test('readCapture reads every row as the format\'s definition /^\\+(\\d+) ([<>])
     assert.deepEqual(problems.map((p) => p.line), wantProblems);
     assert.deepEqual(rows.filter((x) => x.kind === 'note'), wantNotes);
   }), { numRuns: 3000 });
+});
+
+/** The rows as plain data (a lazily read row's line read out), and every protocol row's commandOf() by line number. */
+function plainRows(rows: CaptureRow[]): { rows: unknown[]; commands: string[] } {
+  const commands: string[] = [];
+  const out = rows.map((r) => {
+    if (r.kind === 'note') return { kind: 'note', lineNo: r.lineNo, text: r.text };
+    commands[r.lineNo] = commandOf(r.line);
+    return { kind: 'line', lineNo: r.lineNo, ms: r.ms, dir: r.dir, line: r.line };
+  });
+  return { rows: out, commands };
+}
+
+test('readCaptureLazily reads the rows readCapture reads, and each row\'s command as commandOf() reads it (every fixture and random rows)', async () => {
+  const same = (buf: Buffer) => {
+    const eager = readCapture(buf);
+    const lazy = readCaptureLazily(buf);
+    const want = plainRows(eager.rows);
+    assert.deepEqual(plainRows(lazy.rows).rows, want.rows);
+    assert.deepEqual(lazy.commands, want.commands);
+    assert.deepEqual(lazy.problems, eager.problems);
+  };
+  for (const f of readdirSync(fixtures).filter((x) => x.endsWith('.txt'))) same(readFileSync(join(fixtures, f)));
+  const fc = (await import('fast-check')).default;
+  // Tags, prefixes, known commands (as they are, in lower case, cut short or run on), spaces, CR/NUL, bytes above 0x7f.
+  const piece = fc.constantFrom('+1 < ', '+2 > ', '+3 >', '@a=b', ':001', ' ', '  ', 'UID', 'uid', 'UI', 'UIDX', 'SJOIN', 'Sjoin', 'PROTOCTL', 'PASS', 'ERROR', 'SQUIT', 'NETINFO', 'x', '\r', '\0', '\t', '\xe9', '\xff', '\xdf', '\xb5', ':', '@');
+  const row = fc.array(piece, { maxLength: 8 }).map((a) => a.join(''));
+  fc.assert(fc.property(fc.array(row, { maxLength: 6 }), (rowsIn) => same(Buffer.from(rowsIn.join('\n'), 'latin1'))), { numRuns: 3000 });
 });
