@@ -159,6 +159,19 @@ export function redactRow(line: string): string | null {
       out = prefix + line.slice(prefix.length).replace(TOKEN_RE, `$1$2=${REDACTED}`);
       const got = engineParse(out);
       if (!got || got.command !== 'PROTOCTL' || protoctlTokens(got).map((t) => t.tok).join(' ') !== want.join(' ')) out = `${prefix} :${want.join(' ')}`;
+      // The PROTOCTL handler takes each param whole as one token: a trailing param such as
+      // `:TSLINK-NONCE=a b=c` is read as TSLINK-NONCE with the value `a b=c`, all of it the secret.
+      // Then that whole param is written as `TSLINK-NONCE=[redacted]`, so the row is read back as the
+      // same tokens with their values replaced.
+      const last = msg.params[msg.params.length - 1] ?? '';
+      const eq = last.indexOf('=');
+      if (last.includes(' ') && eq > 0 && SECRET_TOKENS.has(last.slice(0, eq))) {
+        const middle = msg.params.slice(0, -1).map((p) => {
+          const e = p.indexOf('=');
+          return e > 0 && SECRET_TOKENS.has(p.slice(0, e).toUpperCase()) && e < p.length - 1 ? `${p.slice(0, e)}=${REDACTED}` : p;
+        });
+        out = `${prefix} ${middle.length ? `${middle.join(' ')} ` : ''}:${last.slice(0, eq)}=${REDACTED}`;
+      }
     }
   }
   // Unchanged and not a PASS/PROTOCTL with a secret: nothing to check again (no break in it, one reading).

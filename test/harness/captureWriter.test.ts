@@ -258,6 +258,22 @@ test('property: for every line the engine takes as PASS, the written row never c
 /** The trailing after a middle password: more secret-looking words (must go too: the whole PASS argument list is redacted). */
 function lowWordOr(pw: string[]): string { return pw.slice(1).join(' ') || 'end'; }
 
+test('a trailing PROTOCTL param the engine reads as one TSLINK-NONCE token (its value runs to the end) is written as that token redacted', () => {
+  // fast-check's counterexample (a seed of the property below): the handler takes the trailing
+  // param whole, so its value is 'Zqa_aA tslink-nonce=ZqaA-A'; the row must read back as the
+  // same one token with the value replaced, not as '[redacted] tslink-nonce=[redacted]'.
+  const r = makeRedactor([]);
+  for (const [line, want] of [
+    ['protoctl :TSLINK-NONCE=Zqa_aA tslink-nonce=ZqaA-A', 'protoctl :TSLINK-NONCE=' + REDACTED],
+    ['PROTOCTL NOQUIT tslink-proof=Zqb :TSLINK-PROOF=Zqc MTAGS', `PROTOCTL NOQUIT tslink-proof=${REDACTED} :TSLINK-PROOF=${REDACTED}`],
+  ] as const) {
+    assert.ok(engineReads(line).tokens.length >= 1, line);
+    const out = r(line);
+    assert.equal(out, want);
+    assert.deepEqual(engineReads(out!).tokens, engineReads(line).tokens.map(() => REDACTED));
+  }
+});
+
 test('property: for every PROTOCTL line, no TSLINK-NONCE/-PROOF value the engine reads reaches the file', async () => {
   const r = makeRedactor([]);
   const token = fc.oneof(
