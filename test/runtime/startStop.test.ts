@@ -157,6 +157,10 @@ link peer.test { incoming { mask 127.0.0.1; } verify { certfp "${certFingerprint
         child.kill('SIGINT');
         const res = await done;
         assert.ok(secondSent, `the node never said it was shutting down:\n${out}`);
+        // Killed by the second SIGINT after the node had logged NODE_STOPPED and never took that
+        // signal: it arrived while the process was exiting (Node puts the default signal actions
+        // back as it exits), after the shutdown it is about. Proves nothing either way: again.
+        if (res.signal === 'SIGINT' && /"event":"NODE_STOPPED"/.test(out) && !/already shutting down/.test(out)) { t.diagnostic(out.slice(-600)); return 'late'; }
         assert.deepEqual(res, { code: 0, signal: null }, out);
         assert.match(out, /"event":"NODE_STOPPED"/);
         assert.equal(await listening(port), false);
