@@ -186,7 +186,10 @@ export class LinkConn {
         }
       }
       this.gatePassed = false;
-      const line = this.pending[this.pendingHead++];
+      // The slot is cleared: a processed line is garbage at once, not held by the backlog until
+      // it is cut (up to 4,096 lines later, long enough for the GC to promote it to old space).
+      const line = this.pending[this.pendingHead];
+      this.pending[this.pendingHead++] = '';
       this.pendingBytes -= line.length;
       n++;
       this.linesIn++;

@@ -49,3 +49,26 @@ test('expensive lines: a slice yields near its time budget, not after a fixed co
   assert.ok(most * COST <= 2 * SLICE_MS, `a slice held ${most} lines of ${COST} ms (budget ${SLICE_MS} ms): ${counts.join(',')}`);
   assert.ok(counts.length >= LINES / (2 * SLICE_MS / COST), `spread over ${counts.length} turns`);
 });
+
+test('a processed line is not held by the backlog of lines still to process (it would live on until the GC promotes it)', { timeout: 20_000 }, async () => {
+  const sock = new FakeSocket();
+  const conn = new LinkConn('in#1', sock as unknown as Socket, '127.0.0.1', true, { sendQ: 1 << 20, recvQ: 1 << 20, pingFreq: 600, handshakeTimeout: 600 }, log);
+  conn.markRegistered();
+  const LINES = 1000;
+  const seen: string[] = [];
+  const held: string[] = [];
+  const backlog = conn as unknown as { pending: string[]; pendingHead: number };
+  conn.onLine = (line) => {
+    seen.push(line);
+    // Once a few slices are done (more lines still wait), what the backlog still refers to.
+    if (seen.length === 2 * 200 + 1) for (let i = 0; i < backlog.pendingHead; i++) if (backlog.pending[i] !== '') held.push(backlog.pending[i]);
+  };
+  sock.emit('data', Buffer.from(Array.from({ length: LINES }, (_, i) => `:001 PRIVMSG #c :line ${i}\r\n`).join(''), 'latin1'));
+  const deadline = Date.now() + 15_000;
+  while (seen.length < LINES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  conn.destroy('test over');
+  assert.equal(seen.length, LINES, 'every line processed, in order');
+  assert.deepEqual(seen.slice(0, 3), [':001 PRIVMSG #c :line 0', ':001 PRIVMSG #c :line 1', ':001 PRIVMSG #c :line 2']);
+  assert.equal(seen[LINES - 1], `:001 PRIVMSG #c :line ${LINES - 1}`);
+  assert.equal(held.length, 0, `${held.length} processed lines still held by the backlog`);
+});
