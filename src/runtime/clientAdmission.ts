@@ -8,7 +8,6 @@ import type { Admission, LocalClients } from '../client/clients.ts';
 import { clientConfig, DEFAULT_LIMITS, type ClientConfig, type ClientLimits } from '../client/config.ts';
 import type { ClientSession } from '../client/session.ts';
 import { cloakKeysOf, ipField } from '../client/cloak.ts';
-export { cloakKeysOf };
 import { addressMatches, parseIpAddress } from '../link/addressMask.ts';
 import { matchMask } from '../s2s/mask.ts';
 import { DEFAULT_SASL, SASL_TIMEOUT_MIN, type SaslConfig } from '../client/sasl.ts';

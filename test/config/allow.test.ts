@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfigText, type ConfigResult } from '../../src/config/index.ts';
-import { classLimits, clientConfigFrom, cloakKeysOf } from '../../src/runtime/clientAdmission.ts';
+import { classLimits, clientConfigFrom } from '../../src/runtime/clientAdmission.ts';
+import { cloakKeysOf } from '../../src/client/cloak.ts';
 import { DEFAULT_LIMITS } from '../../src/client/config.ts';
 import { hashPasswordSync } from '../../src/link/passwords.ts';
 
